@@ -1,0 +1,75 @@
+"""Headwater: Python workflow orchestration.
+
+Public names are imported lazily (on first use), so ``import headwater`` stays fast
+and pulls in neither SQLAlchemy nor pydantic nor the server.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from headwater._version import __version__
+
+if TYPE_CHECKING:
+    from headwater.client import get_client
+    from headwater.context import get_run_context, tags
+    from headwater.flows import Flow, flow
+    from headwater.futures import as_completed, wait
+    from headwater.logging import get_run_logger
+    from headwater.states import State
+    from headwater.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from headwater.tasks import Task, task
+    from headwater.utilities.annotations import allow_failure, quote, unmapped
+
+_EXPORTS = {
+    "flow": "headwater.flows",
+    "Flow": "headwater.flows",
+    "task": "headwater.tasks",
+    "Task": "headwater.tasks",
+    "get_run_logger": "headwater.logging",
+    "tags": "headwater.context",
+    "get_run_context": "headwater.context",
+    "unmapped": "headwater.utilities.annotations",
+    "allow_failure": "headwater.utilities.annotations",
+    "quote": "headwater.utilities.annotations",
+    "State": "headwater.states",
+    "wait": "headwater.futures",
+    "as_completed": "headwater.futures",
+    "get_client": "headwater.client",
+    "ThreadPoolTaskRunner": "headwater.task_runners",
+    "ProcessPoolTaskRunner": "headwater.task_runners",
+}
+
+__all__ = [
+    "Flow",
+    "ProcessPoolTaskRunner",
+    "State",
+    "Task",
+    "ThreadPoolTaskRunner",
+    "__version__",
+    "allow_failure",
+    "as_completed",
+    "flow",
+    "get_client",
+    "get_run_context",
+    "get_run_logger",
+    "quote",
+    "tags",
+    "task",
+    "unmapped",
+    "wait",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'headwater' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,34 @@
+"""The root ``headwater`` command; each group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from headwater.cli import flow_runs, task_runs
+from headwater.cli.version import version
+
+app = typer.Typer(
+    name="headwater",
+    help="Headwater: run, watch and manage Python workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("version")(version)
+app.add_typer(flow_runs.app, name="flow-run")
+app.add_typer(task_runs.app, name="task-run")
+
+
+def main() -> None:
+    """Entry point: Headwater's own errors print as one line, not a traceback."""
+    from headwater.exceptions import HeadwaterError
+
+    try:
+        app()
+    except HeadwaterError as exc:
+        from headwater.cli.output import err_console
+
+        err_console.print(f"[bold red]Error:[/bold red] {exc}", highlight=False, markup=False)
+        sys.exit(1)

@@ -1,0 +1,169 @@
+"""``headwater flow-run ls | inspect | logs``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from headwater.cli.output import (
+    console,
+    duration,
+    fail,
+    parse_id,
+    parse_state_types,
+    state_text,
+    when,
+)
+
+app = typer.Typer(help="Inspect flow runs.", no_args_is_help=True)
+
+
+def _client() -> Any:
+    from headwater.client import get_client
+
+    return get_client()
+
+
+@app.command("ls")
+def list_runs(
+    limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="How many runs."),
+    state: list[str] = typer.Option(None, "--state", "-s", help="Only runs in this state."),
+    flow: list[str] = typer.Option(None, "--flow", "-f", help="Only runs of this flow."),
+) -> None:
+    """List the most recent flow runs."""
+    from headwater.schemas.filters import FlowRunFilter
+
+    flt = FlowRunFilter(state_types=parse_state_types(state), flow_names=flow or None)
+    runs = _client().read_flow_runs(flow_run_filter=flt, limit=limit)
+    table = Table(title=f"Flow runs ({len(runs)})", title_justify="left")
+    table.add_column("ID", no_wrap=True, style="dim")
+    table.add_column("Flow")
+    table.add_column("Name")
+    table.add_column("State")
+    table.add_column("Started")
+    table.add_column("Duration", justify="right")
+    for run in runs:
+        table.add_row(
+            str(run.id),
+            escape(run.flow_name),
+            escape(run.name),
+            state_text(run.state.type.value, run.state.name),
+            when(run.start_time),
+            duration(run.start_time, run.end_time),
+        )
+    console.print(table)
+
+
+@app.command("inspect")
+def inspect_run(flow_run_id: str = typer.Argument(..., help="The flow run's id.")) -> None:
+    """Show one flow run: parameters, state history, task runs."""
+    from headwater.exceptions import ObjectNotFound
+    from headwater.schemas.filters import TaskRunFilter
+
+    run_id = parse_id(flow_run_id, "flow run")
+    client = _client()
+    try:
+        run = client.read_flow_run(run_id)
+    except ObjectNotFound:
+        fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
+    history = client.read_flow_run_states(run_id)
+    task_runs = client.read_task_runs(
+        task_run_filter=TaskRunFilter(flow_run_ids=[run_id]), limit=1000
+    )
+    info = Table.grid(padding=(0, 2))
+    info.add_column(style="bold")
+    info.add_column()
+    info.add_row("Flow run", f"{escape(run.name)} ({run.id})")
+    info.add_row("Flow", escape(run.flow_name))
+    info.add_row("State", state_text(run.state.type.value, run.state.name))
+    if run.state.message:
+        info.add_row("Message", escape(run.state.message))
+    info.add_row("Parameters", escape(repr(run.parameters)))
+    if run.tags:
+        info.add_row("Tags", escape(", ".join(run.tags)))
+    if run.parent_flow_run_id:
+        info.add_row("Parent run", str(run.parent_flow_run_id))
+    info.add_row("Started", when(run.start_time))
+    info.add_row("Ended", when(run.end_time))
+    info.add_row("Duration", duration(run.start_time, run.end_time))
+    info.add_row("Attempts", str(run.run_count))
+    console.print(info)
+    states = Table(title="State history", title_justify="left")
+    states.add_column("Time")
+    states.add_column("State")
+    states.add_column("Message")
+    for past in history:
+        states.add_row(
+            when(past.timestamp),
+            state_text(past.type.value, past.name),
+            escape(past.message or ""),
+        )
+    console.print(states)
+    _print_task_runs(task_runs, f"Task runs ({len(task_runs)})")
+
+
+def _print_task_runs(task_runs: list[Any], title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("ID", no_wrap=True, style="dim")
+    table.add_column("Name")
+    table.add_column("State")
+    table.add_column("Attempts", justify="right")
+    table.add_column("Duration", justify="right")
+    for task_run in task_runs:
+        table.add_row(
+            str(task_run.id),
+            escape(task_run.name),
+            state_text(task_run.state.type.value, task_run.state.name),
+            str(task_run.run_count),
+            duration(task_run.start_time, task_run.end_time),
+        )
+    console.print(table)
+
+
+@app.command("logs")
+def show_logs(
+    flow_run_id: str = typer.Argument(..., help="The flow run's id."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new logs."),
+    level: str = typer.Option("DEBUG", "--level", "-l", help="Lowest level to show."),
+) -> None:
+    """Print a flow run's logs (with --follow, until the run finishes)."""
+    import logging
+
+    from headwater.exceptions import ObjectNotFound
+    from headwater.schemas.filters import LogFilter
+
+    run_id = parse_id(flow_run_id, "flow run")
+    level_no = logging.getLevelName(level.upper())
+    if not isinstance(level_no, int):
+        fail(f"unknown level {level!r}", "use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    client = _client()
+    try:
+        run = client.read_flow_run(run_id)
+    except ObjectNotFound:
+        fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
+    seen = 0
+    while True:
+        page = client.read_logs(
+            log_filter=LogFilter(flow_run_id=run_id, level_ge=level_no),
+            limit=1000,
+            offset=seen,
+        )
+        for log in page:
+            clock = when(log.timestamp)
+            console.print(
+                f"[dim]{clock}[/dim] | {log.level_name:<8} | {escape(log.message)}",
+                soft_wrap=True,
+            )
+        seen += len(page)
+        if len(page) == 1000:
+            continue
+        if not follow or run.state.is_final():
+            break
+        time.sleep(0.5)
+        run = client.read_flow_run(run_id)
+        if run.state.is_final():
+            follow = False  # one last read picks up the final lines

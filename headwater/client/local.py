@@ -1,0 +1,140 @@
+"""``LocalClient``: the service layer called directly on the embedded database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from headwater.schemas.orchestration import OrchestrationResult
+from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
+from headwater.server.db.database import Database, get_database
+from headwater.server.store import flow_runs, logs, task_runs
+from headwater.states import State
+
+if TYPE_CHECKING:
+    from headwater.schemas.filters import (
+        FlowRunFilter,
+        FlowRunSort,
+        LogFilter,
+        TaskRunFilter,
+        TaskRunSort,
+    )
+    from headwater.schemas.flow_runs import FlowRun
+    from headwater.schemas.flows import Flow
+    from headwater.schemas.logs import Log
+    from headwater.schemas.task_runs import TaskRun
+
+
+class LocalClient:
+    """No server, no HTTP: each call is one transaction on the store."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self.db: Database = get_database(database_url)
+
+    # -- engine-facing ------------------------------------------------------------
+    def create_flow_run(self, flow_run: FlowRunCreate, state: State) -> dict[str, Any]:
+        with self.db.begin_write() as conn:
+            return flow_runs.create_flow_run(conn, flow_run=flow_run, state=state)
+
+    def set_flow_run_state(
+        self, flow_run_id: UUID, state: State, *, force: bool = False
+    ) -> OrchestrationResult:
+        with self.db.begin_write() as conn:
+            return flow_runs.set_flow_run_state(
+                conn, flow_run_id=flow_run_id, state=state, force=force
+            )
+
+    def upsert_task_runs(self, records: Sequence[TaskRunRecord]) -> None:
+        with self.db.begin_write() as conn:
+            task_runs.upsert_task_runs(conn, records=records)
+
+    def create_logs(self, records: Sequence[LogRecord]) -> None:
+        with self.db.begin_write() as conn:
+            logs.create_logs(conn, records=records)
+
+    def write_batch(
+        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+    ) -> None:
+        """Task runs then logs in one transaction (the batching writer's flush)."""
+        from sqlalchemy.exc import OperationalError
+
+        from headwater.client.writer import TransientWriteError
+
+        try:
+            with self.db.begin_write() as conn:
+                task_runs.upsert_task_runs(conn, records=task_run_records)
+                logs.create_logs(conn, records=log_records)
+        except OperationalError as exc:  # locked, busy, disk trouble: worth a retry
+            raise TransientWriteError(str(exc.orig)) from exc
+
+    # -- reads ----------------------------------------------------------------------
+    def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]:
+        from headwater.server.store import flows
+
+        with self.db.begin_read() as conn:
+            return flows.read_flows(conn, limit=limit, offset=offset)
+
+    def read_flow_run(self, flow_run_id: UUID) -> FlowRun:
+        with self.db.begin_read() as conn:
+            return flow_runs.read_flow_run(conn, flow_run_id=flow_run_id)
+
+    def read_flow_runs(
+        self,
+        *,
+        flow_run_filter: FlowRunFilter | None = None,
+        sort: FlowRunSort | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[FlowRun]:
+        from headwater.schemas.filters import FlowRunSort
+
+        with self.db.begin_read() as conn:
+            return flow_runs.read_flow_runs(
+                conn,
+                flow_run_filter=flow_run_filter,
+                sort=sort or FlowRunSort.CREATED_DESC,
+                limit=limit,
+                offset=offset,
+            )
+
+    def read_flow_run_states(self, flow_run_id: UUID) -> list[State]:
+        with self.db.begin_read() as conn:
+            flow_runs.read_flow_run(conn, flow_run_id=flow_run_id)
+            return flow_runs.read_flow_run_states(conn, flow_run_id=flow_run_id)
+
+    def delete_flow_run(self, flow_run_id: UUID) -> None:
+        with self.db.begin_write() as conn:
+            flow_runs.delete_flow_run(conn, flow_run_id=flow_run_id)
+
+    def read_task_run(self, task_run_id: UUID) -> TaskRun:
+        with self.db.begin_read() as conn:
+            return task_runs.read_task_run(conn, task_run_id=task_run_id)
+
+    def read_task_runs(
+        self,
+        *,
+        task_run_filter: TaskRunFilter | None = None,
+        sort: TaskRunSort | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[TaskRun]:
+        from headwater.schemas.filters import TaskRunSort
+
+        with self.db.begin_read() as conn:
+            return task_runs.read_task_runs(
+                conn,
+                task_run_filter=task_run_filter,
+                sort=sort or TaskRunSort.CREATED_ASC,
+                limit=limit,
+                offset=offset,
+            )
+
+    def read_logs(
+        self, *, log_filter: LogFilter | None = None, limit: int = 200, offset: int = 0
+    ) -> list[Log]:
+        with self.db.begin_read() as conn:
+            return logs.read_logs(conn, log_filter=log_filter, limit=limit, offset=offset)
+
+    def close(self) -> None:
+        """Nothing to release: the engine is shared by every client in the process."""

@@ -1,0 +1,1 @@
+"""The engine: runs flows and tasks in the user's process and records them."""

@@ -1,0 +1,167 @@
+"""Resolving a task's inputs: futures and states become values, lineage is noted.
+
+Futures are looked for in the arguments and inside lists, tuples, sets and dicts
+(recursively); a container is only rebuilt when something inside it changed.
+Plain values are matched (by identity) against results of earlier task runs in the
+flow run, so direct calls get lineage too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from headwater.futures import HeadwaterFuture
+from headwater.states import State, StateType
+from headwater.utilities.annotations import allow_failure, quote
+
+if TYPE_CHECKING:
+    from headwater.context import FlowRunContext
+
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+_SPECIAL = (HeadwaterFuture, State, allow_failure, quote, *_CONTAINERS)
+
+
+class Resolution:
+    """The outcome of resolving one call's inputs."""
+
+    __slots__ = ("args", "failed_upstream", "kwargs", "lineage")
+
+    def __init__(self) -> None:
+        self.args: tuple[Any, ...] = ()
+        self.kwargs: dict[str, Any] = {}
+        self.lineage: dict[str, list[str]] = {}
+        self.failed_upstream: str | None = None
+
+
+def find_futures(args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any) -> list[Any]:
+    """Every future the call depends on (to schedule it once they are done)."""
+    found: list[HeadwaterFuture[Any]] = []
+    for value in args:
+        _collect(value, found)
+    for value in kwargs.values():
+        _collect(value, found)
+    if wait_for:
+        for value in _as_list(wait_for):
+            _collect(value, found)
+    return found
+
+
+def _collect(value: Any, found: list[HeadwaterFuture[Any]]) -> None:
+    if not isinstance(value, _SPECIAL):
+        return
+    if isinstance(value, HeadwaterFuture):
+        found.append(value)
+    elif isinstance(value, allow_failure):
+        _collect(value.value, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect(item, found)
+    elif isinstance(value, _CONTAINERS):
+        for item in value:
+            _collect(item, found)
+
+
+def _as_list(wait_for: Any) -> Iterable[Any]:
+    if isinstance(wait_for, (list, tuple, set, frozenset)):
+        return wait_for
+    return [wait_for]
+
+
+def resolve_inputs(
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    wait_for: Any,
+    names: tuple[str, ...],
+    flow_ctx: FlowRunContext | None,
+) -> Resolution:
+    """Wait for upstream futures and replace them (and states) by their results."""
+    out = Resolution()
+    new_args: list[Any] | None = None
+    for index, value in enumerate(args):
+        key = names[index] if index < len(names) else f"args[{index}]"
+        resolved = _resolve(value, key, out, False)
+        if resolved is not value:
+            if new_args is None:
+                new_args = list(args)
+            new_args[index] = resolved
+        elif flow_ctx is not None:
+            _note_producer(value, key, out, flow_ctx)
+    out.args = tuple(new_args) if new_args is not None else args
+    new_kwargs: dict[str, Any] | None = None
+    for key, value in kwargs.items():
+        resolved = _resolve(value, key, out, False)
+        if resolved is not value:
+            if new_kwargs is None:
+                new_kwargs = dict(kwargs)
+            new_kwargs[key] = resolved
+        elif flow_ctx is not None:
+            _note_producer(value, key, out, flow_ctx)
+    out.kwargs = new_kwargs if new_kwargs is not None else kwargs
+    if wait_for:
+        for value in _as_list(wait_for):
+            _resolve(value, "__wait_for__", out, False)
+    return out
+
+
+def _note_producer(value: Any, key: str, out: Resolution, flow_ctx: FlowRunContext) -> None:
+    producer = flow_ctx.producer_of(value)
+    if producer is not None:
+        out.lineage.setdefault(key, []).append(producer)
+
+
+def _resolve(value: Any, key: str, out: Resolution, allowed: bool) -> Any:
+    if not isinstance(value, _SPECIAL):
+        return value
+    if isinstance(value, HeadwaterFuture):
+        out.lineage.setdefault(key, []).append(str(value.task_run_id))
+        label = f"upstream task run {value._record['name']!r}"
+        return _state_value(value.wait_state(), out, allowed, label)
+    if isinstance(value, State):
+        task_run_id = value.state_details.task_run_id
+        if task_run_id is not None:
+            out.lineage.setdefault(key, []).append(str(task_run_id))
+        return _state_value(value, out, allowed, "an upstream state")
+    if isinstance(value, allow_failure):
+        return _resolve(value.value, key, out, True)
+    if isinstance(value, quote):
+        return value.value
+    if isinstance(value, dict):
+        changed = False
+        items = {}
+        for item_key, item in value.items():
+            resolved = _resolve(item, key, out, allowed)
+            changed = changed or resolved is not item
+            items[item_key] = resolved
+        return _rebuild(value, items) if changed else value
+    items_list = []
+    changed = False
+    for item in value:
+        resolved = _resolve(item, key, out, allowed)
+        changed = changed or resolved is not item
+        items_list.append(resolved)
+    return _rebuild(value, items_list) if changed else value
+
+
+def _rebuild(original: Any, items: Any) -> Any:
+    kind = type(original)
+    if kind in (list, tuple, set, frozenset, dict):
+        return kind(items)
+    if isinstance(original, tuple) and hasattr(original, "_fields"):  # namedtuple
+        return kind(*items)
+    try:
+        return kind(items)
+    except Exception:
+        return type(items)(items)
+
+
+def _state_value(state: State, out: Resolution, allowed: bool, label: str) -> Any:
+    if state.type is StateType.COMPLETED:
+        return state.result()
+    if allowed:
+        return state.result(raise_on_failure=False) if state.is_final() else None
+    if out.failed_upstream is None:
+        out.failed_upstream = f"{label} ended {state.name}" + (
+            f": {state.message}" if state.message else ""
+        )
+    return None

@@ -1,0 +1,88 @@
+"""Exceptions users may see or catch.
+
+``HeadwaterError`` subclasses marked ``user_facing`` describe a mistake in the user's
+input (a bad parameter, option or setting).  When one escapes to the top of a script,
+``headwater.utilities.tracebacks`` prints it as one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class HeadwaterError(Exception):
+    """Base class of Headwater's own errors."""
+
+    user_facing = False
+
+
+class UserInputError(HeadwaterError):
+    """A mistake in what the user gave us; printed as one line with a hint."""
+
+    user_facing = True
+
+
+class ConfigurationError(UserInputError):
+    """A setting, profile or home directory that cannot be used."""
+
+
+class StoreError(UserInputError):
+    """The run store cannot be opened or used as it is (permissions, version)."""
+
+
+class ParameterTypeError(UserInputError):
+    """A flow parameter that does not match the flow's signature or type hints."""
+
+
+class UnknownOptionError(UserInputError, TypeError):
+    """An unknown keyword given to ``@flow``/``@task`` or ``with_options``."""
+
+
+class InvalidOptionError(UserInputError, ValueError):
+    """A ``@flow``/``@task`` option with a value it cannot take."""
+
+
+class NotAFunctionError(UserInputError, TypeError):
+    """``@flow``/``@task`` applied to something that is not callable."""
+
+
+class MissingContextError(HeadwaterError, RuntimeError):
+    """Something that needs a flow or task run was used outside one."""
+
+
+class ObjectNotFound(HeadwaterError, LookupError):
+    """A run, flow or other object that does not exist."""
+
+
+class UpstreamTaskError(HeadwaterError):
+    """A task did not run because a task it depends on did not complete."""
+
+
+class TaskRunTimeoutError(HeadwaterError, TimeoutError):
+    """A task run exceeded its ``timeout_seconds``."""
+
+
+class FlowRunTimeoutError(HeadwaterError, TimeoutError):
+    """A flow run exceeded its ``timeout_seconds``."""
+
+
+class CrashedRun(HeadwaterError):
+    """A run ended by something other than its own code (signal, exit, interpreter error)."""
+
+
+class CancelledRun(HeadwaterError):
+    """A run that was cancelled; raised by ``State.result()`` of a Cancelled state."""
+
+
+class MissingResult(HeadwaterError):
+    """A state whose value was not kept (not persisted, or read from another process)."""
+
+
+class UnfinishedRun(HeadwaterError):
+    """``State.result()`` called on a state that is not final."""
+
+
+class TerminationSignal(BaseException):
+    """Raised in the main thread when the process receives SIGTERM during a flow run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"received signal {signum}")
+        self.signum = signum

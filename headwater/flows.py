@@ -1,0 +1,175 @@
+"""``@flow``: a function whose calls become recorded flow runs."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from typing_extensions import ParamSpec
+
+from headwater.exceptions import InvalidOptionError
+from headwater.utilities.callables import Binder, ParameterValidator
+from headwater.utilities.options import (
+    check_callable,
+    check_hooks,
+    check_known,
+    check_name,
+    check_non_negative_int,
+    check_optional_bool,
+    check_positive_number,
+    check_retry_delay,
+)
+from headwater.utilities.tracebacks import install_excepthook
+
+if TYPE_CHECKING:
+    from headwater.task_runners.base import TaskRunner
+
+install_excepthook()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+FLOW_OPTIONS = (
+    "name",
+    "description",
+    "version",
+    "flow_run_name",
+    "retries",
+    "retry_delay_seconds",
+    "timeout_seconds",
+    "validate_parameters",
+    "task_runner",
+    "log_prints",
+    "on_completion",
+    "on_failure",
+    "on_cancellation",
+    "on_crashed",
+    "on_running",
+)
+
+
+class Flow(Generic[P, R]):
+    """A decorated function; calling it runs a flow run (a subflow inside a flow)."""
+
+    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        check_callable(fn, "@flow")
+        check_known(options, FLOW_OPTIONS, "@flow")
+        fn_name = getattr(fn, "__name__", type(fn).__name__)
+        where = f"@flow {fn_name!r}"
+        self.fn = fn
+        self._options = options
+        self.name: str = check_name(options.get("name"), "name", where) or fn_name.replace("_", "-")
+        self.description: str | None = options.get("description") or inspect.getdoc(fn)
+        self.version: str | None = options.get("version")
+        self.retries = check_non_negative_int(options.get("retries"), "retries", where)
+        self.retry_delay_seconds = check_retry_delay(
+            options.get("retry_delay_seconds"), self.retries, where
+        )
+        self.timeout_seconds = check_positive_number(
+            options.get("timeout_seconds"), "timeout_seconds", where
+        )
+        self.validate_parameters = check_optional_bool(
+            options.get("validate_parameters", True), "validate_parameters", where
+        )
+        self.log_prints = bool(check_optional_bool(options.get("log_prints"), "log_prints", where))
+        run_name = options.get("flow_run_name")
+        if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
+            raise InvalidOptionError(f"{where}: flow_run_name must be a string or a callable")
+        self.flow_run_name: str | Callable[[], str] | None = run_name
+        self.task_runner: TaskRunner = _check_task_runner(options.get("task_runner"), where)
+        self.on_completion = check_hooks(options.get("on_completion"), "on_completion", where)
+        self.on_failure = check_hooks(options.get("on_failure"), "on_failure", where)
+        self.on_cancellation = check_hooks(options.get("on_cancellation"), "on_cancellation", where)
+        self.on_crashed = check_hooks(options.get("on_crashed"), "on_crashed", where)
+        self.on_running = check_hooks(options.get("on_running"), "on_running", where)
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.binder = Binder(fn)
+        self.validator = ParameterValidator(fn, self.binder) if self.validate_parameters else None
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn_name
+        self.__module__ = getattr(fn, "__module__", __name__)
+        self.__qualname__ = getattr(fn, "__qualname__", fn_name)
+        self.__wrapped__ = fn
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return_state = bool(kwargs.pop("return_state", False)) if kwargs else False
+        from headwater.engine import flow_engine
+
+        if self.is_async:
+            return flow_engine.run_flow_async(  # type: ignore[return-value]
+                self, args, kwargs, return_state=return_state
+            )
+        return flow_engine.run_flow_sync(self, args, kwargs, return_state=return_state)
+
+    def with_options(self, **options: Any) -> Flow[P, R]:
+        """A copy of this flow with some options changed."""
+        check_known(options, FLOW_OPTIONS, f"{self.name}.with_options()")
+        return Flow(self.fn, **{**self._options, **options})
+
+    def format_run_name(self, parameters: dict[str, Any]) -> str | None:
+        template = self.flow_run_name
+        if template is None:
+            return None
+        try:
+            name = template() if callable(template) else template.format(**parameters)
+        except Exception as exc:
+            raise InvalidOptionError(
+                f"flow {self.name!r}: flow_run_name {template!r} failed: {exc!r}"
+            ) from None
+        if not isinstance(name, str) or not name:
+            raise InvalidOptionError(f"flow {self.name!r}: flow_run_name gave {name!r}")
+        return name[:200]
+
+    def __repr__(self) -> str:
+        return f"Flow(name={self.name!r})"
+
+
+def _check_task_runner(value: Any, where: str) -> TaskRunner:
+    from headwater.task_runners.base import TaskRunner
+    from headwater.task_runners.threads import ThreadPoolTaskRunner
+
+    if value is None:
+        return ThreadPoolTaskRunner()
+    if isinstance(value, type) and issubclass(value, TaskRunner):
+        return value()
+    if not isinstance(value, TaskRunner):
+        raise InvalidOptionError(
+            f"{where}: task_runner must be a task runner such as ThreadPoolTaskRunner(), "
+            f"got {value!r}"
+        )
+    return value
+
+
+@overload
+def flow(__fn: Callable[P, R]) -> Flow[P, R]: ...
+
+
+@overload
+def flow(
+    __fn: None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    version: str | None = None,
+    flow_run_name: str | Callable[[], str] | None = None,
+    retries: int | None = None,
+    retry_delay_seconds: float | list[float] | None = None,
+    timeout_seconds: float | None = None,
+    validate_parameters: bool = True,
+    task_runner: TaskRunner | type[TaskRunner] | None = None,
+    log_prints: bool | None = None,
+    on_completion: list[Callable[..., Any]] | None = None,
+    on_failure: list[Callable[..., Any]] | None = None,
+    on_cancellation: list[Callable[..., Any]] | None = None,
+    on_crashed: list[Callable[..., Any]] | None = None,
+    on_running: list[Callable[..., Any]] | None = None,
+) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
+
+
+def flow(__fn: Any = None, **options: Any) -> Any:
+    """Make a function a flow: ``@flow`` or ``@flow(retries=2, ...)``."""
+    check_known(options, FLOW_OPTIONS, "@flow")
+    if __fn is None:
+        return lambda fn: Flow(fn, **options)
+    return Flow(__fn, **options)

@@ -1,0 +1,60 @@
+"""Readable run logs on the terminal (Rich, imported on the first record)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from headwater.logging.handlers import format_message
+
+_LEVEL_STYLES = {
+    "DEBUG": "dim",
+    "INFO": "cyan",
+    "WARNING": "yellow",
+    "ERROR": "bold red",
+    "CRITICAL": "bold white on red",
+}
+
+
+def run_label(record: logging.LogRecord) -> str:
+    """``Task run 'load-0'`` / ``Flow run 'brisk-heron'`` / the logger name."""
+    task_run_name = getattr(record, "task_run_name", None)
+    if task_run_name:
+        return f"Task run {task_run_name!r}"
+    flow_run_name = getattr(record, "flow_run_name", None)
+    if flow_run_name:
+        return f"Flow run {flow_run_name!r}"
+    return record.name
+
+
+class ConsoleHandler(logging.Handler):
+    """``12:00:01.234 | INFO    | Flow run 'brisk-heron' - message`` on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._console: Any = None
+
+    def _get_console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from rich.markup import escape
+
+            console = self._get_console()
+            clock = time.strftime("%H:%M:%S", time.localtime(record.created))
+            millis = int(record.msecs)
+            level = record.levelname
+            style = _LEVEL_STYLES.get(level, "")
+            console.print(
+                f"[dim]{clock}.{millis:03d}[/dim] | [{style}]{level:<8}[/{style}] | "
+                f"{escape(run_label(record))} - {escape(format_message(record))}",
+                markup=True,
+            )
+        except Exception:
+            self.handleError(record)

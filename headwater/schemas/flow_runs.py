@@ -1,0 +1,51 @@
+"""Flow runs as clients read them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from headwater.schemas.base import Schema, Timestamp
+from headwater.states import State
+
+
+class FlowRun(Schema):
+    id: UUID
+    flow_id: UUID
+    flow_name: str
+    name: str
+    flow_version: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    parent_flow_run_id: UUID | None = None
+    parent_task_run_id: UUID | None = None
+    idempotency_key: str | None = None
+    state: State
+    run_count: int = 0
+    empirical_policy: dict[str, Any] = Field(default_factory=dict)
+    expected_start_time: Timestamp | None = None
+    next_scheduled_start_time: Timestamp | None = None
+    start_time: Timestamp | None = None
+    end_time: Timestamp | None = None
+    total_run_time: float = 0.0
+    created: Timestamp
+    updated: Timestamp
+
+    @property
+    def state_type(self) -> str:
+        return self.state.type.value
+
+    @property
+    def state_name(self) -> str:
+        return self.state.name
+
+
+class StateTransition(Schema):
+    """One entry of a run's state history."""
+
+    type: str
+    name: str
+    message: str | None = None
+    timestamp: Timestamp

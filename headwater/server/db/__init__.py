@@ -1,0 +1,1 @@
+"""Database access: tables, connections, and schema migrations."""

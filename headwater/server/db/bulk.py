@@ -1,0 +1,81 @@
+"""Bulk writes without SQLAlchemy's per-row work (the batching writer's hot path).
+
+SQLAlchemy compiles the statement once per database kind; rows are then converted
+by a few precomputed functions (UUID → bytes on SQLite, JSON → text) and handed to
+the driver's ``executemany``.  For 1,000-row batches this costs about a third of
+``conn.execute(insert(...), rows)``, which re-processes every parameter of every row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.sql.dml import Insert
+
+from headwater.server.db.types import JSONType, UUIDType
+
+_dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
+def _json_text(value: Any) -> Any:
+    if value is None:
+        return None
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    return _dumps(value)
+
+
+def _uuid_bytes(value: Any) -> Any:
+    return value.bytes if value is not None else None
+
+
+class BulkStatement:
+    """One compiled statement and how to turn a row dict into driver parameters."""
+
+    def __init__(self, conn: Connection, table: Table, statement: Insert) -> None:
+        compiled = statement.compile(dialect=conn.dialect, column_keys=list(table.c.keys()))
+        self.sql = compiled.string
+        sqlite = conn.dialect.name == "sqlite"
+        converters: dict[str, Callable[[Any], Any] | None] = {}
+        for column in table.c:
+            converter: Callable[[Any], Any] | None = None
+            if isinstance(column.type, UUIDType) and sqlite:
+                converter = _uuid_bytes
+            elif isinstance(column.type, JSONType):
+                converter = _json_text
+            converters[column.key] = converter
+        order = compiled.positiontup
+        if order is not None:
+            plan = [(key, converters[key]) for key in order]
+
+            def convert(row: dict[str, Any]) -> Any:
+                return tuple(row[k] if c is None else c(row[k]) for k, c in plan)
+        else:
+            items = list(converters.items())
+
+            def convert(row: dict[str, Any]) -> Any:
+                return {k: row[k] if c is None else c(row[k]) for k, c in items}
+
+        self.convert = convert
+
+    def execute(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            conn.exec_driver_sql(self.sql, [self.convert(row) for row in rows])
+
+
+_cache: dict[tuple[str, str], BulkStatement] = {}
+
+
+def bulk_statement(
+    conn: Connection, name: str, build: Callable[[], tuple[Table, Insert]]
+) -> BulkStatement:
+    """The cached ``BulkStatement`` called ``name`` for this connection's database."""
+    key = (name, conn.dialect.name)
+    statement = _cache.get(key)
+    if statement is None:
+        table, insert = build()
+        statement = _cache[key] = BulkStatement(conn, table, insert)
+    return statement

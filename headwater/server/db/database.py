@@ -1,0 +1,145 @@
+"""Opening the store: one SQLAlchemy engine per database URL per process.
+
+SQLite is opened in WAL mode with a busy timeout, and every write transaction starts
+with ``BEGIN IMMEDIATE``: a deferred transaction that later tries to write fails at
+once with "database is locked" when another process wrote meanwhile (the busy
+handler is not consulted for that upgrade), which is what breaks concurrent writers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from headwater.exceptions import StoreError
+from headwater.settings import get_settings
+
+_WRITE_OPTION = "headwater_write"
+
+
+class Database:
+    """An engine plus the two ways to open a transaction on it."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextlib.contextmanager
+    def begin_write(self) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
+        with self._write_engine.begin() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def begin_read(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_databases: dict[str, Database] = {}
+_lock = threading.Lock()
+
+
+def get_database(url: str | None = None) -> Database:
+    """The process-wide ``Database`` for ``url`` (default: the configured store)."""
+    if url is None:
+        url = get_settings().database_url_or_default
+    database = _databases.get(url)
+    if database is not None:
+        return database
+    with _lock:
+        database = _databases.get(url)
+        if database is None:
+            database = open_database(url)
+            from headwater.server.db.migrate import ensure_schema
+
+            ensure_schema(database)
+            _databases[url] = database
+    return database
+
+
+def forget_databases() -> None:
+    """Dispose every cached engine (tests and forked processes)."""
+    with _lock:
+        for database in _databases.values():
+            database.dispose()
+        _databases.clear()
+
+
+def open_database(url: str) -> Database:
+    """Create the engine for ``url`` without touching its schema."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return Database(url, _sqlite_engine(url, parsed.database))
+    if parsed.get_backend_name() == "postgresql":
+        try:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        except ModuleNotFoundError as exc:
+            raise StoreError(
+                f"cannot use {parsed.drivername}: {exc.name} is not installed; "
+                "install it with `pip install 'headwater[postgres]'`"
+            ) from None
+        return Database(url, engine)
+    raise StoreError(
+        f"unsupported database {parsed.get_backend_name()!r} in {parsed.render_as_string()}; "
+        "use sqlite:///PATH or postgresql+psycopg://…"
+    )
+
+
+def _sqlite_engine(url: str, path: str | None) -> Engine:
+    if path and path != ":memory:":
+        _check_directory(Path(path).parent)
+    timeout = get_settings().sqlite_busy_timeout_seconds
+    engine = create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(_WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _check_directory(directory: Path) -> None:
+    """Create the store's directory, or say in one line why it cannot be used."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the store directory {directory}: {exc.strerror or exc}; "
+            "set HEADWATER_HOME to a writable directory"
+        ) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"the store directory {directory} is not writable; "
+            "set HEADWATER_HOME to a writable directory"
+        )

@@ -1,0 +1,138 @@
+"""The store's tables (SQLAlchemy Core).
+
+Timestamps are seconds since the epoch (float): compact, fast to write in bulk, and
+compared the same way on SQLite and PostgreSQL.  Schemas turn them into datetimes.
+A task run is one row carrying its state transitions (``transitions``), so the hot
+path writes one row per task rather than a row per state.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from headwater.server.db.types import JSONType, UUIDType
+
+# Constraint names are explicit so migrations can refer to them on every database.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s__%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s__%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s__%(column_0_name)s__%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+flows = Table(
+    "flows",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("tags", JSONType, nullable=False, default=list),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
+flow_runs = Table(
+    "flow_runs",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("flow_id", UUIDType, ForeignKey("flows.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("flow_version", String(200)),
+    Column("parameters", JSONType, nullable=False, default=dict),
+    Column("tags", JSONType, nullable=False, default=list),
+    Column("parent_flow_run_id", UUIDType),
+    Column("parent_task_run_id", UUIDType),
+    Column("idempotency_key", String(500)),
+    Column("state_type", String(16), nullable=False),
+    Column("state_name", String(100), nullable=False),
+    Column("state_message", Text),
+    Column("state_timestamp", Double, nullable=False),
+    Column("state_details", JSONType, nullable=False, default=dict),
+    Column("run_count", Integer, nullable=False, default=0),
+    Column("empirical_policy", JSONType, nullable=False, default=dict),
+    Column("expected_start_time", Double),
+    Column("next_scheduled_start_time", Double),
+    Column("start_time", Double),
+    Column("end_time", Double),
+    Column("total_run_time", Double, nullable=False, default=0.0),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    UniqueConstraint("flow_id", "idempotency_key"),
+    Index(None, "flow_id", "start_time"),
+    Index(None, "state_type", "expected_start_time"),
+    Index(None, "parent_flow_run_id"),
+    Index(None, "created"),
+)
+
+flow_run_states = Table(
+    "flow_run_states",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column(
+        "flow_run_id",
+        UUIDType,
+        ForeignKey("flow_runs.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("type", String(16), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("message", Text),
+    Column("timestamp", Double, nullable=False),
+    Column("details", JSONType, nullable=False, default=dict),
+)
+
+task_runs = Table(
+    "task_runs",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("flow_run_id", UUIDType, ForeignKey("flow_runs.id", ondelete="CASCADE")),
+    Column("task_key", String(300), nullable=False),
+    Column("dynamic_key", String(100), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("state_type", String(16), nullable=False),
+    Column("state_name", String(100), nullable=False),
+    Column("state_message", Text),
+    Column("state_timestamp", Double, nullable=False),
+    # [[type, name, timestamp, message], ...] oldest first.  Empty for the plain path
+    # (Pending at ``created``, Running at ``start_time``, then the current state),
+    # which is most task runs: the hot path then writes no JSON at all.
+    Column("transitions", JSONType, nullable=False, default=list),
+    Column("tags", JSONType, nullable=False, default=list),
+    # lineage: {parameter name: [upstream task run ids]}, "__wait_for__" for wait_for=
+    Column("inputs", JSONType, nullable=False, default=dict),
+    Column("run_count", Integer, nullable=False, default=0),
+    Column("flow_run_attempt", Integer, nullable=False, default=1),
+    Column("cache_key", String(500)),
+    Column("start_time", Double),
+    Column("end_time", Double),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    Index(None, "flow_run_id", "created"),
+)
+
+logs = Table(
+    "logs",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("flow_run_id", UUIDType, ForeignKey("flow_runs.id", ondelete="CASCADE")),
+    Column("task_run_id", UUIDType),
+    Column("name", String(200), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("timestamp", Double, nullable=False),
+    Index(None, "flow_run_id", "timestamp"),
+    Index(None, "task_run_id"),
+)

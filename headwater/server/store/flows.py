@@ -1,0 +1,42 @@
+"""Flows: created on first use by name."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from sqlalchemy import Connection, select
+
+from headwater.server.db.dialect import insert_for
+from headwater.server.db.tables import flows
+from headwater.utilities.ids import new_id
+
+if TYPE_CHECKING:
+    from headwater.schemas.flows import Flow
+
+
+def ensure_flow(conn: Connection, *, name: str) -> UUID:
+    """The id of the flow called ``name``, creating it if needed (safe under races)."""
+    query = select(flows.c.id).where(flows.c.name == name)
+    flow_id = conn.execute(query).scalar()
+    if flow_id is not None:
+        return flow_id
+    now = time.time()
+    stmt = insert_for(conn, flows).values(id=new_id(), name=name, tags=[], created=now, updated=now)
+    conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+    return conn.execute(query).scalar_one()
+
+
+def read_flows(conn: Connection, *, limit: int = 200, offset: int = 0) -> list[Flow]:
+    from headwater.schemas.flows import Flow
+
+    rows = conn.execute(select(flows).order_by(flows.c.name).limit(limit).offset(offset))
+    return [Flow.model_validate(dict(row._mapping)) for row in rows]
+
+
+def read_flow_by_name(conn: Connection, *, name: str) -> Flow | None:
+    from headwater.schemas.flows import Flow
+
+    row = conn.execute(select(flows).where(flows.c.name == name)).first()
+    return Flow.model_validate(dict(row._mapping)) if row else None

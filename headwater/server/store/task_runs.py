@@ -1,0 +1,128 @@
+"""Task runs: bulk upserts from the batching writer, filtered reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import Connection, func, select
+
+from headwater.exceptions import ObjectNotFound
+from headwater.schemas.records import TaskRunRecord
+from headwater.server.db.bulk import bulk_statement
+from headwater.server.db.dialect import insert_for
+from headwater.server.db.tables import task_runs
+from headwater.states import State
+
+if TYPE_CHECKING:  # pydantic schemas are imported by the read functions only
+    from headwater.schemas.filters import TaskRunFilter, TaskRunSort
+    from headwater.schemas.task_runs import TaskRun
+
+_UPDATABLE = [c.name for c in task_runs.c if c.name not in ("id", "created")]
+
+
+def upsert_task_runs(conn: Connection, *, records: Sequence[TaskRunRecord]) -> None:
+    """Insert or update task runs by id.  An update never moves a row back in time:
+    a record older than the stored one (``updated``) is ignored, so retried or
+    reordered batches are harmless."""
+    if not records:
+        return
+
+    def build() -> tuple[Any, Any]:
+        stmt = insert_for(conn, task_runs)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={name: stmt.excluded[name] for name in _UPDATABLE},
+            where=stmt.excluded.updated >= task_runs.c.updated,
+        )
+        return task_runs, stmt
+
+    bulk_statement(conn, "upsert_task_runs", build).execute(conn, records)  # type: ignore[arg-type]
+
+
+def task_run_schema(data: dict[str, Any]) -> TaskRun:
+    from headwater.schemas.task_runs import TaskRun
+
+    data["state"] = State.from_dict(
+        {
+            "type": data["state_type"],
+            "name": data["state_name"],
+            "message": data["state_message"],
+            "timestamp": data["state_timestamp"],
+            "state_details": {"task_run_id": data["id"], "flow_run_id": data["flow_run_id"]},
+        }
+    )
+    data["transitions"] = [
+        {"type": t[0], "name": t[1], "timestamp": t[2], "message": t[3] if len(t) > 3 else None}
+        for t in data["transitions"] or plain_history(data)
+    ]
+    fields = {key: data[key] for key in TaskRun.model_fields if key in data}
+    return TaskRun.model_validate(fields)
+
+
+def plain_history(row: dict[str, Any]) -> list[list[Any]]:
+    """The history a row with empty ``transitions`` stands for: Pending when created,
+    Running when started, then its current state (see ``tables.task_runs``)."""
+    history: list[list[Any]] = [["PENDING", "Pending", row["created"], None]]
+    if row["start_time"] is not None:
+        history.append(["RUNNING", "Running", row["start_time"], None])
+    if (row["state_type"], row["state_name"]) not in _PLAIN_STEPS:
+        history.append(
+            [row["state_type"], row["state_name"], row["state_timestamp"], row["state_message"]]
+        )
+    return history
+
+
+_PLAIN_STEPS = {("PENDING", "Pending"), ("RUNNING", "Running")}
+
+
+def read_task_run(conn: Connection, *, task_run_id: UUID) -> TaskRun:
+    row = conn.execute(select(task_runs).where(task_runs.c.id == task_run_id)).first()
+    if row is None:
+        raise ObjectNotFound(f"task run {task_run_id} not found")
+    return task_run_schema(dict(row._mapping))
+
+
+_SORTS = {
+    "CREATED_ASC": (task_runs.c.created.asc(),),
+    "CREATED_DESC": (task_runs.c.created.desc(),),
+    "START_TIME_ASC": (task_runs.c.start_time.asc().nulls_last(),),
+    "END_TIME_DESC": (task_runs.c.end_time.desc().nulls_last(),),
+}
+
+
+def _filtered(query: Any, flt: TaskRunFilter | None) -> Any:
+    if flt is None:
+        return query
+    c = task_runs.c
+    if flt.ids is not None:
+        query = query.where(c.id.in_(flt.ids))
+    if flt.flow_run_ids is not None:
+        query = query.where(c.flow_run_id.in_(flt.flow_run_ids))
+    if flt.state_types is not None:
+        query = query.where(c.state_type.in_([t.value for t in flt.state_types]))
+    if flt.task_keys is not None:
+        query = query.where(c.task_key.in_(flt.task_keys))
+    if flt.name_like:
+        query = query.where(c.name.ilike(f"%{flt.name_like}%"))
+    return query
+
+
+def read_task_runs(
+    conn: Connection,
+    *,
+    task_run_filter: TaskRunFilter | None = None,
+    sort: TaskRunSort | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[TaskRun]:
+    query = _filtered(select(task_runs), task_run_filter)
+    order = _SORTS[sort.value if sort is not None else "CREATED_ASC"]
+    query = query.order_by(*order, task_runs.c.id).limit(limit).offset(offset)
+    return [task_run_schema(dict(row._mapping)) for row in conn.execute(query)]
+
+
+def count_task_runs(conn: Connection, *, task_run_filter: TaskRunFilter | None = None) -> int:
+    query = _filtered(select(func.count()).select_from(task_runs), task_run_filter)
+    return conn.execute(query).scalar_one()

@@ -1,0 +1,273 @@
+"""Settings: environment variables override the active profile, which overrides defaults.
+
+A deliberately small module rather than pydantic-settings: importing pydantic-settings
+costs ~150-200 ms on our 2-core reference machine, a third of the whole hello-world
+budget (0.5 s).  Every setting is declared once in ``_DECLARED`` with its type, default
+and a one-line description; ``Settings`` is the typed, frozen result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from headwater.exceptions import ConfigurationError
+
+ENV_PREFIX = "HEADWATER_"
+
+
+def _to_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true/false, got {raw!r}")
+
+
+def _to_list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _to_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {raw!r}")
+    return value
+
+
+def _to_positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive number, got {raw!r}")
+    return value
+
+
+def _to_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def _to_path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _to_optional_str(raw: str) -> str | None:
+    return raw or None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting: its environment name, converter, default and meaning."""
+
+    field: str
+    convert: Callable[[str], Any]
+    default: Any
+    description: str
+    secret: bool = False
+
+    @property
+    def env_name(self) -> str:
+        return ENV_PREFIX + self.field.upper()
+
+
+_DECLARED: tuple[Setting, ...] = (
+    Setting("home", _to_path, "~/.headwater", "Directory for the embedded store, profiles, keys."),
+    Setting("profile", _to_optional_str, None, "Name of the profile to use instead of the active."),
+    Setting("api_url", _to_optional_str, None, "Server API URL; unset = embedded local store."),
+    Setting("api_key", _to_optional_str, None, "API key sent to the server.", secret=True),
+    Setting("database_url", _to_optional_str, None, "SQLAlchemy URL; default SQLite in home."),
+    Setting("logging_level", _to_level, "INFO", "Level of run logs shown and stored."),
+    Setting("logging_extra_loggers", _to_list, "", "Other loggers whose records join run logs."),
+    Setting("logging_to_store", _to_bool, "true", "Store run logs (in the store or server)."),
+    Setting("logging_console", _to_bool, "true", "Print run logs to the console."),
+    Setting("heartbeat_seconds", _to_positive_float, "30", "Flow-run process heartbeat interval."),
+    Setting("zombie_after_seconds", _to_positive_float, "90", "No heartbeat this long: Crashed."),
+    Setting("late_after_seconds", _to_positive_float, "15", "Scheduled this long ago: Late."),
+    Setting("services_loop_seconds", _to_positive_float, "5", "Server background services loop."),
+    Setting("worker_poll_seconds", _to_positive_float, "5", "Worker poll when not woken."),
+    Setting("server_host", str, "127.0.0.1", "Address the server binds."),
+    Setting("server_port", _to_positive_int, "4200", "Port the server binds."),
+    Setting("writer_flush_seconds", _to_positive_float, "0.2", "Batching writer flush interval."),
+    Setting("writer_batch_size", _to_positive_int, "1000", "Batching writer flush size."),
+    Setting("sqlite_busy_timeout_seconds", _to_positive_float, "60", "SQLite lock wait limit."),
+)
+
+SETTINGS_BY_ENV: dict[str, Setting] = {s.env_name: s for s in _DECLARED}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for this process (see ``get_settings``)."""
+
+    home: Path
+    profile: str | None
+    api_url: str | None
+    api_key: str | None
+    database_url: str | None
+    logging_level: str
+    logging_extra_loggers: list[str]
+    logging_to_store: bool
+    logging_console: bool
+    heartbeat_seconds: float
+    zombie_after_seconds: float
+    late_after_seconds: float
+    services_loop_seconds: float
+    worker_poll_seconds: float
+    server_host: str
+    server_port: int
+    writer_flush_seconds: float
+    writer_batch_size: int
+    sqlite_busy_timeout_seconds: float
+
+    @property
+    def database_url_or_default(self) -> str:
+        """The store's URL: the configured one, or the SQLite file in ``home``."""
+        return self.database_url or f"sqlite:///{self.home / 'headwater.db'}"
+
+    @property
+    def profiles_path(self) -> Path:
+        return self.home / "profiles.toml"
+
+
+def _check_declarations() -> None:
+    declared = {s.field for s in _DECLARED}
+    annotated = {f.name for f in fields(Settings)}
+    if declared != annotated:  # pragma: no cover - a programming error caught by tests
+        raise RuntimeError(f"settings out of sync: {sorted(declared ^ annotated)}")
+
+
+_check_declarations()
+
+
+def unknown_setting_error(name: str) -> ConfigurationError:
+    """An error for a setting name that does not exist, naming the closest valid one."""
+    close = difflib.get_close_matches(name.upper(), list(SETTINGS_BY_ENV), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else "; see `headwater config view`"
+    return ConfigurationError(f"unknown setting {name!r}{hint}")
+
+
+def normalize_setting_name(name: str) -> str:
+    """Accept ``logging_level``, ``LOGGING_LEVEL`` or ``HEADWATER_LOGGING_LEVEL``."""
+    upper = name.strip().upper()
+    if not upper.startswith(ENV_PREFIX):
+        upper = ENV_PREFIX + upper
+    if upper not in SETTINGS_BY_ENV:
+        raise unknown_setting_error(name)
+    return upper
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read profiles file {path}: {exc}") from None
+
+
+def read_profiles(home: Path) -> dict[str, Any]:
+    """The parsed ``profiles.toml``: ``{"active": name, "profiles": {name: {ENV: value}}}``."""
+    data = _read_toml(home / "profiles.toml")
+    data.setdefault("active", "default")
+    data.setdefault("profiles", {})
+    data["profiles"].setdefault("default", {})
+    return data
+
+
+def _resolve(env: Mapping[str, str]) -> tuple[Settings, dict[str, str]]:
+    """Resolve every setting; also return where each value came from."""
+    home_raw = env.get("HEADWATER_HOME") or "~/.headwater"
+    home = _to_path(home_raw)
+    profiles = read_profiles(home)
+    profile_name = env.get("HEADWATER_PROFILE") or profiles["active"]
+    profile = profiles["profiles"].get(profile_name)
+    if profile is None:
+        raise ConfigurationError(
+            f"profile {profile_name!r} does not exist; `headwater profile ls` lists profiles"
+        )
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for setting in _DECLARED:
+        if setting.env_name in env:
+            raw, source = env[setting.env_name], "env"
+        elif setting.env_name in profile and setting.field not in ("home", "profile"):
+            raw, source = str(profile[setting.env_name]), f"profile {profile_name}"
+        else:
+            raw, source = setting.default, "default"
+        if raw is None:
+            values[setting.field] = None
+        else:
+            try:
+                values[setting.field] = setting.convert(str(raw))
+            except ValueError as exc:
+                raise ConfigurationError(f"invalid {setting.env_name} ({source}): {exc}") from None
+        sources[setting.field] = source
+    values["profile"] = profile_name
+    return Settings(**values), sources
+
+
+_cache: dict[tuple[Any, ...], tuple[Settings, dict[str, str]]] = {}
+
+
+def _cache_key() -> tuple[Any, ...]:
+    relevant = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+    home = _to_path(os.environ.get("HEADWATER_HOME") or "~/.headwater")
+    try:
+        mtime = (home / "profiles.toml").stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return (relevant, mtime)
+
+
+def get_settings() -> Settings:
+    """The settings in effect now (cached until the environment or profiles change)."""
+    return settings_with_sources()[0]
+
+
+def settings_with_sources() -> tuple[Settings, dict[str, str]]:
+    key = _cache_key()
+    cached = _cache.get(key)
+    if cached is None:
+        if len(_cache) > 32:
+            _cache.clear()
+        cached = _cache[key] = _resolve(os.environ)
+    return cached
+
+
+@contextmanager
+def temporary_settings(**overrides: Any) -> Iterator[Settings]:
+    """Set settings for the duration of a block (by field name), mainly for tests."""
+    saved: dict[str, str | None] = {}
+    for field_name, value in overrides.items():
+        env_name = normalize_setting_name(field_name)
+        saved[env_name] = os.environ.get(env_name)
+        if value is None:
+            os.environ.pop(env_name, None)
+        else:
+            os.environ[env_name] = str(value)
+    try:
+        yield get_settings()
+    finally:
+        for env_name, old in saved.items():
+            if old is None:
+                os.environ.pop(env_name, None)
+            else:
+                os.environ[env_name] = old
+
+
+def declared_settings() -> tuple[Setting, ...]:
+    return _DECLARED

@@ -1,0 +1,428 @@
+"""Run states: a type that drives orchestration and a name for people.
+
+``State`` is a plain slotted class (not a pydantic model) because the engine makes
+many of them; pydantic still validates and serializes it through
+``__get_pydantic_core_schema__`` where a schema embeds one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from headwater.exceptions import CancelledRun, CrashedRun, MissingResult, UnfinishedRun
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import CoreSchema
+
+UTC = dt.timezone.utc
+
+
+class StateType(str, Enum):
+    SCHEDULED = "SCHEDULED"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+    CRASHED = "CRASHED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+TERMINAL_TYPES = frozenset(
+    {StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED}
+)
+
+_NO_DATA: Any = object()
+
+
+def _from_timestamp(value: float | str | dt.datetime | None) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return dt.datetime.fromtimestamp(value, UTC)
+
+
+class StateDetails:
+    """Facts attached to a state: which run it belongs to and when it is due."""
+
+    __slots__ = (
+        "cache_expiration",
+        "cache_key",
+        "flow_run_id",
+        "pause_timeout",
+        "retriable",
+        "scheduled_time",
+        "task_run_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        flow_run_id: UUID | None = None,
+        task_run_id: UUID | None = None,
+        scheduled_time: dt.datetime | None = None,
+        cache_key: str | None = None,
+        cache_expiration: dt.datetime | None = None,
+        retriable: bool | None = None,
+        pause_timeout: dt.datetime | None = None,
+    ) -> None:
+        self.flow_run_id = flow_run_id
+        self.task_run_id = task_run_id
+        self.scheduled_time = scheduled_time
+        self.cache_key = cache_key
+        self.cache_expiration = cache_expiration
+        self.retriable = retriable
+        self.pause_timeout = pause_timeout
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, UUID):
+                value = str(value)
+            elif isinstance(value, dt.datetime):
+                value = value.isoformat()
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> StateDetails:
+        if not data:
+            return cls()
+        kwargs: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in cls.__slots__ or value is None:
+                continue
+            if name.endswith("_id"):
+                value = UUID(str(value))
+            elif name in ("scheduled_time", "cache_expiration", "pause_timeout"):
+                value = _from_timestamp(value)
+            kwargs[name] = value
+        return cls(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"StateDetails({self.to_dict()})"
+
+
+class State:
+    """The state of a flow run or task run at one moment.
+
+    ``data`` holds the run's result (or, for failures, its exception) in memory.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "data",
+        "message",
+        "name",
+        "state_details",
+        "timestamp",
+        "type",
+    )
+
+    def __init__(
+        self,
+        type: StateType | str,
+        name: str | None = None,
+        message: str | None = None,
+        *,
+        data: Any = _NO_DATA,
+        timestamp: dt.datetime | None = None,
+        state_details: StateDetails | None = None,
+    ) -> None:
+        self.type = type if isinstance(type, StateType) else StateType(type)
+        self.name = name or self.type.value.capitalize()
+        self.message = message
+        self.data = data
+        self.timestamp = timestamp or dt.datetime.now(UTC)
+        self.state_details = state_details or StateDetails()
+
+    # -- predicates -------------------------------------------------------------
+    def is_scheduled(self) -> bool:
+        return self.type is StateType.SCHEDULED
+
+    def is_pending(self) -> bool:
+        return self.type is StateType.PENDING
+
+    def is_running(self) -> bool:
+        return self.type is StateType.RUNNING
+
+    def is_paused(self) -> bool:
+        return self.type is StateType.PAUSED
+
+    def is_completed(self) -> bool:
+        return self.type is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.type is StateType.FAILED
+
+    def is_crashed(self) -> bool:
+        return self.type is StateType.CRASHED
+
+    def is_cancelling(self) -> bool:
+        return self.type is StateType.CANCELLING
+
+    def is_cancelled(self) -> bool:
+        return self.type is StateType.CANCELLED
+
+    def is_final(self) -> bool:
+        return self.type in TERMINAL_TYPES
+
+    @property
+    def has_data(self) -> bool:
+        return self.data is not _NO_DATA
+
+    # -- results ----------------------------------------------------------------
+    def result(self, raise_on_failure: bool = True, fetch: bool = True) -> Any:
+        """The run's return value; raises the run's exception for failed runs.
+
+        A state read back from the store carries no value: ``MissingResult``.
+        """
+        if self.type is StateType.COMPLETED:
+            return self._value()
+        if self.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
+            exc = self._exception()
+            if raise_on_failure:
+                raise exc
+            return exc
+        raise UnfinishedRun(f"run is {self.name}, not finished: it has no result yet")
+
+    def _value(self) -> Any:
+        if self.data is not _NO_DATA:
+            return self.data
+        raise MissingResult(
+            "this state's result was not kept: enable persist_result=True on the "
+            "task or flow to read results from another process"
+        )
+
+    def _exception(self) -> BaseException:
+        if isinstance(self.data, BaseException):
+            return self.data
+        if self.data is not _NO_DATA:
+            nested = _first_failed(self.data)
+            if nested is not None:
+                return nested._exception()
+        message = self.message or f"run ended {self.name}"
+        if self.type is StateType.CANCELLED:
+            return CancelledRun(message)
+        if self.type is StateType.CRASHED:
+            return CrashedRun(message)
+        from headwater.exceptions import HeadwaterError
+
+        return HeadwaterError(message)
+
+    # -- copying and wire format ------------------------------------------------
+    def copy(self, **updates: Any) -> State:
+        new = State(
+            self.type,
+            self.name,
+            self.message,
+            data=self.data,
+            timestamp=self.timestamp,
+            state_details=self.state_details,
+        )
+        for key, value in updates.items():
+            setattr(new, key, value)
+        return new
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.type.value,
+            "name": self.name,
+            "message": self.message,
+            "timestamp": self.timestamp.isoformat(),
+            "state_details": self.state_details.to_dict(),
+        }
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> State:
+        return cls(
+            data["type"],
+            data.get("name"),
+            data.get("message"),
+            timestamp=_from_timestamp(data.get("timestamp")),
+            state_details=StateDetails.from_dict(data.get("state_details")),
+        )
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        def validate(value: Any) -> State:
+            if isinstance(value, State):
+                return value
+            if isinstance(value, dict):
+                if "type" not in value:
+                    raise ValueError("a state needs a 'type'")
+                try:
+                    return State.from_dict(value)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"invalid state: {exc}") from None
+            raise ValueError("a state must be an object with a 'type'")
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda state: state.to_dict()
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "object",
+            "title": "State",
+            "required": ["type"],
+            "properties": {
+                "type": {"type": "string", "enum": [t.value for t in StateType]},
+                "name": {"type": "string", "maxLength": 100},
+                "message": {"type": ["string", "null"], "maxLength": 10000},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "state_details": {"type": "object"},
+            },
+        }
+
+    def __repr__(self) -> str:
+        parts = [f"message={self.message!r}", f"type={self.type.value}"]
+        if self.data is not _NO_DATA and not isinstance(self.data, BaseException):
+            parts.append(f"result={_short_repr(self.data)}")
+        return f"{self.name}({', '.join(parts)})"
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _first_failed(data: Any) -> State | None:
+    """The first non-completed State found in a returned value (a State, future or list)."""
+    for state in iter_states(data):
+        if state.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
+            return state
+    return None
+
+
+def iter_states(data: Any) -> Iterable[State]:
+    """States inside a value a flow returned: a State, a future, or a list/tuple/set/dict."""
+    from headwater.futures import HeadwaterFuture
+
+    if isinstance(data, State):
+        yield data
+    elif isinstance(data, HeadwaterFuture):
+        yield data.wait_state()
+    elif isinstance(data, (list, tuple, set, frozenset)):
+        for item in data:
+            if isinstance(item, (State, HeadwaterFuture)):
+                yield from iter_states(item)
+    elif isinstance(data, dict):
+        for item in data.values():
+            if isinstance(item, (State, HeadwaterFuture)):
+                yield from iter_states(item)
+
+
+# -- constructors, Prefect-compatible names ---------------------------------------
+
+
+def _details(kwargs: dict[str, Any]) -> StateDetails:
+    return StateDetails(**kwargs)
+
+
+def Scheduled(
+    scheduled_time: dt.datetime | None = None,
+    message: str | None = None,
+    name: str = "Scheduled",
+    **details: Any,
+) -> State:
+    details["scheduled_time"] = scheduled_time or dt.datetime.now(UTC)
+    return State(StateType.SCHEDULED, name, message, state_details=_details(details))
+
+
+def Late(scheduled_time: dt.datetime | None = None, message: str | None = None) -> State:
+    return Scheduled(scheduled_time, message, name="Late")
+
+
+def AwaitingRetry(
+    scheduled_time: dt.datetime | None = None, message: str | None = None, **details: Any
+) -> State:
+    return Scheduled(scheduled_time, message, name="AwaitingRetry", **details)
+
+
+def Pending(message: str | None = None, name: str = "Pending", **details: Any) -> State:
+    return State(StateType.PENDING, name, message, state_details=_details(details))
+
+
+def Running(message: str | None = None, name: str = "Running", **details: Any) -> State:
+    return State(StateType.RUNNING, name, message, state_details=_details(details))
+
+
+def Retrying(message: str | None = None, **details: Any) -> State:
+    return Running(message, name="Retrying", **details)
+
+
+def Paused(
+    timeout_seconds: float | None = None, message: str | None = None, **details: Any
+) -> State:
+    if timeout_seconds is not None:
+        details["pause_timeout"] = dt.datetime.now(UTC) + dt.timedelta(seconds=timeout_seconds)
+    return State(StateType.PAUSED, "Paused", message, state_details=_details(details))
+
+
+def Completed(
+    data: Any = None, message: str | None = None, name: str = "Completed", **details: Any
+) -> State:
+    return State(StateType.COMPLETED, name, message, data=data, state_details=_details(details))
+
+
+def Cached(data: Any = None, message: str | None = None, **details: Any) -> State:
+    return Completed(data, message, name="Cached", **details)
+
+
+def Failed(
+    data: Any = _NO_DATA, message: str | None = None, name: str = "Failed", **details: Any
+) -> State:
+    if message is None and isinstance(data, BaseException):
+        message = exception_message(data)
+    return State(StateType.FAILED, name, message, data=data, state_details=_details(details))
+
+
+def Crashed(data: Any = _NO_DATA, message: str | None = None, **details: Any) -> State:
+    if message is None and isinstance(data, BaseException):
+        message = exception_message(data)
+    return State(StateType.CRASHED, "Crashed", message, data=data, state_details=_details(details))
+
+
+def Cancelling(message: str | None = None, **details: Any) -> State:
+    return State(StateType.CANCELLING, "Cancelling", message, state_details=_details(details))
+
+
+def Cancelled(data: Any = _NO_DATA, message: str | None = None, **details: Any) -> State:
+    return State(
+        StateType.CANCELLED, "Cancelled", message, data=data, state_details=_details(details)
+    )
+
+
+def exception_message(exc: BaseException) -> str:
+    """``ValueError: bad input`` — the one-line summary stored with a failed state."""
+    text = str(exc)
+    kind = type(exc).__name__
+    return f"{kind}: {text}" if text else kind

@@ -1,0 +1,27 @@
+"""Task runners: where ``.submit()``/``.map()`` task runs execute."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from headwater.task_runners.base import TaskRunner
+    from headwater.task_runners.processes import ProcessPoolTaskRunner
+    from headwater.task_runners.threads import ThreadPoolTaskRunner
+
+__all__ = ["ProcessPoolTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]
+
+_WHERE = {
+    "TaskRunner": "headwater.task_runners.base",
+    "ThreadPoolTaskRunner": "headwater.task_runners.threads",
+    "ProcessPoolTaskRunner": "headwater.task_runners.processes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _WHERE.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'headwater.task_runners' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), name)

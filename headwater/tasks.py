@@ -1,0 +1,281 @@
+"""``@task``: a function whose calls become recorded, retried, observable task runs."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import itertools
+import random
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from typing_extensions import ParamSpec
+
+from headwater.exceptions import InvalidOptionError
+from headwater.utilities.callables import Binder
+from headwater.utilities.options import (
+    check_callable,
+    check_hooks,
+    check_known,
+    check_name,
+    check_non_negative_int,
+    check_non_negative_number,
+    check_optional_bool,
+    check_positive_number,
+    check_retry_delay,
+    check_tags,
+)
+from headwater.utilities.tracebacks import install_excepthook
+
+if TYPE_CHECKING:
+    from headwater.futures import HeadwaterFuture, HeadwaterFutureList
+    from headwater.states import State
+
+install_excepthook()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+TASK_OPTIONS = (
+    "name",
+    "description",
+    "tags",
+    "version",
+    "task_run_name",
+    "retries",
+    "retry_delay_seconds",
+    "retry_jitter_factor",
+    "retry_condition_fn",
+    "timeout_seconds",
+    "log_prints",
+    "on_completion",
+    "on_failure",
+)
+
+
+def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
+    """``retry_delay_seconds=exponential_backoff(10)`` waits 10, 20, 40… seconds."""
+    if isinstance(backoff_factor, bool) or not isinstance(backoff_factor, (int, float)):
+        raise InvalidOptionError(f"backoff_factor must be a number, got {backoff_factor!r}")
+    if backoff_factor < 0:
+        raise InvalidOptionError(f"backoff_factor must be >= 0, got {backoff_factor!r}")
+
+    def delays(retries: int) -> list[float]:
+        return [float(backoff_factor) * 2**attempt for attempt in range(max(retries, 1))]
+
+    return delays
+
+
+class Task(Generic[P, R]):
+    """A decorated function.  Call it to run it now (returns its value), ``submit``
+    it to run concurrently (returns a future), or ``map`` it over iterables."""
+
+    def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        check_callable(fn, "@task")
+        check_known(options, TASK_OPTIONS, "@task")
+        where = f"@task {getattr(fn, '__name__', fn)!r}"
+        self.fn = fn
+        self._options = options
+        self.name: str = check_name(options.get("name"), "name", where) or str(
+            getattr(fn, "__name__", type(fn).__name__)
+        )
+        self.description: str | None = options.get("description") or inspect.getdoc(fn)
+        self.version: str | None = options.get("version")
+        self.tags = check_tags(options.get("tags"), where)
+        self.sorted_tags = sorted(self.tags)
+        self.retries = check_non_negative_int(options.get("retries"), "retries", where)
+        self.retry_delay_seconds = check_retry_delay(
+            options.get("retry_delay_seconds"), self.retries, where
+        )
+        self.retry_jitter_factor = check_non_negative_number(
+            options.get("retry_jitter_factor"), "retry_jitter_factor", where
+        )
+        condition = options.get("retry_condition_fn")
+        if condition is not None and not callable(condition):
+            raise InvalidOptionError(f"{where}: retry_condition_fn must be callable")
+        self.retry_condition_fn = condition
+        self.timeout_seconds = check_positive_number(
+            options.get("timeout_seconds"), "timeout_seconds", where
+        )
+        self.log_prints = check_optional_bool(options.get("log_prints"), "log_prints", where)
+        self.on_completion = check_hooks(options.get("on_completion"), "on_completion", where)
+        self.on_failure = check_hooks(options.get("on_failure"), "on_failure", where)
+        run_name = options.get("task_run_name")
+        if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
+            raise InvalidOptionError(f"{where}: task_run_name must be a string or a callable")
+        self.task_run_name: str | Callable[[], str] | None = run_name
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.binder = Binder(fn)
+        self.task_key = _task_key(fn, self.name)
+        self._orphan_keys: Iterator[int] = itertools.count()
+        functools.update_wrapper(self, fn)
+
+    # -- calling ------------------------------------------------------------------
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return_state = kwargs.pop("return_state", False) if kwargs else False
+        wait_for = kwargs.pop("wait_for", None) if kwargs else None
+        if self.is_async:
+            from headwater.engine.task_engine import call_task_async
+
+            return call_task_async(  # type: ignore[return-value]
+                self, args, kwargs, wait_for=wait_for, return_state=bool(return_state)
+            )
+        from headwater.engine.task_engine import call_task_sync
+
+        return call_task_sync(
+            self, args, kwargs, wait_for=wait_for, return_state=bool(return_state)
+        )
+
+    def submit(self, *args: Any, **kwargs: Any) -> HeadwaterFuture[R]:
+        """Run concurrently on the flow's task runner; returns a future at once."""
+        wait_for = kwargs.pop("wait_for", None)
+        kwargs.pop("return_state", None)
+        runner, flow_ctx = _runner_and_context()
+        return runner.submit(self, args, kwargs, wait_for=wait_for, flow_ctx=flow_ctx)
+
+    def map(self, *args: Any, **kwargs: Any) -> HeadwaterFutureList[R]:
+        """Submit one task run per element of the iterable arguments.
+
+        Iterable arguments (lists, tuples, ranges, generators, future lists…) are
+        iterated together and must have equal lengths; wrap one in ``unmapped`` to
+        pass it whole.  Strings, bytes and dicts are passed whole.
+        """
+        from headwater.futures import HeadwaterFuture, HeadwaterFutureList
+        from headwater.utilities.annotations import unmapped
+
+        wait_for = kwargs.pop("wait_for", None)
+        kwargs.pop("return_state", None)
+        bound = self.binder.bind(args, kwargs)
+        mapped: dict[str, list[Any]] = {}
+        static: dict[str, Any] = {}
+        for key, value in bound.items():
+            if isinstance(value, HeadwaterFuture):
+                value = value.result()
+            if isinstance(value, unmapped):
+                static[key] = value.value
+            elif _is_mappable(value):
+                mapped[key] = list(value)
+            else:
+                static[key] = value
+        if not mapped:
+            raise TypeError(
+                f"task {self.name!r}.map() needs at least one iterable argument; "
+                "got none (wrap constant arguments in unmapped())"
+            )
+        lengths = {key: len(values) for key, values in mapped.items()}
+        if len(set(lengths.values())) > 1:
+            shown = ", ".join(f"{k}={n}" for k, n in lengths.items())
+            raise ValueError(
+                f"task {self.name!r}.map() got iterables of different lengths: {shown}"
+            )
+        runner, flow_ctx = _runner_and_context()
+        count = next(iter(lengths.values()))
+        futures: HeadwaterFutureList[R] = HeadwaterFutureList()
+        for index in range(count):
+            parameters = dict(static)
+            for key, values in mapped.items():
+                parameters[key] = values[index]
+            call_args, call_kwargs = self.binder.call_args(parameters)
+            futures.append(
+                runner.submit(self, call_args, call_kwargs, wait_for=wait_for, flow_ctx=flow_ctx)
+            )
+        return futures
+
+    # -- options --------------------------------------------------------------------
+    def with_options(self, **options: Any) -> Task[P, R]:
+        """A copy of this task with some options changed."""
+        check_known(options, TASK_OPTIONS, f"{self.name}.with_options()")
+        return Task(self.fn, **{**self._options, **options})
+
+    def retry_delay_for(self, attempt: int) -> float:
+        """Seconds to wait before retry ``attempt`` (1-based), jitter included."""
+        spec = self.retry_delay_seconds
+        delay = spec[min(attempt, len(spec)) - 1] if isinstance(spec, list) else spec
+        jitter = self.retry_jitter_factor
+        if jitter and delay > 0:
+            delay = max(0.0, delay * random.uniform(1 - jitter, 1 + jitter))
+        return delay
+
+    def format_run_name(self, parameters: dict[str, Any]) -> str:
+        template = self.task_run_name
+        try:
+            if callable(template):
+                return str(template())
+            assert template is not None
+            return template.format(**parameters)
+        except Exception as exc:
+            raise InvalidOptionError(
+                f"task {self.name!r}: task_run_name {template!r} failed: {exc!r}"
+            ) from None
+
+    def next_orphan_key(self) -> str:
+        """Dynamic keys for runs of this task outside any flow run."""
+        return str(next(self._orphan_keys))
+
+    def __repr__(self) -> str:
+        return f"Task(name={self.name!r})"
+
+
+def _is_mappable(value: Any) -> bool:
+    if isinstance(value, (str, bytes, bytearray, dict)):
+        return False
+    return isinstance(value, Iterable)
+
+
+def _runner_and_context() -> tuple[Any, Any]:
+    from headwater.context import FlowRunContext
+
+    flow_ctx = FlowRunContext.get()
+    if flow_ctx is not None:
+        return flow_ctx.task_runner, flow_ctx
+    return _default_runner(), None
+
+
+@functools.lru_cache(maxsize=1)
+def _default_runner() -> Any:
+    """The runner for tasks submitted outside any flow run."""
+    from headwater.task_runners.threads import ThreadPoolTaskRunner
+
+    runner = ThreadPoolTaskRunner()
+    runner.start()
+    return runner
+
+
+def _task_key(fn: Callable[..., Any], name: str) -> str:
+    """Stable across processes (used to match task runs between attempts)."""
+    where = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', name)}"
+    digest = hashlib.sha1(where.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{name}-{digest}"
+
+
+@overload
+def task(__fn: Callable[P, R]) -> Task[P, R]: ...
+
+
+@overload
+def task(
+    __fn: None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    tags: Iterable[str] | None = None,
+    version: str | None = None,
+    task_run_name: str | Callable[[], str] | None = None,
+    retries: int | None = None,
+    retry_delay_seconds: float | list[float] | Callable[[int], list[float]] | None = None,
+    retry_jitter_factor: float | None = None,
+    retry_condition_fn: Callable[[Any, Any, State], bool] | None = None,
+    timeout_seconds: float | None = None,
+    log_prints: bool | None = None,
+    on_completion: list[Callable[..., Any]] | None = None,
+    on_failure: list[Callable[..., Any]] | None = None,
+) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+
+
+def task(__fn: Any = None, **options: Any) -> Any:
+    """Make a function a task: ``@task`` or ``@task(retries=3, ...)``."""
+    check_known(options, TASK_OPTIONS, "@task")
+    if __fn is None:
+        return lambda fn: Task(fn, **options)
+    return Task(__fn, **options)

@@ -1,0 +1,70 @@
+"""Turn parameter values into JSON the store can keep, bounded in size."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+import uuid
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+#: Values whose JSON exceeds this many characters are kept as a short description.
+MAX_VALUE_CHARS = 20_000
+
+
+def to_jsonable(value: Any, depth: int = 0) -> Any:
+    """A JSON-compatible copy of ``value``; what has no JSON form becomes its repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if depth > 20:
+        return _describe(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v, depth + 1) for v in value]
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (uuid.UUID, PurePath, Decimal)):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value, depth + 1)
+    if isinstance(value, bytes):
+        return _describe(value)
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        try:
+            return dump(mode="json")
+        except Exception:
+            return _describe(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value), depth + 1)
+    return _describe(value)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 200:
+        text = text[:197] + "..."
+    return text
+
+
+def bounded_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as JSON; a value too large to keep is replaced by a description."""
+    out: dict[str, Any] = {}
+    for name, value in parameters.items():
+        converted = to_jsonable(value)
+        if isinstance(converted, (dict, list)) or (
+            isinstance(converted, str) and len(converted) > MAX_VALUE_CHARS
+        ):
+            size = len(json.dumps(converted, default=str))
+            if size > MAX_VALUE_CHARS:
+                kind = type(value).__name__
+                length = f" of {len(value)} items" if hasattr(value, "__len__") else ""
+                converted = f"<{kind}{length}, {size:,} characters as JSON: not stored>"
+        out[name] = converted
+    return out

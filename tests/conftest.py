@@ -1,0 +1,84 @@
+"""Shared fixtures: every test gets its own HEADWATER_HOME with a real SQLite store.
+
+Store-level tests take the ``database_url`` fixture, which runs them against SQLite
+and, when ``HEADWATER_TEST_DATABASE_URL`` is set, against PostgreSQL too (each xdist
+worker in its own schema, tables emptied between tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("HEADWATER_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def headwater_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh home (and store) per test; settings that would leak are cleared."""
+    for name in list(os.environ):
+        if name.startswith("HEADWATER_") and name != "HEADWATER_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HEADWATER_HOME", str(home))
+    monkeypatch.setenv("HEADWATER_LOGGING_CONSOLE", "false")
+    monkeypatch.setenv("HEADWATER_WRITER_FLUSH_SECONDS", "0.05")
+    yield home
+    _reset_process_state()
+
+
+def _reset_process_state() -> None:
+    from headwater.client import writer
+    from headwater.engine.backend import forget_backends
+    from headwater.server.db.database import forget_databases
+
+    writer.flush_all(timeout=10)
+    forget_backends()
+    writer._writers.clear()
+    forget_databases()
+
+
+def _pg_schema_url(worker: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    schema = f"hw_test_{worker}"
+    engine = create_engine(PG_URL)  # type: ignore[arg-type]
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in PG_URL else "?"  # type: ignore[operator]
+    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def pg_url(worker_id: str) -> str:
+    if not PG_URL:
+        pytest.skip("HEADWATER_TEST_DATABASE_URL is not set")
+    return _pg_schema_url(worker_id)
+
+
+def _truncate(url: str) -> None:
+    from headwater.server.db.database import get_database
+    from headwater.server.db.tables import metadata
+
+    db = get_database(url)
+    names = ", ".join(f'"{table.name}"' for table in reversed(metadata.sorted_tables))
+    with db.begin_write() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, headwater_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The store URL a test runs against; also set as HEADWATER_DATABASE_URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{headwater_home / 'headwater.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+        _truncate(url)
+    monkeypatch.setenv("HEADWATER_DATABASE_URL", url)
+    return url
