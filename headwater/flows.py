@@ -20,7 +20,7 @@ from headwater.utilities.options import (
     check_positive_number,
     check_retry_delay,
 )
-from headwater.utilities.tracebacks import install_excepthook
+from headwater.utilities.tracebacks import install_excepthook, trim_engine_frames
 
 if TYPE_CHECKING:
     from headwater.task_runners.base import TaskRunner
@@ -100,7 +100,10 @@ class Flow(Generic[P, R]):
             return flow_engine.run_flow_async(  # type: ignore[return-value]
                 self, args, kwargs, return_state=return_state
             )
-        return flow_engine.run_flow_sync(self, args, kwargs, return_state=return_state)
+        try:
+            return flow_engine.run_flow_sync(self, args, kwargs, return_state=return_state)
+        except Exception as exc:  # show the user's frames, not the engine's
+            raise exc.with_traceback(trim_engine_frames(exc.__traceback__))  # noqa: B904
 
     def with_options(self, **options: Any) -> Flow[P, R]:
         """A copy of this flow with some options changed."""

@@ -173,8 +173,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except FileNotFoundError:
-        return {}
+    except (FileNotFoundError, NotADirectoryError):
+        return {}  # no profiles yet (an unusable home is reported when the store opens)
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read profiles file {path}: {exc}") from None
 

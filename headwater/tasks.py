@@ -26,7 +26,7 @@ from headwater.utilities.options import (
     check_retry_delay,
     check_tags,
 )
-from headwater.utilities.tracebacks import install_excepthook
+from headwater.utilities.tracebacks import install_excepthook, trim_engine_frames
 
 if TYPE_CHECKING:
     from headwater.futures import HeadwaterFuture, HeadwaterFutureList
@@ -123,9 +123,12 @@ class Task(Generic[P, R]):
             )
         from headwater.engine.task_engine import call_task_sync
 
-        return call_task_sync(
-            self, args, kwargs, wait_for=wait_for, return_state=bool(return_state)
-        )
+        try:
+            return call_task_sync(
+                self, args, kwargs, wait_for=wait_for, return_state=bool(return_state)
+            )
+        except Exception as exc:  # show the user's frames, not the engine's
+            raise exc.with_traceback(trim_engine_frames(exc.__traceback__))  # noqa: B904
 
     def submit(self, *args: Any, **kwargs: Any) -> HeadwaterFuture[R]:
         """Run concurrently on the flow's task runner; returns a future at once."""

@@ -30,5 +30,5 @@ def main() -> None:
     except HeadwaterError as exc:
         from headwater.cli.output import err_console
 
-        err_console.print(f"[bold red]Error:[/bold red] {exc}", highlight=False, markup=False)
+        err_console().print(f"[bold red]Error:[/bold red] {exc}", highlight=False, markup=False)
         sys.exit(1)

@@ -55,7 +55,7 @@ def list_runs(
             when(run.start_time),
             duration(run.start_time, run.end_time),
         )
-    console.print(table)
+    console().print(table)
 
 
 @app.command("inspect")
@@ -91,7 +91,7 @@ def inspect_run(flow_run_id: str = typer.Argument(..., help="The flow run's id."
     info.add_row("Ended", when(run.end_time))
     info.add_row("Duration", duration(run.start_time, run.end_time))
     info.add_row("Attempts", str(run.run_count))
-    console.print(info)
+    console().print(info)
     states = Table(title="State history", title_justify="left")
     states.add_column("Time")
     states.add_column("State")
@@ -102,7 +102,7 @@ def inspect_run(flow_run_id: str = typer.Argument(..., help="The flow run's id."
             state_text(past.type.value, past.name),
             escape(past.message or ""),
         )
-    console.print(states)
+    console().print(states)
     _print_task_runs(task_runs, f"Task runs ({len(task_runs)})")
 
 
@@ -121,7 +121,7 @@ def _print_task_runs(task_runs: list[Any], title: str) -> None:
             str(task_run.run_count),
             duration(task_run.start_time, task_run.end_time),
         )
-    console.print(table)
+    console().print(table)
 
 
 @app.command("logs")
@@ -154,7 +154,7 @@ def show_logs(
         )
         for log in page:
             clock = when(log.timestamp)
-            console.print(
+            console().print(
                 f"[dim]{clock}[/dim] | {log.level_name:<8} | {escape(log.message)}",
                 soft_wrap=True,
             )

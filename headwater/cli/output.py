@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any, NoReturn
 from uuid import UUID
 
 import typer
 from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+#: Width used when output is not a terminal, so piped tables are not truncated.
+PIPE_WIDTH = 200
+
+
+def console() -> Console:
+    """A console on the current stdout (terminal width, or wide when piped)."""
+    stream = sys.stdout
+    width = None if stream.isatty() else PIPE_WIDTH
+    return Console(file=stream, highlight=False, width=width)
+
+
+def err_console() -> Console:
+    stream = sys.stderr
+    width = None if stream.isatty() else PIPE_WIDTH
+    return Console(file=stream, highlight=False, width=width)
+
 
 STATE_STYLES = {
     "SCHEDULED": "yellow",
@@ -29,9 +44,10 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
     """Print ``Error: message`` (and a hint) on stderr and exit with status 1."""
     from rich.markup import escape
 
-    err_console.print(f"[bold red]Error:[/bold red] {escape(message)}")
+    errors = err_console()
+    errors.print(f"[bold red]Error:[/bold red] {escape(message)}")
     if hint:
-        err_console.print(f"[dim]Hint: {escape(hint)}[/dim]")
+        errors.print(f"[dim]Hint: {escape(hint)}[/dim]")
     raise typer.Exit(1)
 
 

@@ -15,10 +15,10 @@ def version() -> None:
 
     settings = get_settings()
     store = settings.api_url or _hide_password(settings.database_url_or_default)
-    console.print(f"Headwater {__version__}")
-    console.print(f"Python    {platform.python_version()} ({sys.executable})")
-    console.print(f"Profile   {settings.profile}")
-    console.print(f"Store     {store}")
+    console().print(f"Headwater {__version__}")
+    console().print(f"Python    {platform.python_version()} ({sys.executable})")
+    console().print(f"Profile   {settings.profile}")
+    console().print(f"Store     {store}")
 
 
 def _hide_password(url: str) -> str:

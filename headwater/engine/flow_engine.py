@@ -39,6 +39,7 @@ from headwater.utilities.ids import new_id
 from headwater.utilities.jsonable import bounded_parameters
 from headwater.utilities.names import random_run_name
 from headwater.utilities.timeout import timeout_after
+from headwater.utilities.tracebacks import trim_engine_frames
 
 if TYPE_CHECKING:
     from headwater.flows import Flow
@@ -161,6 +162,7 @@ class FlowRunEngine:
             message = f"flow run exceeded its timeout of {self.flow.timeout_seconds} s"
             return Failed(FlowRunTimeoutError(message), message, name="TimedOut")
         assert self.ctx is not None
+        exc = exc.with_traceback(trim_engine_frames(exc.__traceback__))
         flow_run_logger(self.ctx).error(
             "Encountered exception during execution: %s", exception_message(exc), exc_info=exc
         )
@@ -379,10 +381,7 @@ def run_flow_sync(
         engine.close()
         raise
     engine.close()
-    try:
-        return engine.result(return_state)
-    except Exception as exc:
-        reraise_trimmed(exc)
+    return engine.result(return_state)
 
 
 async def run_flow_async(

@@ -7,9 +7,7 @@ One core (``TaskRun`` in ``task_run.py``) and two thin drivers: ``execute_sync``
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from headwater.context import FlowRunContext, _task_run
@@ -168,17 +166,8 @@ async def execute_async(run: TaskRun, resolution: Resolution) -> None:
         return
 
 
-_loops = threading.local()
-
-
-def run_coroutine_in_thread(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine on this (worker) thread's own long-lived event loop."""
-    loop = getattr(_loops, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _loops.loop = asyncio.new_event_loop()
-    return loop.run_until_complete(coro)
-
-
 def execute_async_to_state(run: TaskRun, resolution: Resolution) -> State:
-    run_coroutine_in_thread(execute_async(run, resolution))
+    from headwater.utilities.asyncutils import run_coroutine_sync
+
+    run_coroutine_sync(execute_async(run, resolution))
     return run.state()

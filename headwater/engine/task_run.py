@@ -16,6 +16,7 @@ from headwater.context import FlowRunContext, TaskRunContext, current_tags
 from headwater.exceptions import TaskRunTimeoutError, UpstreamTaskError
 from headwater.states import _NO_DATA, State, StateDetails, StateType, exception_message
 from headwater.utilities.ids import new_id
+from headwater.utilities.tracebacks import trim_engine_frames
 
 if TYPE_CHECKING:
     from headwater.client.writer import BatchingWriter
@@ -211,6 +212,7 @@ class TaskRun:
             exc = TaskRunTimeoutError(message)
         else:
             message = exception_message(exc)
+            exc = exc.with_traceback(trim_engine_frames(exc.__traceback__))
         task = self.task
         attempt = record["run_count"]
         if attempt <= task.retries and self._should_retry(exc, message):

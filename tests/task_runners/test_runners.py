@@ -1,0 +1,91 @@
+"""Thread and process task runners run submitted tasks concurrently and record them."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from headwater import flow, get_run_logger, task
+from headwater.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from tests.helpers import last_run, logs_of, task_runs_of
+
+
+@task
+def pid_of(i: int) -> int:
+    get_run_logger().info("running %d", i)
+    return os.getpid()
+
+
+@task
+def cube(x: int) -> int:
+    return x**3
+
+
+def test_threads_run_concurrently() -> None:
+    barrier = threading.Barrier(4, timeout=5)
+
+    @task
+    def meet() -> bool:
+        barrier.wait()
+        return True
+
+    @flow(task_runner=ThreadPoolTaskRunner(max_workers=4))
+    def pipeline() -> list[bool]:
+        return [f.result() for f in [meet.submit() for _ in range(4)]]
+
+    assert pipeline() == [True] * 4
+
+
+def test_process_runner_runs_tasks_in_other_processes_and_records_them() -> None:
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=2))
+    def pipeline() -> tuple[list[int], list[int]]:
+        pids = pid_of.map(range(4)).result()
+        cubes = cube.map(cube.map([1, 2])).result()
+        return pids, cubes
+
+    pids, cubes = pipeline()
+    assert os.getpid() not in pids
+    assert cubes == [1, 512]
+    run = last_run()
+    task_runs = task_runs_of(run.id)
+    assert len(task_runs) == 8
+    assert all(t.state.is_completed() for t in task_runs)
+    running_logs = [log for log in logs_of(run.id) if log.message.startswith("running")]
+    assert len(running_logs) == 4 and all(log.task_run_id for log in running_logs)
+
+
+def test_process_runner_failure_comes_back() -> None:
+    @task
+    def fails() -> None:
+        raise ValueError("in a child")
+
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+    def pipeline() -> None:
+        fails.submit().result()
+
+    with pytest.raises(ValueError, match="in a child"):
+        pipeline()
+
+
+def test_runner_options_are_validated() -> None:
+    from headwater.exceptions import InvalidOptionError
+
+    with pytest.raises(ValueError, match="max_workers"):
+        ThreadPoolTaskRunner(max_workers=0)
+    with pytest.raises(InvalidOptionError, match="task_runner"):
+        flow(lambda: None, task_runner="threads")
+
+
+def test_each_flow_run_gets_its_own_runner() -> None:
+    runner = ThreadPoolTaskRunner(max_workers=2)
+
+    @flow(task_runner=runner)
+    def pipeline() -> int:
+        time.sleep(0.01)
+        return cube.submit(2).result()
+
+    assert pipeline() == 8 and pipeline() == 8
+    assert runner._pool is None  # the template itself is never started
