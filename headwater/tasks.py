@@ -99,6 +99,10 @@ class Task(Generic[P, R]):
             options.get("timeout_seconds"), "timeout_seconds", where
         )
         self.log_prints = check_optional_bool(options.get("log_prints"), "log_prints", where)
+        if self.log_prints:
+            from headwater.logging.prints import install_print_capture
+
+            install_print_capture()
         self.on_completion = check_hooks(options.get("on_completion"), "on_completion", where)
         self.on_failure = check_hooks(options.get("on_failure"), "on_failure", where)
         run_name = options.get("task_run_name")

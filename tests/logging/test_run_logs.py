@@ -56,6 +56,19 @@ def test_log_prints_captures_print_in_flow_and_inherited_by_tasks(
     assert "straight to stdout" in capsys.readouterr().out
 
 
+def test_log_prints_on_a_task_alone() -> None:
+    @task(log_prints=True)
+    def speaks() -> None:
+        print("only the task logs prints")
+
+    @flow
+    def pipeline() -> None:
+        speaks()
+
+    pipeline()
+    assert "only the task logs prints" in [log.message for log in logs_of(last_run().id)]
+
+
 def test_prints_outside_log_prints_flows_are_untouched(capsys: pytest.CaptureFixture[str]) -> None:
     @flow
     def plain() -> None:
