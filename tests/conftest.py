@@ -41,23 +41,29 @@ def _reset_process_state() -> None:
     forget_databases()
 
 
-def _pg_schema_url(worker: str) -> str:
+def _pg_admin(statement: str) -> None:
     from sqlalchemy import create_engine, text
 
-    schema = f"hw_test_{worker}"
     engine = create_engine(PG_URL)  # type: ignore[arg-type]
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    engine.dispose()
-    separator = "&" if "?" in PG_URL else "?"  # type: ignore[operator]
-    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def pg_url(worker_id: str) -> str:
+def pg_url(worker_id: str) -> Iterator[str]:
+    """A PostgreSQL schema of this test process's own, created empty, dropped after."""
     if not PG_URL:
         pytest.skip("HEADWATER_TEST_DATABASE_URL is not set")
-    return _pg_schema_url(worker_id)
+    schema = f"hw_test_{worker_id}_{os.getpid()}"
+    _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    _pg_admin(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    _reset_process_state()
+    _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _truncate(url: str) -> None:

@@ -69,7 +69,11 @@ def get_database(url: str | None = None) -> Database:
             database = open_database(url)
             from headwater.server.db.migrate import ensure_schema
 
-            ensure_schema(database)
+            try:
+                ensure_schema(database)
+            except BaseException:
+                database.dispose()  # don't leave its connections open
+                raise
             _databases[url] = database
     return database
 
