@@ -302,9 +302,15 @@ class Block(BaseModel):
         except ValueError as exc:
             raise UserInputError(str(exc)) from None
         client = client or _get_client()
-        for klass in _value_classes(self):
-            klass.register_type_and_schema(client)
-        document = client.save_block_document(self._to_document_create(name), overwrite=overwrite)
+        create = self._to_document_create(name)
+        try:
+            document = client.save_block_document(create, overwrite=overwrite)
+        except BlockNotFound:
+            # First save of this type or version of its class in this store: register the
+            # types involved and try again (re-raised if something else was missing).
+            for klass in _value_classes(self):
+                klass.register_type_and_schema(client)
+            document = client.save_block_document(create, overwrite=overwrite)
         self._block_document_id = document.id
         self._block_document_name = document.name
         self._is_anonymous = False
