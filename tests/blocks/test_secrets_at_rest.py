@@ -36,7 +36,17 @@ def _raw_sqlite_bytes(home: Path) -> bytes:
 
 
 def test_sqlite_file_holds_no_secret_in_plain_text(headwater_home: Path) -> None:
+    from headwater import flow, get_run_logger
+
     _save_secrets()
+
+    @flow
+    def uses_a_secret(token: Secret) -> int:
+        get_run_logger().info("got %r", token)  # reprs are masked in run logs
+        return len(token.get())
+
+    # A block passed as a parameter is stored with its secrets masked.
+    assert uses_a_secret(Secret.load("one")) == len(SENTINELS[0])
     assert Secret.load("one").get() == SENTINELS[0]  # and they still load
     raw = _raw_sqlite_bytes(headwater_home)
     assert b"plain-SENTINEL" not in raw
