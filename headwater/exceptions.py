@@ -52,6 +52,22 @@ class ObjectNotFound(HeadwaterError, LookupError):
     """A run, flow or other object that does not exist."""
 
 
+class ObjectAlreadyExists(UserInputError, ValueError):
+    """A create of something (a block, a variable) whose name is taken."""
+
+
+class BlockNotFound(UserInputError, ObjectNotFound):
+    """A block document (or block type) that does not exist; names the ones that do."""
+
+
+class BlockDocumentMismatch(UserInputError, ValueError):
+    """A saved block document that no longer fits its class (a field added or renamed)."""
+
+
+class DecryptionError(UserInputError):
+    """A secret saved with another encryption key than the one in use."""
+
+
 class UpstreamTaskError(HeadwaterError):
     """A task did not run because a task it depends on did not complete."""
 

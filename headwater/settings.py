@@ -99,6 +99,13 @@ _DECLARED: tuple[Setting, ...] = (
     Setting("writer_flush_seconds", _to_positive_float, "0.2", "Batching writer flush interval."),
     Setting("writer_batch_size", _to_positive_int, "1000", "Batching writer flush size."),
     Setting("sqlite_busy_timeout_seconds", _to_positive_float, "60", "SQLite lock wait limit."),
+    Setting(
+        "encryption_key",
+        _to_optional_str,
+        None,
+        "Fernet key for block secrets; default: a key kept in $HEADWATER_HOME/encryption.key.",
+        secret=True,
+    ),
 )
 
 SETTINGS_BY_ENV: dict[str, Setting] = {s.env_name: s for s in _DECLARED}
@@ -127,6 +134,7 @@ class Settings:
     writer_flush_seconds: float
     writer_batch_size: int
     sqlite_busy_timeout_seconds: float
+    encryption_key: str | None
 
     @property
     def database_url_or_default(self) -> str:

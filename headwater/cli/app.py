@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from headwater.cli import flow_runs, task_runs
+from headwater.cli import blocks, flow_runs, task_runs, variables
 from headwater.cli.version import version
 
 app = typer.Typer(
@@ -19,6 +19,8 @@ app = typer.Typer(
 app.command("version")(version)
 app.add_typer(flow_runs.app, name="flow-run")
 app.add_typer(task_runs.app, name="task-run")
+app.add_typer(blocks.app, name="block")
+app.add_typer(variables.app, name="variable")
 
 
 def main() -> None:

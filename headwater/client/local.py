@@ -13,6 +13,13 @@ from headwater.server.store import flow_runs, logs, task_runs
 from headwater.states import State
 
 if TYPE_CHECKING:
+    from headwater.schemas.blocks import (
+        BlockDocument,
+        BlockDocumentCreate,
+        BlockSchemaCreate,
+        BlockType,
+        BlockTypeCreate,
+    )
     from headwater.schemas.filters import (
         FlowRunFilter,
         FlowRunSort,
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
     from headwater.schemas.flows import Flow
     from headwater.schemas.logs import Log
     from headwater.schemas.task_runs import TaskRun
+    from headwater.schemas.variables import VariableCreate, VariableRead
 
 
 class LocalClient:
@@ -135,6 +143,101 @@ class LocalClient:
     ) -> list[Log]:
         with self.db.begin_read() as conn:
             return logs.read_logs(conn, log_filter=log_filter, limit=limit, offset=offset)
+
+    # -- blocks (secrets are encrypted and decrypted in the service layer) ---------------
+    def register_block_type(
+        self, block_type: BlockTypeCreate, block_schema: BlockSchemaCreate
+    ) -> BlockType:
+        from headwater.server.store import blocks
+
+        with self.db.begin_write() as conn:
+            return blocks.register_block_type(
+                conn, block_type=block_type, block_schema=block_schema
+            )
+
+    def read_block_type(self, slug: str) -> BlockType:
+        from headwater.server.store import blocks
+
+        with self.db.begin_read() as conn:
+            return blocks.read_block_type(conn, slug=slug)
+
+    def read_block_types(self) -> list[BlockType]:
+        from headwater.server.store import blocks
+
+        with self.db.begin_read() as conn:
+            return blocks.read_block_types(conn)
+
+    def save_block_document(
+        self, document: BlockDocumentCreate, *, overwrite: bool = False
+    ) -> BlockDocument:
+        from headwater.server.store import blocks
+
+        with self.db.begin_write() as conn:
+            return blocks.save_block_document(conn, document=document, overwrite=overwrite)
+
+    def read_block_document(
+        self, block_type_slug: str, name: str, *, include_secrets: bool = False
+    ) -> BlockDocument:
+        from headwater.server.store import blocks
+
+        with self.db.begin_read() as conn:
+            return blocks.read_block_document(
+                conn, block_type_slug=block_type_slug, name=name, include_secrets=include_secrets
+            )
+
+    def read_block_documents(
+        self,
+        *,
+        block_type_slug: str | None = None,
+        name: str | None = None,
+        include_secrets: bool = False,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[BlockDocument]:
+        from headwater.server.store import blocks
+
+        with self.db.begin_read() as conn:
+            return blocks.read_block_documents(
+                conn,
+                block_type_slug=block_type_slug,
+                name=name,
+                include_secrets=include_secrets,
+                limit=limit,
+                offset=offset,
+            )
+
+    def delete_block_document(self, block_type_slug: str, name: str) -> None:
+        from headwater.server.store import blocks
+
+        with self.db.begin_write() as conn:
+            blocks.delete_block_document(conn, block_type_slug=block_type_slug, name=name)
+
+    # -- variables ----------------------------------------------------------------------
+    def set_variable(self, variable: VariableCreate, *, overwrite: bool = False) -> VariableRead:
+        from headwater.server.store import variables
+
+        with self.db.begin_write() as conn:
+            return variables.set_variable(conn, variable=variable, overwrite=overwrite)
+
+    def read_variable(self, name: str) -> VariableRead | None:
+        from headwater.server.store import variables
+
+        with self.db.begin_read() as conn:
+            return variables.read_variable(conn, name=name)
+
+    def read_variables(
+        self, *, tag: str | None = None, limit: int = 200, offset: int = 0
+    ) -> list[VariableRead]:
+        from headwater.server.store import variables
+
+        with self.db.begin_read() as conn:
+            return variables.read_variables(conn, tag=tag, limit=limit, offset=offset)
+
+    def delete_variable(self, name: str) -> bool:
+        from headwater.server.store import variables
+
+        with self.db.begin_write() as conn:
+            return variables.delete_variable(conn, name=name)
 
     def close(self) -> None:
         """Nothing to release: the engine is shared by every client in the process."""

@@ -15,6 +15,13 @@ from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
 from headwater.states import State
 
 if TYPE_CHECKING:
+    from headwater.schemas.blocks import (
+        BlockDocument,
+        BlockDocumentCreate,
+        BlockSchemaCreate,
+        BlockType,
+        BlockTypeCreate,
+    )
     from headwater.schemas.filters import (
         FlowRunFilter,
         FlowRunSort,
@@ -26,6 +33,7 @@ if TYPE_CHECKING:
     from headwater.schemas.flows import Flow
     from headwater.schemas.logs import Log
     from headwater.schemas.task_runs import TaskRun
+    from headwater.schemas.variables import VariableCreate, VariableRead
 
 
 @runtime_checkable
@@ -75,5 +83,51 @@ class Client(Protocol):
     def read_logs(
         self, *, log_filter: LogFilter | None = None, limit: int = 200, offset: int = 0
     ) -> list[Log]: ...
+
+    # -- blocks -------------------------------------------------------------------------
+    def register_block_type(
+        self, block_type: BlockTypeCreate, block_schema: BlockSchemaCreate
+    ) -> BlockType:
+        """Create or update a block type and add its schema (idempotent)."""
+        ...
+
+    def read_block_type(self, slug: str) -> BlockType: ...
+
+    def read_block_types(self) -> list[BlockType]: ...
+
+    def save_block_document(
+        self, document: BlockDocumentCreate, *, overwrite: bool = False
+    ) -> BlockDocument:
+        """Save a document (secrets are encrypted by the store's side); returns it masked."""
+        ...
+
+    def read_block_document(
+        self, block_type_slug: str, name: str, *, include_secrets: bool = False
+    ) -> BlockDocument: ...
+
+    def read_block_documents(
+        self,
+        *,
+        block_type_slug: str | None = None,
+        name: str | None = None,
+        include_secrets: bool = False,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[BlockDocument]: ...
+
+    def delete_block_document(self, block_type_slug: str, name: str) -> None: ...
+
+    # -- variables ----------------------------------------------------------------------
+    def set_variable(
+        self, variable: VariableCreate, *, overwrite: bool = False
+    ) -> VariableRead: ...
+
+    def read_variable(self, name: str) -> VariableRead | None: ...
+
+    def read_variables(
+        self, *, tag: str | None = None, limit: int = 200, offset: int = 0
+    ) -> list[VariableRead]: ...
+
+    def delete_variable(self, name: str) -> bool: ...
 
     def close(self) -> None: ...

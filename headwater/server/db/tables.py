@@ -9,6 +9,7 @@ path writes one row per task rather than a row per state.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Double,
     ForeignKey,
@@ -135,4 +136,79 @@ logs = Table(
     Column("timestamp", Double, nullable=False),
     Index(None, "flow_run_id", "timestamp"),
     Index(None, "task_run_id"),
+)
+
+# -- blocks and variables --------------------------------------------------------------
+block_types = Table(
+    "block_types",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("slug", String(255), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("documentation_url", String(500)),
+    # "package.module:Class" or "/path/to/file.py:Class": where the CLI finds the class.
+    Column("import_path", String(1000)),
+    # Built-in types: a user class cannot take over their slug.
+    Column("is_protected", Boolean, nullable=False, default=False),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
+block_schemas = Table(
+    "block_schemas",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column(
+        "block_type_id",
+        UUIDType,
+        ForeignKey("block_types.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("checksum", String(100), nullable=False),
+    Column("version", String(50), nullable=False),
+    Column("fields", JSONType, nullable=False, default=dict),  # JSON schema of the class
+    Column("secret_fields", JSONType, nullable=False, default=list),  # dotted paths
+    Column("capabilities", JSONType, nullable=False, default=list),
+    Column("created", Double, nullable=False),
+    UniqueConstraint("block_type_id", "checksum"),
+)
+
+block_documents = Table(
+    "block_documents",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("block_type_id", UUIDType, ForeignKey("block_types.id"), nullable=False),
+    Column("block_schema_id", UUIDType, ForeignKey("block_schemas.id"), nullable=False),
+    # Field values; each secret one is {"$encrypted": Fernet token} (see blocks/encryption).
+    Column("data", JSONType, nullable=False, default=dict),
+    # A nested block saved with its parent (no name of its own; deleted with it).
+    Column("is_anonymous", Boolean, nullable=False, default=False),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    UniqueConstraint("block_type_id", "name"),
+)
+
+block_document_references = Table(
+    "block_document_references",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column(
+        "parent_id", UUIDType, ForeignKey("block_documents.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("child_id", UUIDType, ForeignKey("block_documents.id"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),  # the parent's field
+    UniqueConstraint("parent_id", "name"),
+)
+
+variables = Table(
+    "variables",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("value", JSONType),
+    Column("tags", JSONType, nullable=False, default=list),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
 )
