@@ -19,6 +19,7 @@ from headwater.utilities.ids import new_id
 
 if TYPE_CHECKING:
     from headwater.client.writer import BatchingWriter
+    from headwater.engine.task_results import TaskPlan
     from headwater.schemas.records import TaskRunRecord
     from headwater.tasks import Task
 
@@ -56,11 +57,13 @@ PLAIN_HISTORY: list[list[Any]] = []
 
 class TaskRun:
     __slots__ = (
+        "cache_key",
         "context",
         "exception",
         "flow_ctx",
         "parameters",
         "plain",
+        "plan",
         "record",
         "task",
         "transitions",
@@ -109,12 +112,21 @@ class TaskRun:
             "run_count": 0,
             "flow_run_attempt": flow_ctx.run_count if flow_ctx is not None else 1,
             "cache_key": None,
+            "result": None,
             "start_time": None,
             "end_time": None,
             "created": now,
             "updated": now,
         }
         self.transitions: list[list[Any]] = [[_PENDING, "Pending", now, None]]
+        self.cache_key: str | None = None
+        # None (the plain path) unless results are persisted or a flow run resumes.
+        if task.result_options is None and (flow_ctx is None or flow_ctx.results is None):
+            self.plan: TaskPlan | None = None if flow_ctx is not None else _orphan_plan(task)
+        else:
+            from headwater.engine.task_results import plan_for
+
+            self.plan = plan_for(task, flow_ctx)
 
     @property
     def id(self) -> UUID:
@@ -180,6 +192,11 @@ class TaskRun:
         now = time.time()
         self.value = value
         record = self.record
+        if self.plan is not None:
+            from headwater.engine.task_results import persist
+
+            record["result"] = persist(self, value)
+            record["cache_key"] = self.cache_key
         record["end_time"] = now
         self._move(_COMPLETED, "Completed", None, now)
         self.writer.put_task_run(record)
@@ -189,6 +206,23 @@ class TaskRun:
             self._run_hooks(self.task.on_completion)
         if logger.isEnabledFor(logging.DEBUG):
             self._logger().debug("Finished in state Completed()")
+
+    def cached(self, value: Any, ref: dict[str, Any] | None) -> None:
+        """The result came from the cache or a previous attempt: the run ends Cached."""
+        now = time.time()
+        self.value = value
+        record = self.record
+        record["end_time"] = now
+        record["cache_key"] = self.cache_key
+        record["result"] = ref
+        self._move(_COMPLETED, "Cached", None, now)
+        self.writer.put_task_run(record)
+        if self.flow_ctx is not None:
+            self.flow_ctx.remember_result(value, record["id"])
+        if self.task.on_completion:
+            self._run_hooks(self.task.on_completion)
+        if logger.isEnabledFor(logging.DEBUG):
+            self._logger().debug("Finished in state Cached()")
 
     def _finish_with_state(self, state: State) -> None:
         """The task returned a State: it becomes the task run's final state."""
@@ -271,6 +305,13 @@ class TaskRun:
         data = self.value
         if data is _NOTHING and self.exception is not None:
             data = self.exception
+        ref = record["result"]
+        if ref is not None:
+            details.result_ref = ref
+            details.cache_key = record["cache_key"]
+            plan = self.plan
+            if plan is not None and not plan.in_memory:
+                data = _NOTHING  # read back from storage when asked for
         return State(
             record["state_type"],
             record["state_name"],
@@ -303,3 +344,14 @@ class TaskRun:
 
         ctx = self.context or self.enter()
         return task_run_logger(ctx, self.flow_ctx)
+
+
+def _orphan_plan(task: Task[Any, Any]) -> TaskPlan | None:
+    """A task called outside any flow run persists only if the settings say so."""
+    from headwater.settings import get_settings
+
+    if not get_settings().results_persist_by_default:
+        return None
+    from headwater.engine.task_results import plan_for
+
+    return plan_for(task, None)
