@@ -318,12 +318,15 @@ def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
     """Prefect's ``cache_key_fn``: a hash of the task (its key and code) and its
     arguments.  None (no caching) when an argument cannot be hashed; a warning names it.
     """
-    from headwater.utilities.hashing import UnhashableError, hash_named, hash_objects
+    from headwater.utilities.hashing import UnhashableError, hash_named
 
     task = context.task
-    code = getattr(getattr(task.fn, "__code__", None), "co_code", b"")
+    prefix = getattr(task, "_input_hash_prefix", None)
+    if prefix is None:
+        code = getattr(getattr(task.fn, "__code__", None), "co_code", b"")
+        prefix = task._input_hash_prefix = f"{task.task_key}|{code.hex()}|"
     try:
-        inputs = hash_named(arguments)
+        return hash_named(arguments, prefix)
     except UnhashableError as exc:
         from headwater.logging.loggers import get_run_logger
 
@@ -338,4 +341,3 @@ def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
         except Exception:
             pass
         return None
-    return hash_objects(task.task_key, code.hex(), inputs)

@@ -82,6 +82,18 @@ def default_results() -> FlowResults:
     )
 
 
+_orphans: list[Any] = [None, None]
+
+
+def _orphan_results() -> FlowResults:
+    """Defaults for tasks called outside any flow run (rebuilt when settings change)."""
+    settings = get_settings()
+    if _orphans[0] is not settings:
+        _orphans[1] = default_results()
+        _orphans[0] = settings
+    return _orphans[1]  # type: ignore[no-any-return]
+
+
 def flow_results_for(
     flow: Any, parent: FlowResults | None, resume: ResumeMap | None
 ) -> FlowResults | None:
@@ -167,11 +179,16 @@ class TaskPlan:
 
 def plan_for(task: Task[Any, Any], flow_ctx: FlowRunContext | None) -> TaskPlan | None:
     """The task's plan in this flow run, or None for the plain path."""
-    results = flow_ctx.results if flow_ctx is not None else None
-    if results is None:
-        if task.result_options is None and flow_ctx is not None:
-            return None
-        results = default_results()
+    if flow_ctx is not None:
+        results = flow_ctx.results
+        if results is None:
+            if task.result_options is None:
+                return None
+            # The first task with result options in a plain flow run: the settings'
+            # defaults hold for the rest of the run (and plans are memoized there).
+            results = flow_ctx.results = default_results()
+    else:
+        results = _orphan_results()
         if task.result_options is None and not results.persist:
             return None
     plans = results.plans

@@ -80,11 +80,11 @@ def hash_objects(*objects: Any) -> str | None:
             return None
 
 
-def hash_named(values: dict[str, Any]) -> str:
-    """A hex digest of a ``{name: value}`` mapping; ``UnhashableError`` names the first
-    value that cannot be hashed."""
+def hash_named(values: dict[str, Any], prefix: str = "") -> str:
+    """A hex digest of ``prefix`` and a ``{name: value}`` mapping; ``UnhashableError``
+    names the first value that cannot be hashed."""
     try:
-        return hash_bytes(_encode(values).encode())
+        return hash_bytes((prefix + _encode(values)).encode())
     except (TypeError, ValueError):
         pass
     parts = []
@@ -94,4 +94,4 @@ def hash_named(values: dict[str, Any]) -> str:
         except Exception as exc:
             raise UnhashableError(name, f"{type(exc).__name__}: {exc}") from None
         parts.append(name.encode() + b"=" + hash_bytes(data).encode())
-    return hash_bytes(b"\x00".join(parts))
+    return hash_bytes(prefix.encode() + b"\x00".join(parts))
