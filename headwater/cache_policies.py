@@ -101,7 +101,7 @@ class NoCache(CachePolicy):
 
 
 class Inputs(CachePolicy):
-    """The task's arguments (all but ``exclude``)."""
+    """The task's arguments (all but ``exclude``), for this task."""
 
     def __init__(self, exclude: tuple[str, ...] = ()) -> None:
         self.exclude = tuple(exclude)
@@ -111,7 +111,9 @@ class Inputs(CachePolicy):
     ) -> str | None:
         if self.exclude:
             inputs = {k: v for k, v in inputs.items() if k not in self.exclude}
-        return hash_named(inputs)
+        # The task's key is part of it, so two tasks called with the same arguments
+        # never share a result (with Prefect's INPUTS alone they would).
+        return hash_named(inputs, f"{task_ctx.task.task_key}|")
 
     def __sub__(self, name: str) -> CachePolicy:
         super().__sub__(name)

@@ -91,7 +91,7 @@ def _orphan_results() -> FlowResults:
     if _orphans[0] is not settings:
         _orphans[1] = default_results()
         _orphans[0] = settings
-    return _orphans[1]  # type: ignore[no-any-return]
+    return _orphans[1]
 
 
 def flow_results_for(
