@@ -26,7 +26,8 @@ def acquire_cache_lock(conn: Connection, *, key: str, holder: str, ttl_seconds: 
         set_={"holder": holder, "expires": now + ttl_seconds, "created": now},
         where=or_(cache_locks.c.expires < now, cache_locks.c.holder == holder),
     )
-    return bool(conn.execute(stmt).rowcount)
+    # RETURNING rather than rowcount: psycopg reports 1 for a skipped conflict update.
+    return conn.execute(stmt.returning(cache_locks.c.holder)).first() is not None
 
 
 def release_cache_lock(conn: Connection, *, key: str, holder: str) -> bool:
