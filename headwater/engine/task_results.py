@@ -66,6 +66,16 @@ class FlowResults:
         self.resume = resume
         self.plans: dict[Any, TaskPlan | None] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to process-pool workers without the memoized plans."""
+        state = {name: getattr(self, name) for name in self.__slots__}
+        state["plans"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+
 
 def default_results() -> FlowResults:
     """The settings' defaults (tasks outside any flow run, flows without options)."""

@@ -88,8 +88,7 @@ class LocalStorage(ResultStorage):
         self.basepath = Path(basepath).expanduser().absolute()
         self.url = self.basepath.as_uri()
         self._base = str(self.basepath) + os.sep
-        self._made: set[str] = set()
-        self._lock = threading.Lock()
+        self._made: set[str] = set()  # directories known to exist (set.add is atomic)
 
     def path(self, key: str) -> str:
         return self._base + check_key(key)
@@ -129,8 +128,7 @@ class LocalStorage(ResultStorage):
                 f"cannot create the result storage directory {directory}: "
                 f"{exc.strerror or exc}; set result_storage or HEADWATER_RESULTS_STORAGE"
             ) from None
-        with self._lock:
-            self._made.add(directory)
+        self._made.add(directory)
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -156,6 +154,12 @@ class FsspecStorage(ResultStorage):
         self.url = url.rstrip("/")
         self._fs: Any = None
         self._root = ""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"url": self.url}  # the file system object is rebuilt where it is used
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["url"])  # type: ignore[misc]
 
     def _filesystem(self) -> tuple[Any, str]:
         if self._fs is None:

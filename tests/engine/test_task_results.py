@@ -287,3 +287,25 @@ def test_bad_flow_options_fail_at_decoration() -> None:
 
         @flow(persist_result="yes")
         def g() -> None: ...
+
+
+def test_process_pool_tasks_follow_the_flows_result_settings(tmp_path: Path) -> None:
+    from headwater.task_runners import ProcessPoolTaskRunner
+
+    @task
+    def square(x: int) -> int:
+        return x * x
+
+    @flow(
+        persist_result=True,
+        result_storage=tmp_path / "pool",
+        task_runner=ProcessPoolTaskRunner(max_workers=1),
+    )
+    def pipeline() -> int:
+        return square.submit(4).result()
+
+    state = pipeline(return_state=True)
+    assert state.result() == 16
+    (run,) = task_runs_of(state.state_details.flow_run_id)
+    assert run.result is not None and run.result["storage"] == (tmp_path / "pool").as_uri()
+    assert (tmp_path / "pool" / run.result["key"]).is_file()
