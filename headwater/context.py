@@ -155,6 +155,16 @@ class TaskRunContext:
     def get() -> TaskRunContext | None:
         return _task_run.get()
 
+    @property
+    def task_run(self) -> Any:
+        """Prefect's ``context.task_run`` (``id``, ``name``, ``flow_run_id``), for
+        ``cache_key_fn`` functions written against Prefect."""
+        from types import SimpleNamespace
+
+        return SimpleNamespace(
+            id=self.task_run_id, name=self.task_run_name, flow_run_id=self.flow_run_id
+        )
+
 
 def get_run_context() -> FlowRunContext | TaskRunContext:
     """The innermost run context (task run first), or ``MissingContextError``."""

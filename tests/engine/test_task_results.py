@@ -309,3 +309,25 @@ def test_process_pool_tasks_follow_the_flows_result_settings(tmp_path: Path) -> 
     (run,) = task_runs_of(state.state_details.flow_run_id)
     assert run.result is not None and run.result["storage"] == (tmp_path / "pool").as_uri()
     assert (tmp_path / "pool" / run.result["key"]).is_file()
+
+
+def test_prefect_style_cache_key_fn_sees_the_task_run() -> None:
+    seen: list[Any] = []
+
+    def per_flow_run(context: Any, arguments: dict[str, Any]) -> str:
+        seen.append(context.task_run.flow_run_id)
+        return f"{context.task_run.flow_run_id}-{arguments['x']}"
+
+    calls: list[int] = []
+
+    @task(cache_key_fn=per_flow_run)
+    def work(x: int) -> int:
+        calls.append(x)
+        return x
+
+    @flow
+    def pipeline() -> list[int]:
+        return [work(1), work(1)]
+
+    assert pipeline() == [1, 1]
+    assert calls == [1] and seen[0] is not None and seen[0] == seen[1]
