@@ -219,7 +219,7 @@ def compute_key(run: TaskRun) -> str | None:
     plan = run.plan
     assert plan is not None
     if plan.key_template is not None:
-        return format_storage_key(run, plan.key_template)
+        return _bounded(format_storage_key(run, plan.key_template))
     policy = plan.policy
     if policy is None:
         return None
@@ -247,11 +247,16 @@ def compute_key(run: TaskRun) -> str | None:
             exc,
         )
         return None
-    if key is not None and len(key) > 500:
-        from headwater.utilities.hashing import hash_bytes
+    return None if key is None else _bounded(key)
 
-        key = hash_bytes(key.encode())
-    return key
+
+def _bounded(key: str) -> str:
+    """Keys longer than the store's column (500) are replaced by their hash."""
+    if len(key) <= 500:
+        return key
+    from headwater.utilities.hashing import hash_bytes
+
+    return hash_bytes(key.encode())
 
 
 class _Run:
