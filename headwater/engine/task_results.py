@@ -383,31 +383,68 @@ def _lock_timed_out(run: TaskRun) -> None:
     )
 
 
+def _start(run: TaskRun) -> Any:
+    """The cache answer (True: done), or the key's lock to hold while computing (None:
+    compute without one).  A key template that fails, fails the run (no retries)."""
+    try:
+        if try_cached(run):
+            return True
+    except Exception as exc:
+        run.set_running()
+        run.failed(exc, final=True)
+        return True
+    if not _needs_lock(run):
+        return None
+    try:
+        return _lock(run)
+    except Exception as exc:  # e.g. a storage where the lock cannot be created
+        run._logger().warning("Cannot lock the cache key (%s); computing without the lock", exc)
+        return None
+
+
+def _enter_failed(run: TaskRun, exc: Exception) -> None:
+    run._logger().warning("Cannot lock the cache key (%s); computing without the lock", exc)
+
+
 def run_sync(run: TaskRun, attempts: Callable[[], None]) -> None:
     """Answer from the cache, or run ``attempts`` under the key's lock."""
-    if try_cached(run):
+    lock = _start(run)
+    if lock is True:
         return
-    if not _needs_lock(run):
+    if lock is None:
         attempts()
         return
     assert run.cache_key is not None
-    with _lock(run) as acquired:
+    try:
+        acquired = lock.__enter__()
+    except Exception as exc:
+        _enter_failed(run, exc)
+        attempts()
+        return
+    try:
         if not acquired:
             _lock_timed_out(run)
         elif _lookup(run, run.cache_key):
             return
         attempts()
+    finally:
+        lock.__exit__(None, None, None)
 
 
 async def run_async(run: TaskRun, attempts: Callable[[], Awaitable[None]]) -> None:
-    if try_cached(run):
+    lock = _start(run)
+    if lock is True:
         return
-    if not _needs_lock(run):
+    if lock is None:
         await attempts()
         return
     assert run.cache_key is not None
-    lock = _lock(run)
-    acquired = await asyncio.to_thread(lock.__enter__)
+    try:
+        acquired = await asyncio.to_thread(lock.__enter__)
+    except Exception as exc:
+        _enter_failed(run, exc)
+        await attempts()
+        return
     try:
         if not acquired:
             _lock_timed_out(run)

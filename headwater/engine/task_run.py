@@ -235,7 +235,7 @@ class TaskRun:
         self._move(state.type.value, state.name, state.message, now)
         self.writer.put_task_run(self.record)
 
-    def failed(self, exc: BaseException) -> float | None:
+    def failed(self, exc: BaseException, final: bool = False) -> float | None:
         """Record a failed attempt; the delay before the next one, or None if final."""
         now = time.time()
         record = self.record
@@ -247,7 +247,7 @@ class TaskRun:
             message = exception_message(exc)
         task = self.task
         attempt = record["run_count"]
-        if attempt <= task.retries and self._should_retry(exc, message):
+        if not final and attempt <= task.retries and self._should_retry(exc, message):
             delay = task.retry_delay_for(attempt)
             self._move(_FAILED, "Failed", message, now, plain=False)
             self._move(_SCHEDULED, "AwaitingRetry", message, now, plain=False)

@@ -331,3 +331,19 @@ def test_prefect_style_cache_key_fn_sees_the_task_run() -> None:
 
     assert pipeline() == [1, 1]
     assert calls == [1] and seen[0] is not None and seen[0] == seen[1]
+
+
+def test_a_failing_storage_key_template_fails_the_task_run() -> None:
+    @task(result_storage_key="{parameters[missing]}", retries=2)
+    def work(x: int) -> int:
+        return x
+
+    @flow
+    def pipeline() -> State:
+        return work(1, return_state=True)
+
+    state = pipeline(return_state=True)
+    assert state.is_failed()
+    assert "result_storage_key '{parameters[missing]}' failed" in (state.message or "")
+    (run,) = task_runs_of(state.state_details.flow_run_id)
+    assert run.state.is_failed() and run.run_count == 1
