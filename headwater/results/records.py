@@ -33,7 +33,8 @@ class CorruptResult(Exception):
 
 def encode_record(
     value: Any, serializer: Serializer, key: str, expiration: float | None, created: float
-) -> bytes:
+) -> list[bytes]:
+    """The record's bytes, in parts (the payload is not copied to join them)."""
     header = _dumps(
         {
             "serializer": serializer.name,
@@ -42,7 +43,7 @@ def encode_record(
             "created": created,
         }
     )
-    return b"".join((MAGIC, header.encode(), b"\n", serializer.dumps(value)))
+    return [MAGIC + header.encode() + b"\n", serializer.dumps(value)]
 
 
 def decode_header(data: bytes) -> tuple[dict[str, Any], int]:
@@ -80,7 +81,7 @@ def write_result(
 ) -> ResultRef:
     """Persist ``value`` under ``key``; return the ref to keep with the run's state."""
     created = time.time()
-    storage.write(key, encode_record(value, serializer, key, expiration, created))
+    storage.write_parts(key, encode_record(value, serializer, key, expiration, created))
     return {
         "storage": storage.url,
         "key": key,

@@ -60,6 +60,10 @@ class ResultStorage:
     def write(self, key: str, data: bytes) -> None:
         raise NotImplementedError
 
+    def write_parts(self, key: str, parts: list[bytes]) -> None:
+        """Write the concatenation of ``parts`` (a storage may avoid the copy)."""
+        self.write(key, b"".join(parts))
+
     def delete(self, key: str) -> None:
         raise NotImplementedError
 
@@ -111,13 +115,16 @@ class LocalStorage(ResultStorage):
             os.close(fd)
 
     def write(self, key: str, data: bytes) -> None:
+        self.write_parts(key, [data])
+
+    def write_parts(self, key: str, parts: list[bytes]) -> None:
         path = self.path(key)
         directory = os.path.dirname(path)
         if directory not in self._made:
             self._mkdir(directory)
         tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            handle.writelines(parts)
         os.replace(tmp, path)
 
     def _mkdir(self, directory: str) -> None:
