@@ -16,6 +16,7 @@ from uuid import UUID
 
 if TYPE_CHECKING:
     from headwater.engine.backend import Backend
+    from headwater.engine.task_results import FlowResults
     from headwater.flows import Flow
     from headwater.futures import HeadwaterFuture
     from headwater.task_runners.base import TaskRunner
@@ -43,6 +44,7 @@ class FlowRunContext:
         "parameters",
         "parent",
         "pending_futures",
+        "results",
         "run_count",
         "task_runner",
     )
@@ -59,6 +61,7 @@ class FlowRunContext:
         backend: Backend,
         log_prints: bool,
         parent: FlowRunContext | None,
+        results: FlowResults | None = None,
     ) -> None:
         self.flow = flow
         self.flow_run_id = flow_run_id
@@ -69,6 +72,8 @@ class FlowRunContext:
         self.backend = backend
         self.log_prints = log_prints
         self.parent = parent
+        # Result settings and the resume map; None when nothing is persisted or cached.
+        self.results = results
         self.pending_futures: set[HeadwaterFuture[Any]] = set()
         self._dynamic_keys: dict[str, Iterator[int]] = {}
         self._lineage: dict[int, tuple[UUID, type, int]] = {}
@@ -149,6 +154,16 @@ class TaskRunContext:
     @staticmethod
     def get() -> TaskRunContext | None:
         return _task_run.get()
+
+    @property
+    def task_run(self) -> Any:
+        """Prefect's ``context.task_run`` (``id``, ``name``, ``flow_run_id``), for
+        ``cache_key_fn`` functions written against Prefect."""
+        from types import SimpleNamespace
+
+        return SimpleNamespace(
+            id=self.task_run_id, name=self.task_run_name, flow_run_id=self.flow_run_id
+        )
 
 
 def get_run_context() -> FlowRunContext | TaskRunContext:

@@ -23,6 +23,7 @@ from headwater.utilities.options import (
 from headwater.utilities.tracebacks import install_excepthook, trim_engine_frames
 
 if TYPE_CHECKING:
+    from headwater.results.options import FlowResultOptions
     from headwater.task_runners.base import TaskRunner
 
 install_excepthook()
@@ -46,7 +47,12 @@ FLOW_OPTIONS = (
     "on_cancellation",
     "on_crashed",
     "on_running",
+    "persist_result",
+    "result_storage",
+    "result_serializer",
 )
+
+_RESULT_OPTIONS = ("persist_result", "result_storage", "result_serializer")
 
 
 class Flow(Generic[P, R]):
@@ -84,6 +90,12 @@ class Flow(Generic[P, R]):
         self.on_crashed = check_hooks(options.get("on_crashed"), "on_crashed", where)
         self.on_running = check_hooks(options.get("on_running"), "on_running", where)
         self.is_async = inspect.iscoroutinefunction(fn)
+        self.result_options: FlowResultOptions | None = None
+        if any(options.get(k) is not None for k in _RESULT_OPTIONS):
+            from headwater.results.options import flow_result_options
+
+            self.result_options = flow_result_options(options, where)
+        self._entrypoint: str | bool | None = False
         self.binder = Binder(fn)
         self.validator = ParameterValidator(fn, self.binder) if self.validate_parameters else None
         self.__doc__ = fn.__doc__
@@ -109,6 +121,16 @@ class Flow(Generic[P, R]):
         """A copy of this flow with some options changed."""
         check_known(options, FLOW_OPTIONS, f"{self.name}.with_options()")
         return Flow(self.fn, **{**self._options, **options})
+
+    @property
+    def entrypoint(self) -> str | None:
+        """``module:function`` or ``/path/file.py:function``: how another process loads
+        this flow (to retry a run in place); None for flows that cannot be loaded so."""
+        if self._entrypoint is False:
+            from headwater.engine.entrypoints import entrypoint_of
+
+            self._entrypoint = entrypoint_of(self.fn)
+        return self._entrypoint  # type: ignore[return-value]
 
     def format_run_name(self, parameters: dict[str, Any]) -> str | None:
         template = self.flow_run_name
@@ -167,6 +189,9 @@ def flow(
     on_cancellation: list[Callable[..., Any]] | None = None,
     on_crashed: list[Callable[..., Any]] | None = None,
     on_running: list[Callable[..., Any]] | None = None,
+    persist_result: bool | None = None,
+    result_storage: Any = None,
+    result_serializer: Any = None,
 ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 
 

@@ -106,6 +106,11 @@ _DECLARED: tuple[Setting, ...] = (
         "Fernet key for block secrets; default: a key kept in $HEADWATER_HOME/encryption.key.",
         secret=True,
     ),
+    Setting("results_storage", _to_optional_str, None, "Result storage URL; default home/storage."),
+    Setting("results_persist_by_default", _to_bool, "false", "Persist results of every run."),
+    Setting("results_serializer", str, "pickle", "Serializer of persisted results."),
+    Setting("results_refresh_cache", _to_bool, "false", "Ignore cached results (recompute)."),
+    Setting("results_lock_timeout_seconds", _to_positive_float, "60", "Cache lock wait limit."),
 )
 
 SETTINGS_BY_ENV: dict[str, Setting] = {s.env_name: s for s in _DECLARED}
@@ -135,11 +140,21 @@ class Settings:
     writer_batch_size: int
     sqlite_busy_timeout_seconds: float
     encryption_key: str | None
+    results_storage: str | None
+    results_persist_by_default: bool
+    results_serializer: str
+    results_refresh_cache: bool
+    results_lock_timeout_seconds: float
 
     @property
     def database_url_or_default(self) -> str:
         """The store's URL: the configured one, or the SQLite file in ``home``."""
         return self.database_url or f"sqlite:///{self.home / 'headwater.db'}"
+
+    @property
+    def results_storage_or_default(self) -> str:
+        """Where persisted results go: the configured URL/path, or ``home/storage``."""
+        return self.results_storage or str(self.home / "storage")
 
     @property
     def profiles_path(self) -> Path:

@@ -62,6 +62,7 @@ class StateDetails:
         "cache_key",
         "flow_run_id",
         "pause_timeout",
+        "result_ref",
         "retriable",
         "scheduled_time",
         "task_run_id",
@@ -77,6 +78,7 @@ class StateDetails:
         cache_expiration: dt.datetime | None = None,
         retriable: bool | None = None,
         pause_timeout: dt.datetime | None = None,
+        result_ref: dict[str, Any] | None = None,
     ) -> None:
         self.flow_run_id = flow_run_id
         self.task_run_id = task_run_id
@@ -85,6 +87,8 @@ class StateDetails:
         self.cache_expiration = cache_expiration
         self.retriable = retriable
         self.pause_timeout = pause_timeout
+        # Where a persisted result lives (see headwater.results.records.ResultRef).
+        self.result_ref = result_ref
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -204,6 +208,11 @@ class State:
     def _value(self) -> Any:
         if self.data is not _NO_DATA:
             return self.data
+        ref = self.state_details.result_ref
+        if ref:
+            from headwater.results.records import load_ref
+
+            return load_ref(ref)
         raise MissingResult(
             "this state's result was not kept: enable persist_result=True on the "
             "task or flow to read results from another process"

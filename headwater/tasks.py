@@ -29,7 +29,11 @@ from headwater.utilities.options import (
 from headwater.utilities.tracebacks import install_excepthook, trim_engine_frames
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from headwater.cache_policies import CachePolicy
     from headwater.futures import HeadwaterFuture, HeadwaterFutureList
+    from headwater.results.options import TaskResultOptions
     from headwater.states import State
 
 install_excepthook()
@@ -51,7 +55,18 @@ TASK_OPTIONS = (
     "log_prints",
     "on_completion",
     "on_failure",
+    "cache_policy",
+    "cache_key_fn",
+    "cache_expiration",
+    "refresh_cache",
+    "persist_result",
+    "result_storage",
+    "result_serializer",
+    "result_storage_key",
+    "cache_result_in_memory",
 )
+
+_RESULT_OPTIONS = TASK_OPTIONS[TASK_OPTIONS.index("cache_policy") :]
 
 
 def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
@@ -112,6 +127,12 @@ class Task(Generic[P, R]):
         self.is_async = inspect.iscoroutinefunction(fn)
         self.binder = Binder(fn)
         self.task_key = _task_key(fn, self.name)
+        # None unless a result/cache option is set (then headwater.results is imported).
+        self.result_options: TaskResultOptions | None = None
+        if any(options.get(name) is not None for name in _RESULT_OPTIONS):
+            from headwater.results.options import task_result_options
+
+            self.result_options = task_result_options(options, where)
         self._orphan_keys: Iterator[int] = itertools.count()
         functools.update_wrapper(self, fn)
 
@@ -251,7 +272,10 @@ def _default_runner() -> Any:
 
 def _task_key(fn: Callable[..., Any], name: str) -> str:
     """Stable across processes (used to match task runs between attempts)."""
-    where = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', name)}"
+    from headwater.engine.entrypoints import stable_module_name
+
+    module = stable_module_name(getattr(fn, "__module__", "") or "")
+    where = f"{module}.{getattr(fn, '__qualname__', name)}"
     digest = hashlib.sha1(where.encode(), usedforsecurity=False).hexdigest()[:8]
     return f"{name}-{digest}"
 
@@ -277,6 +301,15 @@ def task(
     log_prints: bool | None = None,
     on_completion: list[Callable[..., Any]] | None = None,
     on_failure: list[Callable[..., Any]] | None = None,
+    cache_policy: CachePolicy | None = None,
+    cache_key_fn: Callable[[Any, dict[str, Any]], str | None] | None = None,
+    cache_expiration: dt.timedelta | None = None,
+    refresh_cache: bool | None = None,
+    persist_result: bool | None = None,
+    result_storage: Any = None,
+    result_serializer: Any = None,
+    result_storage_key: str | None = None,
+    cache_result_in_memory: bool = True,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -286,3 +319,32 @@ def task(__fn: Any = None, **options: Any) -> Any:
     if __fn is None:
         return lambda fn: Task(fn, **options)
     return Task(__fn, **options)
+
+
+def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
+    """Prefect's ``cache_key_fn``: a hash of the task (its key and code) and its
+    arguments.  None (no caching) when an argument cannot be hashed; a warning names it.
+    """
+    from headwater.utilities.hashing import UnhashableError, hash_named
+
+    task = context.task
+    prefix = getattr(task, "_input_hash_prefix", None)
+    if prefix is None:
+        code = getattr(getattr(task.fn, "__code__", None), "co_code", b"")
+        prefix = task._input_hash_prefix = f"{task.task_key}|{code.hex()}|"
+    try:
+        return hash_named(arguments, prefix)
+    except UnhashableError as exc:
+        from headwater.logging.loggers import get_run_logger
+
+        try:
+            get_run_logger().warning(
+                "Argument %r of task %r cannot be hashed for its cache key (%s); "
+                "running without the cache",
+                exc.name,
+                task.name,
+                exc.reason,
+            )
+        except Exception:
+            pass
+        return None

@@ -19,7 +19,7 @@ from headwater.cli.output import (
     when,
 )
 
-app = typer.Typer(help="Inspect flow runs.", no_args_is_help=True)
+app = typer.Typer(help="Inspect and retry flow runs.", no_args_is_help=True)
 
 
 def _client() -> Any:
@@ -167,3 +167,30 @@ def show_logs(
         run = client.read_flow_run(run_id)
         if run.state.is_final():
             follow = False  # one last read picks up the final lines
+
+
+@app.command("retry")
+def retry_run(
+    flow_run_id: str = typer.Argument(..., help="The failed flow run's id."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Also retry a run still marked Running/Pending whose process is gone.",
+    ),
+) -> None:
+    """Re-run a Failed or Crashed flow run in place, in this process, from where it
+    failed: tasks that completed and persisted their result are not run again."""
+    from headwater.exceptions import UserInputError
+
+    run_id = parse_id(flow_run_id, "flow run")
+    client = _client()
+    try:
+        state = client.retry_flow_run(run_id, force=force)
+    except UserInputError as exc:
+        fail(str(exc), "`headwater flow-run inspect ID` shows the run")
+    message = f" ({escape(state.message)})" if state.message else ""
+    console().print(
+        f"Flow run {run_id} finished {state_text(state.type.value, state.name)}{message}"
+    )
+    if not state.is_completed():
+        raise typer.Exit(1)

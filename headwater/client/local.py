@@ -76,6 +76,38 @@ class LocalClient:
         except OperationalError as exc:  # locked, busy, disk trouble: worth a retry
             raise TransientWriteError(str(exc.orig)) from exc
 
+    def acquire_cache_lock(self, key: str, holder: str, ttl_seconds: float) -> bool:
+        from headwater.server.store import cache_locks
+
+        with self.db.begin_write() as conn:
+            return cache_locks.acquire_cache_lock(
+                conn, key=key, holder=holder, ttl_seconds=ttl_seconds
+            )
+
+    def release_cache_lock(self, key: str, holder: str) -> bool:
+        from headwater.server.store import cache_locks
+
+        with self.db.begin_write() as conn:
+            return cache_locks.release_cache_lock(conn, key=key, holder=holder)
+
+    def read_resume_map(self, flow_run_id: UUID) -> dict[tuple[str, str], dict[str, Any]]:
+        with self.db.begin_read() as conn:
+            return task_runs.read_resume_map(conn, flow_run_id=flow_run_id)
+
+    # -- running existing flow runs (in this process) -----------------------------------
+    def retry_flow_run(self, flow_run_id: UUID, *, force: bool = False) -> State:
+        """Re-run a Failed or Crashed flow run in place, here, from where it failed:
+        tasks that completed and persisted their result are not run again."""
+        from headwater.engine.resume import retry_flow_run
+
+        return retry_flow_run(flow_run_id, force=force, client=self)
+
+    def run_flow_run(self, flow_run_id: UUID) -> State:
+        """Run an existing Scheduled/Pending flow run in this process."""
+        from headwater.engine.resume import run_flow_run
+
+        return run_flow_run(flow_run_id, client=self)
+
     # -- reads ----------------------------------------------------------------------
     def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]:
         from headwater.server.store import flows

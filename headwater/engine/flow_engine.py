@@ -42,6 +42,7 @@ from headwater.utilities.timeout import timeout_after
 from headwater.utilities.tracebacks import trim_engine_frames
 
 if TYPE_CHECKING:
+    from headwater.engine.task_results import ResumeMap
     from headwater.flows import Flow
     from headwater.schemas.records import TaskRunRecord
 
@@ -49,13 +50,18 @@ logger = logging.getLogger("headwater.flow_runs")
 
 
 class FlowRunEngine:
-    def __init__(self, flow: Flow[Any, Any]) -> None:
+    def __init__(self, flow: Flow[Any, Any], flow_run_id: uuid.UUID | None = None) -> None:
         self.flow = flow
         self.parent = FlowRunContext.get()
         settings = get_settings()
         setup_logging(settings)
         self.backend: Backend = self.parent.backend if self.parent else get_backend()
-        self.flow_run_id = new_id()
+        # An existing run to run again in place (a retry, or a run created elsewhere).
+        self.existing_id = flow_run_id
+        self.flow_run_id = flow_run_id or new_id()
+        self.resume: ResumeMap | None = None
+        self.cached_state: State | None = None
+        self._prepared = False
         self.name = ""
         self.parameters: dict[str, Any] = {}
         self.state: State | None = None
@@ -77,41 +83,103 @@ class FlowRunEngine:
         except Exception as exc:
             self.parameters = dict(kwargs)
             failed = Failed(message=f"invalid parameters: {exc}")
-            self._create(failed)
+            if self.existing_id is not None:
+                self.backend.client.set_flow_run_state(self.flow_run_id, failed, force=True)
+                self.state = failed
+            else:
+                self._create(failed)
             self._finish_parent_task(failed)
             raise
         self.parameters = parameters
         return parameters
 
+    def prepare(self) -> None:
+        """For a subflow: take its place in the parent (its task record), and when the
+        parent is resuming, reuse the previous attempt's child (its result, or the
+        child run itself to resume in place)."""
+        if self._prepared:
+            return
+        self._prepared = True
+        parent = self.parent
+        if parent is None:
+            return
+        from headwater.engine.resume import subflow_entry
+
+        task_key = f"subflow-{self.flow.name}"
+        dynamic_key = parent.next_dynamic_key(task_key)
+        entry = subflow_entry(parent, task_key, dynamic_key)
+        if entry is not None:
+            cached = entry.get("cached")
+            if cached is not None:
+                self.cached_state = cached
+            elif entry.get("resume_id") is not None:
+                self.existing_id = self.flow_run_id = entry["resume_id"]
+        self.parent_task = _subflow_task_record(
+            parent, self.flow, self.flow_run_id, task_key, dynamic_key
+        )
+        if self.cached_state is not None:
+            self._finish_parent_task(self.cached_state)
+
     def _create(self, state: State) -> None:
         flow = self.flow
+        self.prepare()
+        if self.existing_id is not None:
+            if state.is_running():
+                self._start_existing()
+            else:
+                self.backend.client.set_flow_run_state(self.flow_run_id, state, force=True)
+                self.state = state
+            return
         self.name = flow.format_run_name(self.parameters) or random_run_name()
         parent = self.parent
-        if parent is not None and self.parent_task is None:
-            self.parent_task = _subflow_task_record(parent, flow, self.flow_run_id)
+        unstored: list[str] = []
+        parameters = bounded_parameters(self.parameters, unstored)
+        policy: dict[str, Any] = {
+            "retries": flow.retries,
+            "retry_delay_seconds": flow.retry_delay_seconds,
+        }
+        if unstored:
+            policy["unstored_parameters"] = unstored
         created = self.backend.client.create_flow_run(
             {
                 "id": self.flow_run_id,
                 "flow_name": flow.name,
                 "name": self.name,
                 "flow_version": flow.version,
-                "parameters": bounded_parameters(self.parameters),
+                "parameters": parameters,
                 "tags": sorted(current_tags()),
                 "parent_flow_run_id": parent.flow_run_id if parent else None,
                 "parent_task_run_id": self.parent_task["id"] if self.parent_task else None,
-                "empirical_policy": {
-                    "retries": flow.retries,
-                    "retry_delay_seconds": flow.retry_delay_seconds,
-                },
+                "empirical_policy": policy,
+                "entrypoint": flow.entrypoint,
             },
             state,
         )
         self.state = created["state"]
         self.run_count = created.get("run_count", 1)
 
+    def _start_existing(self) -> None:
+        """Move an existing run (Scheduled, AwaitingRetry; or, for a child of a resumed
+        parent, Failed/Crashed) to Running; note what its earlier attempts left."""
+        from headwater.engine.resume import start_existing
+
+        self.state, self.name, self.run_count, self.resume = start_existing(
+            self.backend.client, self.flow_run_id, child=self.parent is not None
+        )
+
     def begin(self) -> FlowRunContext:
         self._create(Running())
         flow = self.flow
+        from_parent = self.parent.results if self.parent is not None else None
+        results = None
+        if flow.result_options is not None or from_parent is not None or self.resume is not None:
+            from headwater.engine.task_results import flow_results_for
+
+            results = flow_results_for(flow, from_parent, self.resume)
+        elif _results_by_default():
+            from headwater.engine.task_results import flow_results_for
+
+            results = flow_results_for(flow, None, None)
         ctx = self.ctx = FlowRunContext(
             flow=flow,
             flow_run_id=self.flow_run_id,
@@ -122,6 +190,7 @@ class FlowRunEngine:
             backend=self.backend,
             log_prints=flow.log_prints,
             parent=self.parent,
+            results=results,
         )
         if flow.log_prints:
             from headwater.logging.prints import install_print_capture
@@ -144,7 +213,13 @@ class FlowRunEngine:
                 future.wait()
 
     def propose(self, state: State) -> State:
-        """Flush task records, then ask the store to move the run to ``state``."""
+        """Persist the result if asked, flush task records, then ask the store to move
+        the run to ``state``."""
+        results = self.ctx.results if self.ctx is not None else None
+        if results is not None and results.persist and state.is_completed():
+            from headwater.engine.resume import persist_flow_result
+
+            persist_flow_result(self, state, results)
         self.backend.writer.flush()
         result = self.backend.client.set_flow_run_state(self.flow_run_id, state)
         final = state if result.accepted else result.state
@@ -291,6 +366,7 @@ class FlowRunEngine:
         record["state_timestamp"] = now
         record["end_time"] = now
         record["updated"] = now
+        record["result"] = state.state_details.result_ref
         self.parent.backend.writer.put_task_run(record)
         if state.is_completed() and state.has_data:
             self.parent.remember_result(state.data, record["id"])
@@ -300,10 +376,19 @@ def _state_repr(state: State) -> str:
     return f"{state.name}({state.message!r})" if state.message else f"{state.name}()"
 
 
-def _subflow_task_record(parent: FlowRunContext, flow: Flow[Any, Any], child_id: uuid.UUID) -> Any:
+def _results_by_default() -> bool:
+    settings = get_settings()
+    return settings.results_persist_by_default or settings.results_refresh_cache
+
+
+def _subflow_task_record(
+    parent: FlowRunContext,
+    flow: Flow[Any, Any],
+    child_id: uuid.UUID,
+    task_key: str,
+    dynamic_key: str,
+) -> Any:
     """A task run in the parent flow run standing for the subflow call."""
-    task_key = f"subflow-{flow.name}"
-    dynamic_key = parent.next_dynamic_key(task_key)
     now = time.time()
     record = {
         "id": new_id(),
@@ -321,6 +406,7 @@ def _subflow_task_record(parent: FlowRunContext, flow: Flow[Any, Any], child_id:
         "run_count": 1,
         "flow_run_attempt": parent.run_count,
         "cache_key": None,
+        "result": None,
         "start_time": now,
         "end_time": None,
         "created": now,
@@ -349,15 +435,24 @@ def _crash_unfinished_tasks(ctx: FlowRunContext, message: str) -> None:
 
 
 def run_flow_sync(
-    flow: Flow[Any, Any], args: tuple[Any, ...], kwargs: dict[str, Any], *, return_state: bool
+    flow: Flow[Any, Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    return_state: bool,
+    flow_run_id: uuid.UUID | None = None,
 ) -> Any:
+    """Run ``flow``; with ``flow_run_id``, run that existing flow run again in place."""
     from headwater.utilities.tracebacks import reraise_trimmed
 
-    engine = FlowRunEngine(flow)
+    engine = FlowRunEngine(flow, flow_run_id)
     try:
         parameters = engine.bind(args, kwargs)
     except Exception as exc:
         reraise_trimmed(exc)
+    engine.prepare()
+    if engine.cached_state is not None:
+        return engine.cached_state if return_state else engine.cached_state.result()
     call_args, call_kwargs = flow.binder.call_args(parameters)
     try:
         engine.begin()
@@ -385,15 +480,23 @@ def run_flow_sync(
 
 
 async def run_flow_async(
-    flow: Flow[Any, Any], args: tuple[Any, ...], kwargs: dict[str, Any], *, return_state: bool
+    flow: Flow[Any, Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    return_state: bool,
+    flow_run_id: uuid.UUID | None = None,
 ) -> Any:
     from headwater.utilities.tracebacks import reraise_trimmed
 
-    engine = FlowRunEngine(flow)
+    engine = FlowRunEngine(flow, flow_run_id)
     try:
         parameters = engine.bind(args, kwargs)
     except Exception as exc:
         reraise_trimmed(exc)
+    engine.prepare()
+    if engine.cached_state is not None:
+        return engine.cached_state if return_state else engine.cached_state.result()
     call_args, call_kwargs = flow.binder.call_args(parameters)
     try:
         engine.begin()

@@ -71,6 +71,15 @@ def call_task_sync(
 def execute_sync(run: TaskRun, resolution: Resolution) -> None:
     if not _bind(run, resolution):
         return
+    if run.plan is not None:  # persisted results, caching or a resumed flow run
+        from headwater.engine.task_results import run_sync
+
+        run_sync(run, lambda: _attempts_sync(run, resolution))
+        return
+    _attempts_sync(run, resolution)
+
+
+def _attempts_sync(run: TaskRun, resolution: Resolution) -> None:
     task = run.task
     fn = task.fn
     args, kwargs = resolution.args, resolution.kwargs
@@ -135,6 +144,15 @@ async def call_task_async(
 async def execute_async(run: TaskRun, resolution: Resolution) -> None:
     if not _bind(run, resolution):
         return
+    if run.plan is not None:
+        from headwater.engine.task_results import run_async
+
+        await run_async(run, lambda: _attempts_async(run, resolution))
+        return
+    await _attempts_async(run, resolution)
+
+
+async def _attempts_async(run: TaskRun, resolution: Resolution) -> None:
     task = run.task
     timeout = task.timeout_seconds
     while True:

@@ -20,6 +20,7 @@ from headwater.utilities.tracebacks import trim_engine_frames
 
 if TYPE_CHECKING:
     from headwater.client.writer import BatchingWriter
+    from headwater.engine.task_results import TaskPlan
     from headwater.schemas.records import TaskRunRecord
     from headwater.tasks import Task
 
@@ -57,11 +58,13 @@ PLAIN_HISTORY: list[list[Any]] = []
 
 class TaskRun:
     __slots__ = (
+        "cache_key",
         "context",
         "exception",
         "flow_ctx",
         "parameters",
         "plain",
+        "plan",
         "record",
         "task",
         "transitions",
@@ -110,12 +113,21 @@ class TaskRun:
             "run_count": 0,
             "flow_run_attempt": flow_ctx.run_count if flow_ctx is not None else 1,
             "cache_key": None,
+            "result": None,
             "start_time": None,
             "end_time": None,
             "created": now,
             "updated": now,
         }
         self.transitions: list[list[Any]] = [[_PENDING, "Pending", now, None]]
+        self.cache_key: str | None = None
+        # None (the plain path) unless results are persisted or a flow run resumes.
+        if task.result_options is None and (flow_ctx is None or flow_ctx.results is None):
+            self.plan: TaskPlan | None = None if flow_ctx is not None else _orphan_plan(task)
+        else:
+            from headwater.engine.task_results import plan_for
+
+            self.plan = plan_for(task, flow_ctx)
 
     @property
     def id(self) -> UUID:
@@ -181,6 +193,11 @@ class TaskRun:
         now = time.time()
         self.value = value
         record = self.record
+        if self.plan is not None:
+            from headwater.engine.task_results import persist
+
+            record["result"] = persist(self, value)
+            record["cache_key"] = self.cache_key
         record["end_time"] = now
         self._move(_COMPLETED, "Completed", None, now)
         self.writer.put_task_run(record)
@@ -190,6 +207,23 @@ class TaskRun:
             self._run_hooks(self.task.on_completion)
         if logger.isEnabledFor(logging.DEBUG):
             self._logger().debug("Finished in state Completed()")
+
+    def cached(self, value: Any, ref: dict[str, Any] | None) -> None:
+        """The result came from the cache or a previous attempt: the run ends Cached."""
+        now = time.time()
+        self.value = value
+        record = self.record
+        record["end_time"] = now
+        record["cache_key"] = self.cache_key
+        record["result"] = ref
+        self._move(_COMPLETED, "Cached", None, now)
+        self.writer.put_task_run(record)
+        if self.flow_ctx is not None:
+            self.flow_ctx.remember_result(value, record["id"])
+        if self.task.on_completion:
+            self._run_hooks(self.task.on_completion)
+        if logger.isEnabledFor(logging.DEBUG):
+            self._logger().debug("Finished in state Cached()")
 
     def _finish_with_state(self, state: State) -> None:
         """The task returned a State: it becomes the task run's final state."""
@@ -202,7 +236,7 @@ class TaskRun:
         self._move(state.type.value, state.name, state.message, now)
         self.writer.put_task_run(self.record)
 
-    def failed(self, exc: BaseException) -> float | None:
+    def failed(self, exc: BaseException, final: bool = False) -> float | None:
         """Record a failed attempt; the delay before the next one, or None if final."""
         now = time.time()
         record = self.record
@@ -215,7 +249,7 @@ class TaskRun:
             exc = exc.with_traceback(trim_engine_frames(exc.__traceback__))
         task = self.task
         attempt = record["run_count"]
-        if attempt <= task.retries and self._should_retry(exc, message):
+        if not final and attempt <= task.retries and self._should_retry(exc, message):
             delay = task.retry_delay_for(attempt)
             self._move(_FAILED, "Failed", message, now, plain=False)
             self._move(_SCHEDULED, "AwaitingRetry", message, now, plain=False)
@@ -273,6 +307,13 @@ class TaskRun:
         data = self.value
         if data is _NOTHING and self.exception is not None:
             data = self.exception
+        ref = record["result"]
+        if ref is not None:
+            details.result_ref = ref
+            details.cache_key = record["cache_key"]
+            plan = self.plan
+            if plan is not None and not plan.in_memory:
+                data = _NOTHING  # read back from storage when asked for
         return State(
             record["state_type"],
             record["state_name"],
@@ -305,3 +346,14 @@ class TaskRun:
 
         ctx = self.context or self.enter()
         return task_run_logger(ctx, self.flow_ctx)
+
+
+def _orphan_plan(task: Task[Any, Any]) -> TaskPlan | None:
+    """A task called outside any flow run persists only if the settings say so."""
+    from headwater.settings import get_settings
+
+    if not get_settings().results_persist_by_default:
+        return None
+    from headwater.engine.task_results import plan_for
+
+    return plan_for(task, None)

@@ -32,6 +32,7 @@ class FlowRun(Schema):
     total_run_time: float = 0.0
     created: Timestamp
     updated: Timestamp
+    entrypoint: str | None = None
 
     @property
     def state_type(self) -> str:

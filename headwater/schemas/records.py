@@ -26,6 +26,7 @@ class TaskRunRecord(TypedDict):
     run_count: int
     flow_run_attempt: int
     cache_key: str | None
+    result: dict[str, Any] | None  # the persisted result's ref (headwater.results)
     start_time: float | None
     end_time: float | None
     created: float
@@ -56,3 +57,4 @@ class FlowRunCreate(TypedDict, total=False):
     idempotency_key: str | None
     empirical_policy: dict[str, Any]
     expected_start_time: float | None
+    entrypoint: str | None

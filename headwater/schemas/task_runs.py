@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -24,6 +25,7 @@ class TaskRun(Schema):
     run_count: int = 0
     flow_run_attempt: int = 1
     cache_key: str | None = None
+    result: dict[str, Any] | None = None
     start_time: Timestamp | None = None
     end_time: Timestamp | None = None
     created: Timestamp

@@ -70,6 +70,7 @@ class ProcessPoolTaskRunner(TaskRunner):
                 "flow_run_name": flow_ctx.flow_run_name if flow_ctx else None,
                 "flow_run_count": flow_ctx.run_count if flow_ctx else 1,
                 "log_prints": flow_ctx.log_prints if flow_ctx else False,
+                "results": flow_ctx.results if flow_ctx else None,
             }
         )
         outer: cf.Future[State] = cf.Future()
@@ -134,6 +135,7 @@ def _run_in_child(payload: bytes) -> bytes:
             backend=backend,
             log_prints=job["log_prints"],
             parent=None,
+            results=job.get("results"),
         )
         token = _flow_run.set(flow_ctx)
     task_run_id: UUID = job["task_run_id"]

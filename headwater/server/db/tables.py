@@ -70,6 +70,8 @@ flow_runs = Table(
     Column("total_run_time", Double, nullable=False, default=0.0),
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
+    # How another process loads the flow: "pkg.module:fn" or "/path/file.py:fn".
+    Column("entrypoint", String(1000)),
     UniqueConstraint("flow_id", "idempotency_key"),
     Index(None, "flow_id", "start_time"),
     Index(None, "state_type", "expected_start_time"),
@@ -121,6 +123,8 @@ task_runs = Table(
     Column("end_time", Double),
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
+    # The persisted result's ref (storage URL, key, serializer, expiration, created).
+    Column("result", JSONType),
     Index(None, "flow_run_id", "created"),
 )
 
@@ -211,4 +215,15 @@ variables = Table(
     Column("tags", JSONType, nullable=False, default=list),
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
+)
+
+# One row per cache key being computed (isolation when results are not on a local
+# disk, where file locks cannot be used); a row past ``expires`` is free to take.
+cache_locks = Table(
+    "cache_locks",
+    metadata,
+    Column("key", String(600), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("expires", Double, nullable=False),
+    Column("created", Double, nullable=False),
 )

@@ -64,6 +64,7 @@ def create_flow_run(conn: Connection, *, flow_run: FlowRunCreate, state: State) 
         "parent_task_run_id": flow_run.get("parent_task_run_id"),
         "idempotency_key": key,
         "empirical_policy": flow_run.get("empirical_policy") or {},
+        "entrypoint": flow_run.get("entrypoint"),
         "expected_start_time": flow_run.get("expected_start_time") or now,
         "next_scheduled_start_time": None,
         "start_time": None,

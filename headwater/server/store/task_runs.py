@@ -50,7 +50,12 @@ def task_run_schema(data: dict[str, Any]) -> TaskRun:
             "name": data["state_name"],
             "message": data["state_message"],
             "timestamp": data["state_timestamp"],
-            "state_details": {"task_run_id": data["id"], "flow_run_id": data["flow_run_id"]},
+            "state_details": {
+                "task_run_id": data["id"],
+                "flow_run_id": data["flow_run_id"],
+                "cache_key": data.get("cache_key"),
+                "result_ref": data.get("result"),
+            },
         }
     )
     data["transitions"] = [
@@ -126,3 +131,38 @@ def read_task_runs(
 def count_task_runs(conn: Connection, *, task_run_filter: TaskRunFilter | None = None) -> int:
     query = _filtered(select(func.count()).select_from(task_runs), task_run_filter)
     return conn.execute(query).scalar_one()
+
+
+def read_resume_map(
+    conn: Connection, *, flow_run_id: UUID
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """What earlier attempts of a flow run left per ``(task_key, dynamic_key)``: the
+    newest attempt's state, result ref, cache key and (for a subflow) child run id."""
+    c = task_runs.c
+    rows = conn.execute(
+        select(
+            c.task_key,
+            c.dynamic_key,
+            c.state_type,
+            c.result,
+            c.cache_key,
+            c.inputs,
+            c.flow_run_attempt,
+        )
+        .where(c.flow_run_id == flow_run_id)
+        .order_by(c.flow_run_attempt, c.updated)
+    )
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        previous = out.get((row.task_key, row.dynamic_key))
+        usable = row.state_type == "COMPLETED" and row.result
+        if previous and previous["state_type"] == "COMPLETED" and previous["result"] and not usable:
+            continue  # keep a usable result over a later unusable record
+        child = (row.inputs or {}).get("__subflow_run__") or [None]
+        out[(row.task_key, row.dynamic_key)] = {
+            "state_type": row.state_type,
+            "result": row.result,
+            "cache_key": row.cache_key,
+            "child_flow_run_id": child[0],
+        }
+    return out

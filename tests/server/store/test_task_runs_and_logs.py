@@ -38,6 +38,7 @@ def _record(flow_run_id: Any, i: int, state: str = "COMPLETED", **extra: Any) ->
         "run_count": 1,
         "flow_run_attempt": 1,
         "cache_key": None,
+        "result": None,
         "start_time": now,
         "end_time": now if state == "COMPLETED" else None,
         "created": now,

@@ -1,0 +1,37 @@
+"""``python -m headwater.engine RUN_ID [--retry] [--force]``: run an existing flow run
+in this process (what a worker starts), or with ``--retry`` re-run a failed one from
+where it failed.  Exits 0 when the run completes, 1 otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m headwater.engine", description=__doc__)
+    parser.add_argument("flow_run_id", help="the flow run's id")
+    parser.add_argument("--retry", action="store_true", help="re-run a Failed/Crashed run")
+    parser.add_argument(
+        "--force", action="store_true", help="with --retry: also a run left Running"
+    )
+    args = parser.parse_args(argv)
+    from headwater.engine.resume import retry_flow_run, run_flow_run
+    from headwater.exceptions import UserInputError
+
+    try:
+        run_id = uuid.UUID(args.flow_run_id)
+    except ValueError:
+        print(f"headwater: error: {args.flow_run_id!r} is not a flow run id", file=sys.stderr)
+        return 2
+    try:
+        state = retry_flow_run(run_id, force=args.force) if args.retry else run_flow_run(run_id)
+    except UserInputError as exc:
+        print(f"headwater: error: {exc}", file=sys.stderr)
+        return 1
+    return 0 if state.is_completed() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

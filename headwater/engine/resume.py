@@ -1,0 +1,207 @@
+"""Running an existing flow run again, in place: a retry from failure (``headwater
+flow-run retry``, ``client.retry_flow_run``) or a run created elsewhere
+(``python -m headwater.engine RUN_ID``).
+
+The run keeps its id and parameters and gets a new attempt (``run_count + 1``).
+Task runs that completed in an earlier attempt *and persisted their result* are
+matched by ``(task_key, dynamic_key)`` — the task and the order of its calls in the
+flow — and end ``Cached`` with that result instead of running again (when the task
+has a cache key, it must also be the same).  A subflow is matched the same way
+through its parent's task record: a completed child with a persisted result is not
+run again; a failed one is resumed in place, recursively.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from headwater.exceptions import HeadwaterError, MissingResult, ObjectNotFound, UserInputError
+from headwater.states import AwaitingRetry, Cached, Crashed, Retrying, Running, State, StateType
+
+if TYPE_CHECKING:
+    from headwater.context import FlowRunContext
+    from headwater.engine.flow_engine import FlowRunEngine
+    from headwater.engine.task_results import FlowResults, ResumeMap
+
+RETRYABLE = (StateType.FAILED, StateType.CRASHED)
+STARTABLE = (StateType.SCHEDULED, StateType.PENDING)
+
+
+class RetryError(UserInputError):
+    """A flow run that cannot be retried or started (printed as one line)."""
+
+
+def start_existing(
+    client: Any, flow_run_id: uuid.UUID, *, child: bool
+) -> tuple[State, str, int, ResumeMap | None]:
+    """Move an existing run to Running; its state, name, attempt number and resume map."""
+    try:
+        run = client.read_flow_run(flow_run_id)
+    except ObjectNotFound:
+        raise RetryError(f"flow run {flow_run_id} not found") from None
+    if child and run.state.type not in STARTABLE:
+        # A child of a resumed parent: the parent's retry is the explicit request.
+        force = run.state.type not in RETRYABLE
+        client.set_flow_run_state(
+            flow_run_id, AwaitingRetry(message="resumed with its parent"), force=force
+        )
+    attempt = run.run_count + 1
+    proposed = Retrying() if run.run_count else Running()
+    result = client.set_flow_run_state(flow_run_id, proposed)
+    if not result.accepted:
+        raise RetryError(
+            f"flow run {flow_run_id} cannot start: {result.reason or result.state.name}"
+        )
+    resume = client.read_resume_map(flow_run_id) if run.run_count else None
+    return result.state, run.name, attempt, resume or None
+
+
+def subflow_entry(parent: FlowRunContext, task_key: str, dynamic_key: str) -> dict[str, Any] | None:
+    """For a subflow call in a resuming parent: ``{"cached": State}`` when the previous
+    child completed with a persisted result, ``{"resume_id": id}`` when it did not
+    finish (it is resumed in place), None otherwise."""
+    results = parent.results
+    if results is None or results.resume is None:
+        return None
+    entry = results.resume.get((task_key, dynamic_key))
+    if entry is None:
+        return None
+    child = entry.get("child_flow_run_id")
+    if entry.get("state_type") == "COMPLETED":
+        ref = entry.get("result")
+        if not ref:
+            return None  # completed but not persisted: it runs again, as a new run
+        from headwater.results.records import load_ref
+
+        try:
+            value = load_ref(ref, None if ref.get("storage") else results.storage)
+        except MissingResult:
+            return None
+        state = Cached(value, message="reused from an earlier attempt")
+        state.state_details.result_ref = ref
+        if child:
+            state.state_details.flow_run_id = uuid.UUID(str(child))
+        return {"cached": state}
+    if child:
+        return {"resume_id": uuid.UUID(str(child))}
+    return None
+
+
+def persist_flow_result(engine: FlowRunEngine, state: State, results: FlowResults) -> None:
+    """Write a completed flow run's result and put its ref on the state."""
+    from headwater.futures import resolve_futures_to_states
+    from headwater.logging.loggers import flow_run_logger
+    from headwater.results.records import write_result
+
+    value = _plain_value(resolve_futures_to_states(state.data if state.has_data else None))
+    key = f"flow-runs/{engine.flow_run_id}/{engine.run_count}"
+    try:
+        state.state_details.result_ref = dict(
+            write_result(results.storage, key, value, results.serializer)
+        )
+    except Exception as exc:
+        if engine.ctx is not None:
+            flow_run_logger(engine.ctx).warning(
+                "Could not persist the flow run's result (%s: %s)", type(exc).__name__, exc
+            )
+
+
+def _plain_value(value: Any) -> Any:
+    """States inside a returned value become their results (what ``.result()`` gives)."""
+    if isinstance(value, State):
+        return value.result(raise_on_failure=False) if value.is_final() else None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(_plain_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain_value(v) for k, v in value.items()}
+    return value
+
+
+def _flow_and_parameters(run: Any) -> tuple[Any, dict[str, Any]]:
+    from headwater.engine.entrypoints import load_flow
+
+    if not run.entrypoint:
+        raise RetryError(
+            f"flow run {run.id} has no entrypoint (its flow was defined in a notebook, a "
+            "function or an interactive session), so it cannot be run again by id"
+        )
+    unstored = (run.empirical_policy or {}).get("unstored_parameters")
+    if unstored:
+        names = ", ".join(repr(n) for n in unstored)
+        raise RetryError(
+            f"flow run {run.id} cannot be run again: its parameter(s) {names} could not be "
+            "stored (not JSON, or too large); start a new run instead"
+        )
+    return load_flow(run.entrypoint), dict(run.parameters or {})
+
+
+def run_flow_run(flow_run_id: uuid.UUID, *, client: Any = None) -> State:
+    """Run an existing flow run in this process, in place; return its final state."""
+    from headwater.engine.flow_engine import run_flow_async, run_flow_sync
+
+    client = client or _client()
+    try:
+        run = client.read_flow_run(flow_run_id)
+    except ObjectNotFound:
+        raise RetryError(f"flow run {flow_run_id} not found") from None
+    if run.state.type not in STARTABLE:
+        raise RetryError(
+            f"flow run {flow_run_id} is {run.state.name}; only Scheduled or Pending runs "
+            "can be started (use `headwater flow-run retry` for failed ones)"
+        )
+    flow, parameters = _flow_and_parameters(run)
+    if flow.is_async:
+        import asyncio
+
+        return asyncio.run(
+            run_flow_async(flow, (), parameters, return_state=True, flow_run_id=flow_run_id)
+        )
+    return run_flow_sync(flow, (), parameters, return_state=True, flow_run_id=flow_run_id)
+
+
+def retry_flow_run(flow_run_id: uuid.UUID, *, force: bool = False, client: Any = None) -> State:
+    """Re-run a Failed or Crashed flow run in place from where it failed.
+
+    ``force`` also accepts a run still marked Running or Pending whose process died
+    (killed, machine lost) when no server noticed: it is marked Crashed first.
+    """
+    client = client or _client()
+    try:
+        run = client.read_flow_run(flow_run_id)
+    except ObjectNotFound:
+        raise RetryError(f"flow run {flow_run_id} not found") from None
+    kind = run.state.type
+    if kind not in RETRYABLE:
+        if force and kind in (StateType.RUNNING, StateType.PENDING, StateType.SCHEDULED):
+            client.set_flow_run_state(
+                flow_run_id,
+                Crashed(message="marked Crashed by `headwater flow-run retry --force`"),
+                force=True,
+            )
+        elif kind in (StateType.RUNNING, StateType.PENDING):
+            raise RetryError(
+                f"flow run {flow_run_id} is {run.state.name}; if its process is gone, "
+                "retry with --force"
+            )
+        else:
+            raise RetryError(
+                f"flow run {flow_run_id} is {run.state.name}; only Failed or Crashed runs "
+                "can be retried"
+            )
+    _flow_and_parameters(run)  # refuse before changing anything
+    result = client.set_flow_run_state(
+        flow_run_id, AwaitingRetry(message="retry requested: re-running from where it failed")
+    )
+    if not result.accepted:
+        raise RetryError(f"flow run {flow_run_id} cannot be retried: {result.reason}")
+    return run_flow_run(flow_run_id, client=client)
+
+
+def _client() -> Any:
+    from headwater.client import get_client
+
+    return get_client()
+
+
+__all__ = ["HeadwaterError", "RetryError", "retry_flow_run", "run_flow_run"]
