@@ -7,13 +7,21 @@ worker in its own schema, tables emptied between tests).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from _servers import ServerProcess
 
 PG_URL = os.environ.get("HEADWATER_TEST_DATABASE_URL")
+#: Schemas are named per checkout too: clones testing at once on one PostgreSQL
+#: (each maybe at another schema revision) must not share tables.
+_CHECKOUT = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
 
 
 @pytest.fixture(autouse=True)
@@ -41,10 +49,10 @@ def _reset_process_state() -> None:
     forget_databases()
 
 
-def _pg_schema_url(worker: str) -> str:
+def _pg_schema_url(worker: str, schema: str | None = None) -> str:
     from sqlalchemy import create_engine, text
 
-    schema = f"hw_test_{worker}"
+    schema = schema or f"hw_test_{worker}_{_CHECKOUT}"
     engine = create_engine(PG_URL)  # type: ignore[arg-type]
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
@@ -82,3 +90,54 @@ def database_url(
         _truncate(url)
     monkeypatch.setenv("HEADWATER_DATABASE_URL", url)
     return url
+
+
+# -- real server processes (see _servers.py) ------------------------------------------
+
+_server_schemas = itertools.count()
+
+
+def _drop_pg_schema(schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_URL)  # type: ignore[arg-type]
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def server_store(kind: str, worker: str) -> Iterator[str | None]:
+    """A store URL for a server: None (SQLite in its home) or a fresh PostgreSQL schema."""
+    if kind == "sqlite":
+        yield None
+        return
+    if not PG_URL:
+        pytest.skip("HEADWATER_TEST_DATABASE_URL is not set")
+    schema = f"hw_srv_{worker}_{_CHECKOUT}_{os.getpid()}_{next(_server_schemas)}"
+    url = _pg_schema_url(worker, schema)
+    try:
+        yield url
+    finally:
+        from headwater.server.db.database import forget_databases
+
+        forget_databases()
+        _drop_pg_schema(schema)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[ServerProcess]:
+    """A server shared by a test module, once on SQLite and once on PostgreSQL."""
+    with server_store(request.param, worker_id) as url:
+        home = tmp_path_factory.mktemp("server-home")
+        with ServerProcess(home, database_url=url) as server:
+            yield server
+
+
+@pytest.fixture
+def api(api_server: ServerProcess) -> Iterator[httpx.Client]:
+    """An HTTP client on the module's server, base URL ``/api``."""
+    with httpx.Client(base_url=api_server.api_url, timeout=30) as client:
+        yield client

@@ -9,8 +9,8 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STATE_STYLES = {
     "SCHEDULED": "yellow",
@@ -25,13 +25,30 @@ STATE_STYLES = {
 }
 
 
+_clients: list[Any] = []
+
+
+def open_client() -> Any:
+    """The configured client (embedded store or server); closed when the command ends."""
+    from headwater.client import get_client
+
+    client = get_client()
+    _clients.append(client)
+    return client
+
+
+def close_clients() -> None:
+    while _clients:
+        _clients.pop().close()
+
+
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """Print ``Error: message`` (and a hint) on stderr and exit with status 1."""
     from rich.markup import escape
 
-    err_console.print(f"[bold red]Error:[/bold red] {escape(message)}")
+    err_console.print(f"[bold red]Error:[/bold red] {escape(message)}", soft_wrap=True)
     if hint:
-        err_console.print(f"[dim]Hint: {escape(hint)}[/dim]")
+        err_console.print(f"[dim]Hint: {escape(hint)}[/dim]", soft_wrap=True)
     raise typer.Exit(1)
 
 

@@ -187,6 +187,14 @@ def get_writer(key: str, client_factory: Callable[[], Any]) -> BatchingWriter:
     return writer
 
 
+def forget_writer(key: str) -> None:
+    """Stop handing out the writer for ``key`` (after flushing it)."""
+    with _writers_lock:
+        writer = _writers.pop(key, None)
+    if writer is not None:
+        writer.flush(10)
+
+
 def flush_all(timeout: float = 30.0) -> bool:
     """Flush every writer in the process (at exit, and by tests)."""
     deadline = time.monotonic() + timeout

@@ -65,6 +65,10 @@ class BulkStatement:
         if rows:
             conn.exec_driver_sql(self.sql, [self.convert(row) for row in rows])
 
+    def execute_one(self, conn: Connection, row: dict[str, Any]) -> int:
+        """Insert one row; the number of rows inserted (0 when a conflict skipped it)."""
+        return conn.exec_driver_sql(self.sql, self.convert(row)).rowcount
+
 
 _cache: dict[tuple[str, str], BulkStatement] = {}
 

@@ -1,0 +1,29 @@
+"""Dependencies shared by the routers: read as types, e.g. ``db: DatabaseDep``.
+
+Routes own their transaction (``with db.begin_write() as conn:``) so it is committed
+before the answer is sent, and a failed commit is the request's error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, Request
+
+from headwater.server.db.database import Database
+
+
+def get_db(request: Request) -> Database:
+    """The store this server was created with (``create_app``)."""
+    db: Database = request.app.state.db
+    return db
+
+
+DatabaseDep = Annotated[Database, Depends(get_db)]
+
+
+def referenced_runs(records: Iterable[Any]) -> set[UUID]:
+    """The flow runs a batch of records belongs to."""
+    return {r["flow_run_id"] for r in records if r["flow_run_id"] is not None}
