@@ -46,9 +46,13 @@ class _Connection:
         return status, await self.reader.readexactly(length)
 
 
-def build_request(url: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> bytes:
+def build_request(
+    url: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> bytes:
     host = urlsplit(url).netloc
-    payload = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    payload = (
+        b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    )
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
     if body is not None:
         lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]

@@ -111,12 +111,16 @@ class BatchingWriter:
 
     def _drain(self) -> None:
         queue = self._queue
+        # A client may take bigger batches than the store's default (the HTTP client
+        # pipelines a big batch in chunks; small batches would leave the server idle
+        # between them).
         while queue:
+            limit = getattr(self._client, "max_batch_items", None) or self.batch_size * 5
             task_runs: dict[Any, TaskRunRecord] = {}
             logs: list[LogRecord] = []
             markers: list[threading.Event] = []
             count = 0
-            while queue and count < self.batch_size * 5:
+            while queue and count < limit:
                 kind, item = queue.popleft()
                 if kind == _TASK_RUN:
                     task_runs[item["id"]] = item

@@ -43,10 +43,18 @@ Transition = (
     tuple[StateTypeName, StateName, Epoch] | tuple[StateTypeName, StateName, Epoch, Message | None]
 )
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
+#: A run id kept as text: lineage is stored as JSON, so ids checked by pattern are
+#: written back without being turned into UUID objects and out again.
+UUIDText = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(?:[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})$"
+    ),
+]
 Inputs = Annotated[
     dict[
         Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)],
-        Annotated[list[UUID], Field(max_length=MAX_IDS)],
+        Annotated[list[UUIDText], Field(max_length=MAX_IDS)],
     ],
     Field(max_length=1000),
 ]

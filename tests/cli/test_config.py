@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _run import run_cli
 
+from cli._run import run_cli
 from headwater.settings import get_settings, read_profiles
 
 

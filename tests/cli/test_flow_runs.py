@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from _run import run_cli
 from _servers import ServerProcess, free_port
 
+from cli._run import run_cli
 from headwater import flow, get_run_logger
+from headwater.cli.output import console
 from headwater.client import get_client
 from headwater.client.writer import flush_all
 from headwater.schemas.filters import FlowRunFilter
@@ -21,7 +22,7 @@ def listed(x: int) -> int:
 @pytest.fixture
 def via_server(api_server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> ServerProcess:
     monkeypatch.setenv("HEADWATER_API_URL", api_server.api_url)
-    monkeypatch.setenv("COLUMNS", "200")  # Rich tables: no truncated cells
+    monkeypatch.setattr(console, "width", 200)  # Rich tables: no truncated cells
     return api_server
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _run import run_cli
 from _servers import ServerProcess
 
+from cli._run import run_cli
 from headwater.settings import get_settings
 
 

@@ -15,8 +15,10 @@ from fastapi import Depends, Request
 from headwater.server.db.database import Database
 
 
-def get_db(request: Request) -> Database:
-    """The store this server was created with (``create_app``)."""
+async def get_db(request: Request) -> Database:
+    """The store this server was created with (``create_app``).  ``async`` so FastAPI
+    calls it on the event loop instead of a worker thread (a sync dependency costs a
+    thread hop per request)."""
     db: Database = request.app.state.db
     return db
 

@@ -111,6 +111,7 @@ def test_bad_records_are_422_naming_the_field(api: httpx.Client) -> None:
         (task_record(run_id, created=float("1e300")), "created"),
         (task_record(run_id, state_message="a\x00b"), "state_message"),
         (task_record(run_id, inputs={"x": ["not-a-uuid"]}), "inputs"),
+        (task_record(run_id, inputs={"x": ["00000000-00000000-0000-0000-000000000000"]}), "inputs"),
         ({**task_record(run_id), "surprise": 1}, "surprise"),
     ]
     for record, field in cases:
