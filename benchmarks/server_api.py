@@ -52,7 +52,7 @@ class Counter:
 
     def __call__(self, status: int, body: bytes) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
-        if status >= 400:
+        if status >= 400 or status == 0:  # 0: the server dropped the connection
             self.errors += 1
 
 
@@ -65,8 +65,17 @@ def measure_creates(url: str, total: int, concurrency: int = 10) -> tuple[float,
         return build_request(url, "POST", "/api/flow_runs", body)
 
     asyncio.run(run_load(url, request, 20, concurrency, counter))  # warm-up
+    before = counter.errors
     elapsed = asyncio.run(run_load(url, request, total, concurrency, counter))
-    return total / elapsed, counter
+    return (total - (counter.errors - before)) / elapsed, counter  # successful creates
+
+
+def _merged(all_statuses: Any) -> dict[int, int]:
+    merged: dict[int, int] = {}
+    for statuses in all_statuses:
+        for status, n in statuses.items():
+            merged[status] = merged.get(status, 0) + n
+    return merged
 
 
 def task_record(flow_run_id: str, now: float, i: int) -> dict[str, Any]:
@@ -186,6 +195,7 @@ def main() -> int:
             result["flow_run_creates_per_s"] = round(statistics.median(rates), 1)
             result["flow_run_creates_per_s_rounds"] = [round(r, 1) for r in rates]
             result["flow_run_create_errors"] = sum(c.errors for c in counters)
+            result["flow_run_create_statuses"] = _merged(c.statuses for c in counters)
             result["task_run_records_per_s"] = round(
                 measure_bulk(url, "/api/task_runs/bulk", task_record, args.batches), 0
             )

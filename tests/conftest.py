@@ -3,6 +3,10 @@
 Store-level tests take the ``database_url`` fixture, which runs them against SQLite
 and, when ``HEADWATER_TEST_DATABASE_URL`` is set, against PostgreSQL too (each xdist
 worker in its own schema, tables emptied between tests).
+
+API tests take ``api_server`` (or ``api``, an httpx client on it): a real
+``headwater server start`` process per test module on a free loopback port, once on
+SQLite and once on a fresh PostgreSQL schema.
 """
 
 from __future__ import annotations
