@@ -276,6 +276,9 @@ class HttpClient:
         return results
 
     def close(self) -> None:
+        if self._sender is not None:
+            self._sender.close()
+            self._sender = None
         self.transport.close()
 
 

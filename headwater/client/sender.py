@@ -20,7 +20,7 @@ from typing import Any
 
 #: (path, records, encoded body, retry_for) -> None; raises on failure.
 SendFunction = Callable[[str, list[Any], bytes, float], None]
-_Job = tuple[Future[None], str, list[Any], bytes, float]
+_Job = tuple[Future[None], str, list[Any], bytes, float] | None  # None: stop
 
 
 class PipelinedSender:
@@ -67,9 +67,19 @@ class PipelinedSender:
                 thread.start()
                 self._threads.append(thread)
 
+    def close(self) -> None:
+        """Stop the threads once the jobs handed over are done."""
+        with self._lock:
+            for _ in self._threads:
+                self._jobs.put(None)
+            self._threads = []
+
     def _run(self) -> None:
         while True:
-            future, path, records, body, retry_for = self._jobs.get()
+            job = self._jobs.get()
+            if job is None:
+                return
+            future, path, records, body, retry_for = job
             try:
                 self._send(path, records, body, retry_for)
             except BaseException as exc:
