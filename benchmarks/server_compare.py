@@ -62,7 +62,11 @@ def main() -> int:
     headwater.update(run_json([sys.executable, str(HERE / "server_flow.py")]))
     result: dict[str, Any] = {"headwater": headwater}
     checks = {
-        name: {"value": headwater[name], "target": f"{op} {limit}", "met": meets(headwater[name], (op, limit))}
+        name: {
+            "value": headwater[name],
+            "target": f"{op} {limit}",
+            "met": meets(headwater[name], (op, limit)),
+        }
         for name, (op, limit) in TARGETS.items()
         if name in headwater
     }

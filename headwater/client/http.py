@@ -131,8 +131,9 @@ class HttpClient:
     def write_batch(
         self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
     ) -> None:
-        """The batching writer's flush: task runs, then logs.  A server that cannot be
-        reached raises ``TransientWriteError`` (the writer keeps the records)."""
+        """The batching writer's flush, in pipelined chunks (their order does not matter:
+        upserts never go back in time, logs are keyed by id).  A server that cannot be
+        reached raises ``TransientWriteError``: the writer keeps the records."""
         from headwater.client.writer import TransientWriteError
 
         jobs = _chunks("/task_runs/bulk", list(task_run_records))
@@ -146,6 +147,8 @@ class HttpClient:
         self._send_jobs(_chunks(path, records), retry_for)
 
     def _send_jobs(self, jobs: list[tuple[str, list[Any]]], retry_for: float) -> None:
+        if not jobs:
+            return
         if len(jobs) == 1:
             path, records = jobs[0]
             self._send_bulk(path, records, _encode(records), retry_for)
