@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from headwater.server.db.database import Database
 
 app = typer.Typer(help="Run the Headwater server and manage its database.", no_args_is_help=True)
-database_app = typer.Typer(help="Upgrade, downgrade or reset the server's database.")
+database_app = typer.Typer(
+    help="Upgrade, downgrade or reset the server's database.", no_args_is_help=True
+)
 app.add_typer(database_app, name="database")
 
 

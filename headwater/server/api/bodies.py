@@ -9,7 +9,9 @@ validation errors become the same 422 answers as everywhere else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -52,3 +54,8 @@ async def _raw_body(request: Request) -> bytes:
 
 #: The request's body as bytes (read on the event loop, parsed in the route).
 RawBody = Annotated[bytes, Depends(_raw_body)]
+
+
+def referenced_runs(records: Iterable[Any]) -> set[UUID]:
+    """The flow runs a batch of bulk records belongs to."""
+    return {r["flow_run_id"] for r in records if r["flow_run_id"] is not None}

@@ -6,9 +6,7 @@ before the answer is sent, and a failed commit is the request's error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -24,8 +22,3 @@ async def get_db(request: Request) -> Database:
 
 
 DatabaseDep = Annotated[Database, Depends(get_db)]
-
-
-def referenced_runs(records: Iterable[Any]) -> set[UUID]:
-    """The flow runs a batch of records belongs to."""
-    return {r["flow_run_id"] for r in records if r["flow_run_id"] is not None}

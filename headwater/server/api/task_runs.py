@@ -10,8 +10,8 @@ from fastapi import APIRouter, Response
 from headwater.schemas.ingest import TaskRunRecords
 from headwater.schemas.pages import TaskRunCount, TaskRunPage, TaskRunQuery
 from headwater.schemas.task_runs import TaskRun
-from headwater.server.api.bodies import RawBody, RawJSONBody
-from headwater.server.api.dependencies import DatabaseDep, referenced_runs
+from headwater.server.api.bodies import RawBody, RawJSONBody, referenced_runs
+from headwater.server.api.dependencies import DatabaseDep
 from headwater.server.api.responses import json_response, model_response
 from headwater.server.store import flow_runs, task_runs
 
