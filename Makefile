@@ -22,8 +22,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Starts the server, runs the examples against it, lists the runs, keeps serving.
 run: install
-	$(BIN)/python examples/run_all.py
+	@BIN=$(BIN) scripts/run-with-server.sh
 
 test: install-dev
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -68,6 +68,23 @@ class DecryptionError(UserInputError):
     """A secret saved with another encryption key than the one in use."""
 
 
+class ServerUnavailable(UserInputError):
+    """The Headwater server cannot be reached (or keeps answering 5xx/429)."""
+
+
+class ServerAuthenticationError(UserInputError):
+    """The server refused the API key (or none was sent)."""
+
+
+class ServerRequestError(HeadwaterError, ValueError):
+    """The server refused a request as invalid (HTTP 4xx); ``detail`` says why."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(f"the server refused the request ({status_code}): {detail}")
+        self.status_code = status_code
+        self.detail = detail
+
+
 class UpstreamTaskError(HeadwaterError):
     """A task did not run because a task it depends on did not complete."""
 

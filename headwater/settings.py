@@ -42,17 +42,34 @@ def _to_level(raw: str) -> str:
     return value
 
 
+def _number(raw: str, kind: type) -> Any:
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"expected {what}, got {raw!r}") from None
+
+
 def _to_positive_float(raw: str) -> float:
-    value = float(raw)
+    value = _number(raw, float)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"expected a finite number, got {raw!r}")
     if value <= 0:
         raise ValueError(f"expected a positive number, got {raw!r}")
     return value
 
 
 def _to_positive_int(raw: str) -> int:
-    value = int(raw)
+    value = _number(raw, int)
     if value <= 0:
         raise ValueError(f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def _to_port(raw: str) -> int:
+    value = _number(raw, int)
+    if not 0 < value < 65536:
+        raise ValueError(f"expected a port number between 1 and 65535, got {raw!r}")
     return value
 
 
@@ -62,6 +79,15 @@ def _to_path(raw: str) -> Path:
 
 def _to_optional_str(raw: str) -> str | None:
     return raw or None
+
+
+def _to_optional_url(raw: str) -> str | None:
+    value = raw.strip().rstrip("/")
+    if not value:
+        return None
+    if not value.lower().startswith(("http://", "https://")) or value[-3:] == "://":
+        raise ValueError(f"expected an http:// or https:// URL, got {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -82,8 +108,17 @@ class Setting:
 _DECLARED: tuple[Setting, ...] = (
     Setting("home", _to_path, "~/.headwater", "Directory for the embedded store, profiles, keys."),
     Setting("profile", _to_optional_str, None, "Name of the profile to use instead of the active."),
-    Setting("api_url", _to_optional_str, None, "Server API URL; unset = embedded local store."),
+    Setting("api_url", _to_optional_url, None, "Server API URL; unset = embedded local store."),
     Setting("api_key", _to_optional_str, None, "API key sent to the server.", secret=True),
+    Setting(
+        "api_timeout_seconds", _to_positive_float, "30", "Timeout of one request to the server."
+    ),
+    Setting(
+        "api_retry_seconds",
+        _to_positive_float,
+        "30",
+        "How long a flow run keeps retrying an unreachable server before giving up.",
+    ),
     Setting("database_url", _to_optional_str, None, "SQLAlchemy URL; default SQLite in home."),
     Setting("logging_level", _to_level, "INFO", "Level of run logs shown and stored."),
     Setting("logging_extra_loggers", _to_list, "", "Other loggers whose records join run logs."),
@@ -95,7 +130,14 @@ _DECLARED: tuple[Setting, ...] = (
     Setting("services_loop_seconds", _to_positive_float, "5", "Server background services loop."),
     Setting("worker_poll_seconds", _to_positive_float, "5", "Worker poll when not woken."),
     Setting("server_host", str, "127.0.0.1", "Address the server binds."),
-    Setting("server_port", _to_positive_int, "4200", "Port the server binds."),
+    Setting("server_port", _to_port, "4200", "Port the server binds."),
+    Setting(
+        "server_api_key",
+        _to_optional_str,
+        None,
+        "API key the server requires (Authorization: Bearer); unset = no auth.",
+        secret=True,
+    ),
     Setting("writer_flush_seconds", _to_positive_float, "0.2", "Batching writer flush interval."),
     Setting("writer_batch_size", _to_positive_int, "1000", "Batching writer flush size."),
     Setting("sqlite_busy_timeout_seconds", _to_positive_float, "60", "SQLite lock wait limit."),
@@ -124,6 +166,8 @@ class Settings:
     profile: str | None
     api_url: str | None
     api_key: str | None
+    api_timeout_seconds: float
+    api_retry_seconds: float
     database_url: str | None
     logging_level: str
     logging_extra_loggers: list[str]
@@ -136,6 +180,7 @@ class Settings:
     worker_poll_seconds: float
     server_host: str
     server_port: int
+    server_api_key: str | None
     writer_flush_seconds: float
     writer_batch_size: int
     sqlite_busy_timeout_seconds: float
@@ -173,7 +218,10 @@ _check_declarations()
 
 def unknown_setting_error(name: str) -> ConfigurationError:
     """An error for a setting name that does not exist, naming the closest valid one."""
-    close = difflib.get_close_matches(name.upper(), list(SETTINGS_BY_ENV), n=1, cutoff=0.6)
+    upper = name.strip().upper()
+    if not upper.startswith(ENV_PREFIX):
+        upper = ENV_PREFIX + upper
+    close = difflib.get_close_matches(upper, list(SETTINGS_BY_ENV), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]}?" if close else "; see `headwater config view`"
     return ConfigurationError(f"unknown setting {name!r}{hint}")
 

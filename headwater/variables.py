@@ -105,6 +105,6 @@ class Variable(VariableRead):
 
 
 def _client() -> Client:
-    from headwater.client import get_client
+    from headwater.client import shared_client
 
-    return get_client()
+    return shared_client()

@@ -3,17 +3,30 @@
 Store-level tests take the ``database_url`` fixture, which runs them against SQLite
 and, when ``HEADWATER_TEST_DATABASE_URL`` is set, against PostgreSQL too (each xdist
 worker in its own schema, tables emptied between tests).
+
+API tests take ``api_server`` (or ``api``, an httpx client on it): a real
+``headwater server start`` process per test module on a free loopback port, once on
+SQLite and once on a fresh PostgreSQL schema.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests._servers import ServerProcess
+
 PG_URL = os.environ.get("HEADWATER_TEST_DATABASE_URL")
+#: Schemas are named per checkout too: clones testing at once on one PostgreSQL
+#: (each maybe at another schema revision) must not share tables.
+_CHECKOUT = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
 
 
 @pytest.fixture(autouse=True)
@@ -31,12 +44,13 @@ def headwater_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 def _reset_process_state() -> None:
-    from headwater.client import writer
+    from headwater.client import close_shared_clients, writer
     from headwater.engine.backend import forget_backends
     from headwater.server.db.database import forget_databases
 
     writer.flush_all(timeout=10)
     forget_backends()
+    close_shared_clients()
     writer._writers.clear()
     forget_databases()
 
@@ -52,16 +66,21 @@ def _pg_admin(statement: str) -> None:
         engine.dispose()
 
 
+def _fresh_pg_schema(schema: str) -> str:
+    """Create ``schema`` empty; the URL of the test database with it as search path."""
+    _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    _pg_admin(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in PG_URL else "?"  # type: ignore[operator]
+    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(scope="session")
 def pg_url(worker_id: str) -> Iterator[str]:
     """A PostgreSQL schema of this test process's own, created empty, dropped after."""
     if not PG_URL:
         pytest.skip("HEADWATER_TEST_DATABASE_URL is not set")
-    schema = f"hw_test_{worker_id}_{os.getpid()}"
-    _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    _pg_admin(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    schema = f"hw_test_{worker_id}_{_CHECKOUT}_{os.getpid()}"
+    yield _fresh_pg_schema(schema)
     _reset_process_state()
     _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
@@ -88,3 +107,45 @@ def database_url(
         _truncate(url)
     monkeypatch.setenv("HEADWATER_DATABASE_URL", url)
     return url
+
+
+# -- real server processes (see _servers.py) ------------------------------------------
+
+_server_schemas = itertools.count()
+
+
+@contextlib.contextmanager
+def server_store(kind: str, worker: str) -> Iterator[str | None]:
+    """A store URL for a server: None (SQLite in its home) or a fresh PostgreSQL schema."""
+    if kind == "sqlite":
+        yield None
+        return
+    if not PG_URL:
+        pytest.skip("HEADWATER_TEST_DATABASE_URL is not set")
+    schema = f"hw_srv_{worker}_{_CHECKOUT}_{os.getpid()}_{next(_server_schemas)}"
+    url = _fresh_pg_schema(schema)
+    try:
+        yield url
+    finally:
+        from headwater.server.db.database import forget_databases
+
+        forget_databases()
+        _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[ServerProcess]:
+    """A server shared by a test module, once on SQLite and once on PostgreSQL."""
+    with server_store(request.param, worker_id) as url:
+        home = tmp_path_factory.mktemp("server-home")
+        with ServerProcess(home, database_url=url) as server:
+            yield server
+
+
+@pytest.fixture
+def api(api_server: ServerProcess) -> Iterator[httpx.Client]:
+    """An HTTP client on the module's server, base URL ``/api``."""
+    with httpx.Client(base_url=api_server.api_url, timeout=30) as client:
+        yield client

@@ -517,9 +517,9 @@ def _adopt_references(block: Block, document: BlockDocument) -> None:
 
 
 def _get_client() -> Client:
-    from headwater.client import get_client
+    from headwater.client import shared_client
 
-    return get_client()
+    return shared_client()
 
 
 # -- annotations ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from headwater.cli import blocks, flow_runs, task_runs, variables
+from headwater.cli import blocks, config, flow_runs, profiles, server, task_runs, variables
 from headwater.cli.version import version
 
 app = typer.Typer(
@@ -21,16 +21,24 @@ app.add_typer(flow_runs.app, name="flow-run")
 app.add_typer(task_runs.app, name="task-run")
 app.add_typer(blocks.app, name="block")
 app.add_typer(variables.app, name="variable")
+app.add_typer(server.app, name="server")
+app.add_typer(config.app, name="config")
+app.add_typer(profiles.app, name="profile")
 
 
 def main() -> None:
     """Entry point: Headwater's own errors print as one line, not a traceback."""
+    from headwater.cli.output import close_clients
     from headwater.exceptions import HeadwaterError
 
     try:
         app()
     except HeadwaterError as exc:
+        from rich.markup import escape
+
         from headwater.cli.output import err_console
 
-        err_console().print(f"[bold red]Error:[/bold red] {exc}", highlight=False, markup=False)
+        err_console().print(f"[bold red]Error:[/bold red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(1)
+    finally:
+        close_clients()

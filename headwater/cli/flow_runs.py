@@ -1,4 +1,4 @@
-"""``headwater flow-run ls | inspect | logs``."""
+"""``headwater flow-run ls | inspect | logs | delete``."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from headwater.cli.output import (
     when,
 )
 
-app = typer.Typer(help="Inspect and retry flow runs.", no_args_is_help=True)
+app = typer.Typer(help="Inspect, retry and delete flow runs.", no_args_is_help=True)
 
 
 def _client() -> Any:
-    from headwater.client import get_client
+    from headwater.cli.output import open_client
 
-    return get_client()
+    return open_client()
 
 
 @app.command("ls")
@@ -194,3 +194,16 @@ def retry_run(
     )
     if not state.is_completed():
         raise typer.Exit(1)
+
+
+@app.command("delete")
+def delete_run(flow_run_id: str = typer.Argument(..., help="The flow run's id.")) -> None:
+    """Delete a flow run with its state history, task runs and logs."""
+    from headwater.exceptions import ObjectNotFound
+
+    run_id = parse_id(flow_run_id, "flow run")
+    try:
+        _client().delete_flow_run(run_id)
+    except ObjectNotFound:
+        fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
+    console().print(f"Deleted flow run {run_id}.")

@@ -40,6 +40,23 @@ STATE_STYLES = {
 }
 
 
+_clients: list[Any] = []
+
+
+def open_client() -> Any:
+    """The configured client (embedded store or server); closed when the command ends."""
+    from headwater.client import get_client
+
+    client = get_client()
+    _clients.append(client)
+    return client
+
+
+def close_clients() -> None:
+    while _clients:
+        _clients.pop().close()
+
+
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """Print ``Error: message`` (and a hint) on stderr and exit with status 1."""
     from rich.markup import escape

@@ -16,11 +16,10 @@ def list_task_runs(
     limit: int = typer.Option(200, "--limit", "-n", min=1, max=10000, help="How many."),
 ) -> None:
     """List the task runs of a flow run, oldest first."""
-    from headwater.cli.flow_runs import _print_task_runs
-    from headwater.client import get_client
+    from headwater.cli.flow_runs import _client, _print_task_runs
     from headwater.schemas.filters import TaskRunFilter
 
     run_id = parse_id(flow_run, "flow run")
     flt = TaskRunFilter(flow_run_ids=[run_id], state_types=parse_state_types(state))
-    task_runs = get_client().read_task_runs(task_run_filter=flt, limit=limit)
+    task_runs = _client().read_task_runs(task_run_filter=flt, limit=limit)
     _print_task_runs(task_runs, f"Task runs of {run_id} ({len(task_runs)})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,8 +11,62 @@ if TYPE_CHECKING:
 
 
 def get_client() -> Client:
-    """A synchronous client for the configured store (the embedded one by default)."""
-    from headwater.client.local import LocalClient
+    """A synchronous client for the configured store: the server's REST API when
+    ``HEADWATER_API_URL`` is set, otherwise the embedded store.  Close it when done
+    (or use it as a context manager) if it talks to a server."""
     from headwater.settings import get_settings
 
-    return LocalClient(get_settings().database_url)
+    settings = get_settings()
+    if settings.api_url:
+        from headwater.client.http import HttpClient
+
+        return HttpClient(
+            settings.api_url,
+            api_key=settings.api_key,
+            timeout=settings.api_timeout_seconds,
+            retry_seconds=settings.api_retry_seconds,
+        )
+    from headwater.client.local import LocalClient
+
+    return LocalClient(settings.database_url)
+
+
+_shared: dict[tuple[object, ...], Client] = {}
+_lock = threading.Lock()
+
+
+def shared_client() -> Client:
+    """The process's client for the configured store, reused across calls (blocks,
+    variables, the engine): one connection pool per server instead of one per call.
+    Closed at exit by ``close_shared_clients``."""
+    from headwater.settings import get_settings
+
+    settings = get_settings()
+    key = (
+        settings.api_url,
+        settings.api_key,
+        settings.api_timeout_seconds,
+        settings.api_retry_seconds,
+        settings.database_url_or_default,
+    )
+    client = _shared.get(key)
+    if client is None:
+        with _lock:
+            client = _shared.get(key)
+            if client is None:
+                if not _shared:
+                    atexit.register(close_shared_clients)
+                client = _shared[key] = get_client()
+    return client
+
+
+def close_shared_clients() -> None:
+    """Flush pending run records, then close every shared client."""
+    from headwater.client.writer import flush_all
+
+    flush_all()
+    with _lock:
+        clients = list(_shared.values())
+        _shared.clear()
+    for client in clients:
+        client.close()

@@ -40,6 +40,12 @@ class LocalClient:
     def __init__(self, database_url: str | None = None) -> None:
         self.db: Database = get_database(database_url)
 
+    def __enter__(self) -> LocalClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # -- engine-facing ------------------------------------------------------------
     def create_flow_run(self, flow_run: FlowRunCreate, state: State) -> dict[str, Any]:
         with self.db.begin_write() as conn:

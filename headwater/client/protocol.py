@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 class Client(Protocol):
     # -- engine-facing ------------------------------------------------------------
     def create_flow_run(self, flow_run: FlowRunCreate, state: State) -> dict[str, Any]:
-        """Create (or, for a repeated id/idempotency key, return) a flow run."""
+        """Create (or, for a repeated id/idempotency key, return) a flow run: a dict of
+        the run's fields with ``state`` (a ``State``) and ``was_created``."""
         ...
 
     def set_flow_run_state(
@@ -66,6 +67,13 @@ class Client(Protocol):
         ...
 
     def run_flow_run(self, flow_run_id: UUID) -> State: ...
+
+    def write_batch(
+        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+    ) -> None:
+        """Task runs then logs (the batching writer's flush); ``TransientWriteError``
+        when the store or server may accept them later."""
+        ...
 
     # -- reads ----------------------------------------------------------------------
     def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]: ...
@@ -147,3 +155,7 @@ class Client(Protocol):
     def delete_variable(self, name: str) -> bool: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Client: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...

@@ -111,12 +111,16 @@ class BatchingWriter:
 
     def _drain(self) -> None:
         queue = self._queue
+        # A client may take bigger batches than the store's default (the HTTP client
+        # pipelines a big batch in chunks; small batches would leave the server idle
+        # between them).
         while queue:
+            limit = getattr(self._client, "max_batch_items", None) or self.batch_size * 5
             task_runs: dict[Any, TaskRunRecord] = {}
             logs: list[LogRecord] = []
             markers: list[threading.Event] = []
             count = 0
-            while queue and count < self.batch_size * 5:
+            while queue and count < limit:
                 kind, item = queue.popleft()
                 if kind == _TASK_RUN:
                     task_runs[item["id"]] = item
@@ -185,6 +189,14 @@ def get_writer(key: str, client_factory: Callable[[], Any]) -> BatchingWriter:
                     batch_size=settings.writer_batch_size,
                 )
     return writer
+
+
+def forget_writer(key: str) -> None:
+    """Stop handing out the writer for ``key`` (after flushing it)."""
+    with _writers_lock:
+        writer = _writers.pop(key, None)
+    if writer is not None:
+        writer.flush(10)
 
 
 def flush_all(timeout: float = 30.0) -> bool:

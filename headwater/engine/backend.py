@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from headwater.client.writer import BatchingWriter, get_writer
+from headwater.client.writer import BatchingWriter, forget_writer, get_writer
 from headwater.settings import get_settings
 
 if TYPE_CHECKING:
@@ -26,17 +26,17 @@ _lock = threading.Lock()
 
 
 def get_backend() -> Backend:
-    """The backend for the current settings (cached per store URL)."""
+    """The backend for the current settings (cached per server or store URL)."""
     settings = get_settings()
-    key = settings.database_url_or_default
+    key = f"api:{settings.api_url}" if settings.api_url else settings.database_url_or_default
     backend = _backends.get(key)
     if backend is None:
         with _lock:
             backend = _backends.get(key)
             if backend is None:
-                from headwater.client import get_client
+                from headwater.client import shared_client
 
-                client = get_client()
+                client = shared_client()
                 writer = get_writer(key, lambda: client)
                 backend = _backends[key] = Backend(key, client, writer)
     return backend
@@ -45,6 +45,7 @@ def get_backend() -> Backend:
 def forget_backends() -> None:
     """Drop cached backends after flushing them (tests switch stores)."""
     with _lock:
-        for backend in _backends.values():
-            backend.writer.flush(10)
+        for key, backend in _backends.items():
+            forget_writer(key)
+            backend.client.close()
         _backends.clear()

@@ -199,9 +199,9 @@ def retry_flow_run(flow_run_id: uuid.UUID, *, force: bool = False, client: Any =
 
 
 def _client() -> Any:
-    from headwater.client import get_client
+    from headwater.client import shared_client
 
-    return get_client()
+    return shared_client()
 
 
 __all__ = ["HeadwaterError", "RetryError", "retry_flow_run", "run_flow_run"]

@@ -5,14 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 UTC = dt.timezone.utc
 
 
 def _to_datetime(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value, UTC)
+        try:
+            return dt.datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("timestamp is out of range") from None
+    return value
+
+
+def _to_utc(value: dt.datetime) -> dt.datetime:
+    """Naive datetimes are UTC; one that has no epoch value (year 0 or 10000) is an error."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value = value.astimezone(UTC)
+        value.timestamp()
+    except (OverflowError, OSError, ValueError):
+        raise ValueError("date is out of range") from None
     return value
 
 
@@ -20,6 +35,7 @@ def _to_datetime(value: Any) -> Any:
 Timestamp = Annotated[
     dt.datetime,
     BeforeValidator(_to_datetime),
+    AfterValidator(_to_utc),
     PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
 ]
 

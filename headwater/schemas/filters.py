@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from headwater.schemas.base import Schema, Timestamp
+from headwater.schemas.limits import MAX_IDS, Key, Name, Tag
 from headwater.states import StateType
 
 
@@ -23,15 +24,15 @@ class FlowRunSort(str, Enum):
 class FlowRunFilter(Schema):
     """Every field narrows the result; unset fields do not filter."""
 
-    ids: list[UUID] | None = Field(default=None, max_length=1000)
-    flow_ids: list[UUID] | None = Field(default=None, max_length=1000)
-    flow_names: list[str] | None = Field(default=None, max_length=1000)
-    state_types: list[StateType] | None = None
-    state_names: list[str] | None = Field(default=None, max_length=50)
-    tags_all: list[str] | None = Field(default=None, max_length=50)
+    ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    flow_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    flow_names: list[Name] | None = Field(default=None, max_length=MAX_IDS)
+    state_types: list[StateType] | None = Field(default=None, max_length=20)
+    state_names: list[Name] | None = Field(default=None, max_length=50)
+    tags_all: list[Tag] | None = Field(default=None, max_length=50)
     parent_flow_run_id: UUID | None = None
     parent_task_run_id: UUID | None = None
-    name_like: str | None = Field(default=None, max_length=200)
+    name_like: Key | None = Field(default=None, max_length=200)
     start_time_after: Timestamp | None = None
     start_time_before: Timestamp | None = None
 
@@ -44,11 +45,11 @@ class TaskRunSort(str, Enum):
 
 
 class TaskRunFilter(Schema):
-    ids: list[UUID] | None = Field(default=None, max_length=1000)
-    flow_run_ids: list[UUID] | None = Field(default=None, max_length=1000)
-    state_types: list[StateType] | None = None
-    task_keys: list[str] | None = Field(default=None, max_length=100)
-    name_like: str | None = Field(default=None, max_length=200)
+    ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    flow_run_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    state_types: list[StateType] | None = Field(default=None, max_length=20)
+    task_keys: list[Key] | None = Field(default=None, max_length=100)
+    name_like: Key | None = Field(default=None, max_length=200)
 
 
 class LogFilter(Schema):
@@ -57,4 +58,4 @@ class LogFilter(Schema):
     level_ge: int | None = Field(default=None, ge=0, le=100)
     timestamp_after: Timestamp | None = None
     timestamp_before: Timestamp | None = None
-    text: str | None = Field(default=None, max_length=200)
+    text: Key | None = Field(default=None, max_length=200)

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from headwater.schemas.base import Schema, Timestamp
+from headwater.schemas.orchestration import SetStateStatus
 from headwater.states import State
 
 
@@ -50,3 +51,11 @@ class StateTransition(Schema):
     name: str
     message: str | None = None
     timestamp: Timestamp
+
+
+class SetStateResult(Schema):
+    """The answer to a proposed state: ACCEPT, or REJECT with the run's state and why."""
+
+    status: SetStateStatus
+    state: State
+    reason: str | None = None

@@ -4,6 +4,10 @@ SQLite is opened in WAL mode with a busy timeout, and every write transaction st
 with ``BEGIN IMMEDIATE``: a deferred transaction that later tries to write fails at
 once with "database is locked" when another process wrote meanwhile (the busy
 handler is not consulted for that upgrade), which is what breaks concurrent writers.
+Within one process, SQLite write transactions also take a lock first: SQLite allows
+one writer anyway, and a thread waiting on a Python lock wakes as soon as the writer
+is done, whereas SQLite's busy handler polls with sleeps of up to 100 ms (under the
+server's concurrent requests that polling, not the writes, would set the pace).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Database:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -40,7 +45,12 @@ class Database:
     @contextlib.contextmanager
     def begin_write(self) -> Iterator[Connection]:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
-        with self._write_engine.begin() as conn:
+        lock = self._write_lock
+        if lock is None:
+            with self._write_engine.begin() as conn:
+                yield conn
+            return
+        with lock, self._write_engine.begin() as conn:
             yield conn
 
     @contextlib.contextmanager

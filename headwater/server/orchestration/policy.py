@@ -7,7 +7,9 @@ from headwater.server.orchestration.context import Decision, TransitionContext
 from headwater.server.orchestration.rules import (
     CancellingOnlyToCancelled,
     NoLeavingTerminalState,
+    OnlyScheduledRunsBecomeLate,
     RejectDuplicateTransition,
+    RejectPendingWhileActive,
     RetryFailedFlows,
     Rule,
 )
@@ -16,6 +18,8 @@ FLOW_RUN_POLICY: tuple[Rule, ...] = (
     RejectDuplicateTransition(),
     CancellingOnlyToCancelled(),
     NoLeavingTerminalState(),
+    RejectPendingWhileActive(),
+    OnlyScheduledRunsBecomeLate(),
     RetryFailedFlows(),
 )
 

@@ -70,6 +70,33 @@ class NoLeavingTerminalState(Rule):
         )
 
 
+class RejectPendingWhileActive(Rule):
+    """Pending means "about to start": a run already started (or being cancelled) cannot
+    go back to it, so a second worker claiming the same run is turned away."""
+
+    from_types = frozenset({StateType.PENDING, StateType.RUNNING, StateType.CANCELLING})
+    to_types = frozenset({StateType.PENDING})
+
+    def decide(self, ctx: TransitionContext) -> Decision | None:
+        assert ctx.initial is not None
+        return self.reject(ctx, f"the run is already {ctx.initial.name}; it cannot become Pending")
+
+
+class OnlyScheduledRunsBecomeLate(Rule):
+    """Late describes a scheduled run that has not started on time, nothing else."""
+
+    from_types = frozenset({*ALL_TYPES - {StateType.SCHEDULED}, None})
+    to_types = frozenset({StateType.SCHEDULED})
+
+    def decide(self, ctx: TransitionContext) -> Decision | None:
+        if ctx.proposed.name != "Late":
+            return None
+        current = ctx.initial.name if ctx.initial else "new"
+        return Decision(
+            SetStateStatus.REJECT, ctx.initial, f"only a Scheduled run can be Late, not {current}"
+        )
+
+
 class RetryFailedFlows(Rule):
     """A failing run with retries left is scheduled again instead (AwaitingRetry)."""
 

@@ -6,17 +6,26 @@ import time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.sql import Select
 
 from headwater.exceptions import ObjectNotFound
 from headwater.schemas.orchestration import OrchestrationResult, SetStateStatus
 from headwater.schemas.records import FlowRunCreate
+from headwater.server.db.bulk import BulkStatement, bulk_statement
 from headwater.server.db.dialect import insert_for, json_array_contains
 from headwater.server.db.tables import flow_run_states, flow_runs, flows
 from headwater.server.orchestration.context import TransitionContext
-from headwater.server.orchestration.policy import decide_transition
+from headwater.server.orchestration.policy import FLOW_RUN_POLICY, decide_transition
+from headwater.server.orchestration.rules import Rule
 from headwater.server.store.flows import ensure_flow
+from headwater.server.store.pagination import (
+    SortKey,
+    after,
+    cursor_for,
+    decode_cursor,
+    order_by,
+)
 from headwater.server.store.states import state_columns, state_from_columns
 from headwater.states import TERMINAL_TYPES, State, StateType
 from headwater.utilities.ids import new_id
@@ -32,6 +41,32 @@ def _run_query() -> Select[Any]:
     return select(*_COLUMNS).join(flows, flows.c.id == flow_runs.c.flow_id)
 
 
+# Statements built once: SQLAlchemy then reuses their compiled form (a statement
+# built per call costs more to fingerprint than SQLite takes to run it).
+_RUN_BY_ID = _run_query().where(flow_runs.c.id == bindparam("run_id"))
+_RUN_BY_KEY = _run_query().where(
+    flow_runs.c.flow_id == bindparam("flow_id"),
+    flow_runs.c.idempotency_key == bindparam("key"),
+)
+_ROW_BY_ID = select(flow_runs).where(flow_runs.c.id == bindparam("run_id"))
+_ROW_BY_ID_FOR_UPDATE = _ROW_BY_ID.with_for_update()
+_UPDATE_BY_ID = update(flow_runs).where(flow_runs.c.id == bindparam("run_id"))
+
+
+def _insert_run(conn: Connection) -> BulkStatement:
+    return bulk_statement(
+        conn,
+        "insert_flow_run",
+        lambda: (flow_runs, insert_for(conn, flow_runs).on_conflict_do_nothing()),
+    )
+
+
+def _insert_state(conn: Connection) -> BulkStatement:
+    return bulk_statement(
+        conn, "insert_flow_run_state", lambda: (flow_run_states, insert(flow_run_states))
+    )
+
+
 def _row_to_dict(row: Any) -> dict[str, Any]:
     data = dict(row._mapping)
     data["state"] = state_from_columns(data, run_key="flow_run_id")
@@ -40,17 +75,13 @@ def _row_to_dict(row: Any) -> dict[str, Any]:
 
 def create_flow_run(conn: Connection, *, flow_run: FlowRunCreate, state: State) -> dict[str, Any]:
     """Create a flow run in ``state``; a repeated create (same id, or same flow and
-    idempotency key) returns the existing run unchanged with ``"created": False``."""
+    idempotency key) returns the existing run unchanged with ``"was_created": False``.
+
+    The insert comes first and skips a conflict (the id, or the flow's key, taken):
+    creating is the common case, so it costs three statements, not five."""
     run_id = flow_run.get("id") or new_id()
-    existing = conn.execute(_run_query().where(flow_runs.c.id == run_id)).first()
-    if existing is not None:
-        return {**_row_to_dict(existing), "created": False}
     flow_id = ensure_flow(conn, name=flow_run["flow_name"])
     key = flow_run.get("idempotency_key")
-    if key is not None:
-        found = _by_idempotency_key(conn, flow_id, key)
-        if found is not None:
-            return {**found, "created": False}
     now = time.time()
     state.state_details.flow_run_id = run_id
     values: dict[str, Any] = {
@@ -76,34 +107,35 @@ def create_flow_run(conn: Connection, *, flow_run: FlowRunCreate, state: State) 
         **state_columns(state),
     }
     _apply_bookkeeping(values, None, state)
-    stmt = insert_for(conn, flow_runs).values(**values).on_conflict_do_nothing()
-    if conn.execute(stmt).rowcount == 0:  # lost a race for the idempotency key
-        found = _by_idempotency_key(conn, flow_id, key) if key else None
+    if _insert_run(conn).execute_one(conn, values) == 0:  # the id or the key exists
+        row = conn.execute(_RUN_BY_ID, {"run_id": run_id}).first()
+        found = _row_to_dict(row) if row else None
+        if found is None and key is not None:
+            found = _by_idempotency_key(conn, flow_id, key)
         if found is None:
             raise ObjectNotFound(f"flow run {run_id} could not be created")
-        return {**found, "created": False}
+        return {**found, "was_created": False}
     _record_state(conn, run_id, state)
-    return {**values, "flow_name": flow_run["flow_name"], "state": state, "created": True}
+    return {**values, "flow_name": flow_run["flow_name"], "state": state, "was_created": True}
 
 
 def _by_idempotency_key(conn: Connection, flow_id: UUID, key: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        _run_query().where(flow_runs.c.flow_id == flow_id, flow_runs.c.idempotency_key == key)
-    ).first()
+    row = conn.execute(_RUN_BY_KEY, {"flow_id": flow_id, "key": key}).first()
     return _row_to_dict(row) if row else None
 
 
 def _record_state(conn: Connection, flow_run_id: UUID, state: State) -> None:
-    conn.execute(
-        insert(flow_run_states).values(
-            id=new_id(),
-            flow_run_id=flow_run_id,
-            type=state.type.value,
-            name=state.name,
-            message=state.message,
-            timestamp=state.timestamp.timestamp(),
-            details=state.state_details.to_dict(),
-        )
+    _insert_state(conn).execute_one(
+        conn,
+        {
+            "id": new_id(),
+            "flow_run_id": flow_run_id,
+            "type": state.type.value,
+            "name": state.name,
+            "message": state.message,
+            "timestamp": state.timestamp.timestamp(),
+            "details": state.state_details.to_dict(),
+        },
     )
 
 
@@ -127,14 +159,17 @@ def _apply_bookkeeping(values: dict[str, Any], initial: State | None, state: Sta
 
 
 def set_flow_run_state(
-    conn: Connection, *, flow_run_id: UUID, state: State, force: bool = False
+    conn: Connection,
+    *,
+    flow_run_id: UUID,
+    state: State,
+    force: bool = False,
+    policy: tuple[Rule, ...] = FLOW_RUN_POLICY,
 ) -> OrchestrationResult:
-    """Propose ``state`` for a flow run; the orchestration policy may answer with
+    """Propose ``state`` for a flow run; the orchestration ``policy`` may answer with
     another state (e.g. AwaitingRetry) or reject it.  ``force`` skips the policy."""
-    query = select(flow_runs).where(flow_runs.c.id == flow_run_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _ROW_BY_ID_FOR_UPDATE if conn.dialect.name == "postgresql" else _ROW_BY_ID
+    row = conn.execute(query, {"run_id": flow_run_id}).first()
     if row is None:
         raise ObjectNotFound(f"flow run {flow_run_id} not found")
     run = dict(row._mapping)
@@ -142,7 +177,8 @@ def set_flow_run_state(
     if force:
         status, new_state, reason = SetStateStatus.ACCEPT, state, None
     else:
-        decision = decide_transition(TransitionContext(run=run, initial=initial, proposed=state))
+        context = TransitionContext(run=run, initial=initial, proposed=state)
+        decision = decide_transition(context, policy)
         status, reason = decision.status, decision.reason
         new_state = decision.state or initial
     if new_state is not initial:
@@ -157,13 +193,13 @@ def set_flow_run_state(
             **state_columns(new_state),
         }
         _apply_bookkeeping(changes, initial, new_state)
-        conn.execute(update(flow_runs).where(flow_runs.c.id == flow_run_id).values(**changes))
+        conn.execute(_UPDATE_BY_ID, {**changes, "run_id": flow_run_id})
         _record_state(conn, flow_run_id, new_state)
     return OrchestrationResult(status, new_state, reason)
 
 
 def read_flow_run(conn: Connection, *, flow_run_id: UUID) -> FlowRun:
-    row = conn.execute(_run_query().where(flow_runs.c.id == flow_run_id)).first()
+    row = conn.execute(_RUN_BY_ID, {"run_id": flow_run_id}).first()
     if row is None:
         raise ObjectNotFound(f"flow run {flow_run_id} not found")
     return flow_run_schema(_row_to_dict(row))
@@ -176,16 +212,27 @@ def flow_run_schema(data: dict[str, Any]) -> FlowRun:
     return FlowRun.model_validate(fields)
 
 
-_SORTS = {
-    "CREATED_DESC": (flow_runs.c.created.desc(),),
+_ID = SortKey(flow_runs.c.id, kind=UUID)
+
+#: Sort orders, each ending with the id so a keyset cursor names one position.
+SORTS: dict[str, tuple[SortKey, ...]] = {
+    "CREATED_DESC": (SortKey(flow_runs.c.created, descending=True), _ID),
     "START_TIME_DESC": (
-        flow_runs.c.start_time.desc().nulls_last(),
-        flow_runs.c.created.desc(),
+        SortKey(flow_runs.c.start_time, descending=True, nullable=True),
+        SortKey(flow_runs.c.created, descending=True),
+        _ID,
     ),
-    "START_TIME_ASC": (flow_runs.c.start_time.asc().nulls_last(), flow_runs.c.created),
-    "EXPECTED_START_TIME_ASC": (flow_runs.c.expected_start_time.asc(),),
-    "EXPECTED_START_TIME_DESC": (flow_runs.c.expected_start_time.desc(),),
-    "NAME_ASC": (flow_runs.c.name.asc(),),
+    "START_TIME_ASC": (
+        SortKey(flow_runs.c.start_time, nullable=True),
+        SortKey(flow_runs.c.created),
+        _ID,
+    ),
+    "EXPECTED_START_TIME_ASC": (SortKey(flow_runs.c.expected_start_time, nullable=True), _ID),
+    "EXPECTED_START_TIME_DESC": (
+        SortKey(flow_runs.c.expected_start_time, descending=True, nullable=True),
+        _ID,
+    ),
+    "NAME_ASC": (SortKey(flow_runs.c.name, kind=str), _ID),
 }
 
 
@@ -227,10 +274,42 @@ def read_flow_runs(
     limit: int = 200,
     offset: int = 0,
 ) -> list[FlowRun]:
+    return read_flow_runs_page(
+        conn, flow_run_filter=flow_run_filter, sort=sort, limit=limit, offset=offset
+    )[0]
+
+
+def read_flow_runs_page(
+    conn: Connection,
+    *,
+    flow_run_filter: FlowRunFilter | None = None,
+    sort: FlowRunSort | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> tuple[list[FlowRun], str | None]:
+    """One page of flow runs and the cursor of the next (None after the last page).
+
+    ``cursor`` (from a previous page) and ``offset`` may be combined: the offset
+    then counts from the cursor's position."""
+    sort_name = sort.value if sort is not None else "CREATED_DESC"
+    keys = SORTS[sort_name]
     query = apply_flow_run_filter(_run_query(), flow_run_filter, conn.dialect.name)
-    order = _SORTS[sort.value if sort is not None else "CREATED_DESC"]
-    query = query.order_by(*order, flow_runs.c.id).limit(limit).offset(offset)
-    return [flow_run_schema(_row_to_dict(row)) for row in conn.execute(query)]
+    if cursor is not None:
+        query = query.where(after(keys, decode_cursor(cursor, sort_name, keys)))
+    rows = conn.execute(query.order_by(*order_by(keys)).limit(limit).offset(offset)).all()
+    next_cursor = cursor_for(sort_name, keys, rows[-1]) if rows and len(rows) == limit else None
+    return [flow_run_schema(_row_to_dict(row)) for row in rows], next_cursor
+
+
+def require_flow_runs(conn: Connection, *, flow_run_ids: set[UUID]) -> None:
+    """``ObjectNotFound`` naming the first of ``flow_run_ids`` that is no flow run."""
+    if not flow_run_ids:
+        return
+    query = select(flow_runs.c.id).where(flow_runs.c.id.in_(flow_run_ids))
+    missing = flow_run_ids - set(conn.execute(query).scalars())
+    if missing:
+        raise ObjectNotFound(f"flow run {min(missing)} not found")
 
 
 def count_flow_runs(conn: Connection, *, flow_run_filter: FlowRunFilter | None = None) -> int:

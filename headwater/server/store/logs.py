@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from headwater.schemas.records import LogRecord
 from headwater.server.db.bulk import bulk_statement
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import logs
+from headwater.server.store.pagination import (
+    SortKey,
+    after,
+    cursor_for,
+    decode_cursor,
+    order_by,
+)
 
 if TYPE_CHECKING:  # pydantic schemas are imported by the read functions only
     from headwater.schemas.filters import LogFilter
@@ -27,6 +35,10 @@ def create_logs(conn: Connection, *, records: Sequence[LogRecord]) -> None:
     bulk_statement(conn, "create_logs", build).execute(conn, records)  # type: ignore[arg-type]
 
 
+_ORDER = (SortKey(logs.c.timestamp), SortKey(logs.c.id, kind=UUID))
+_SORT_NAME = "TIMESTAMP_ASC"
+
+
 def read_logs(
     conn: Connection,
     *,
@@ -34,11 +46,35 @@ def read_logs(
     limit: int = 200,
     offset: int = 0,
 ) -> list[Log]:
-    from headwater.schemas.filters import LogFilter
+    return read_logs_page(conn, log_filter=log_filter, limit=limit, offset=offset)[0]
+
+
+def read_logs_page(
+    conn: Connection,
+    *,
+    log_filter: LogFilter | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> tuple[list[Log], str | None]:
+    """One page of logs, oldest first, and the cursor of the next page."""
     from headwater.schemas.logs import Log
 
-    query = select(logs)
-    flt = log_filter or LogFilter()
+    query = _filtered(select(logs), log_filter)
+    if cursor is not None:
+        query = query.where(after(_ORDER, decode_cursor(cursor, _SORT_NAME, _ORDER)))
+    rows = conn.execute(query.order_by(*order_by(_ORDER)).limit(limit).offset(offset)).all()
+    next_cursor = cursor_for(_SORT_NAME, _ORDER, rows[-1]) if rows and len(rows) == limit else None
+    return [Log.model_validate(dict(row._mapping)) for row in rows], next_cursor
+
+
+def count_logs(conn: Connection, *, log_filter: LogFilter | None = None) -> int:
+    return conn.execute(_filtered(select(func.count()).select_from(logs), log_filter)).scalar_one()
+
+
+def _filtered(query: Any, flt: LogFilter | None) -> Any:
+    if flt is None:
+        return query
     c = logs.c
     if flt.flow_run_id is not None:
         query = query.where(c.flow_run_id == flt.flow_run_id)
@@ -52,5 +88,4 @@ def read_logs(
         query = query.where(c.timestamp <= flt.timestamp_before.timestamp())
     if flt.text:
         query = query.where(c.message.ilike(f"%{flt.text}%"))
-    query = query.order_by(c.timestamp, c.id).limit(limit).offset(offset)
-    return [Log.model_validate(dict(row._mapping)) for row in conn.execute(query)]
+    return query

@@ -13,6 +13,13 @@ from headwater.schemas.records import TaskRunRecord
 from headwater.server.db.bulk import bulk_statement
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import task_runs
+from headwater.server.store.pagination import (
+    SortKey,
+    after,
+    cursor_for,
+    decode_cursor,
+    order_by,
+)
 from headwater.states import State
 
 if TYPE_CHECKING:  # pydantic schemas are imported by the read functions only
@@ -89,11 +96,14 @@ def read_task_run(conn: Connection, *, task_run_id: UUID) -> TaskRun:
     return task_run_schema(dict(row._mapping))
 
 
-_SORTS = {
-    "CREATED_ASC": (task_runs.c.created.asc(),),
-    "CREATED_DESC": (task_runs.c.created.desc(),),
-    "START_TIME_ASC": (task_runs.c.start_time.asc().nulls_last(),),
-    "END_TIME_DESC": (task_runs.c.end_time.desc().nulls_last(),),
+_ID = SortKey(task_runs.c.id, kind=UUID)
+
+#: Sort orders, each ending with the id so a keyset cursor names one position.
+SORTS: dict[str, tuple[SortKey, ...]] = {
+    "CREATED_ASC": (SortKey(task_runs.c.created), _ID),
+    "CREATED_DESC": (SortKey(task_runs.c.created, descending=True), _ID),
+    "START_TIME_ASC": (SortKey(task_runs.c.start_time, nullable=True), _ID),
+    "END_TIME_DESC": (SortKey(task_runs.c.end_time, descending=True, nullable=True), _ID),
 }
 
 
@@ -122,10 +132,29 @@ def read_task_runs(
     limit: int = 200,
     offset: int = 0,
 ) -> list[TaskRun]:
+    return read_task_runs_page(
+        conn, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset
+    )[0]
+
+
+def read_task_runs_page(
+    conn: Connection,
+    *,
+    task_run_filter: TaskRunFilter | None = None,
+    sort: TaskRunSort | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> tuple[list[TaskRun], str | None]:
+    """One page of task runs and the cursor of the next (None after the last page)."""
+    sort_name = sort.value if sort is not None else "CREATED_ASC"
+    keys = SORTS[sort_name]
     query = _filtered(select(task_runs), task_run_filter)
-    order = _SORTS[sort.value if sort is not None else "CREATED_ASC"]
-    query = query.order_by(*order, task_runs.c.id).limit(limit).offset(offset)
-    return [task_run_schema(dict(row._mapping)) for row in conn.execute(query)]
+    if cursor is not None:
+        query = query.where(after(keys, decode_cursor(cursor, sort_name, keys)))
+    rows = conn.execute(query.order_by(*order_by(keys)).limit(limit).offset(offset)).all()
+    next_cursor = cursor_for(sort_name, keys, rows[-1]) if rows and len(rows) == limit else None
+    return [task_run_schema(dict(row._mapping)) for row in rows], next_cursor
 
 
 def count_task_runs(conn: Connection, *, task_run_filter: TaskRunFilter | None = None) -> int:

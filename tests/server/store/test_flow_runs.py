@@ -32,11 +32,11 @@ def test_create_is_idempotent_by_id_and_by_key(database_url: str) -> None:
     run_id = new_id()
     first = _create(database_url, id=run_id, parameters={"a": 1}, tags=["x"])
     again = _create(database_url, id=run_id, name="other")
-    assert first["created"] and not again["created"]
+    assert first["was_created"] and not again["was_created"]
     assert again["name"] == "run"
     keyed = _create(database_url, idempotency_key="nightly-2024-01-01")
     repeat = _create(database_url, idempotency_key="nightly-2024-01-01")
-    assert repeat["id"] == keyed["id"] and not repeat["created"]
+    assert repeat["id"] == keyed["id"] and not repeat["was_created"]
     other_flow = _create(database_url, flow_name="other", idempotency_key="nightly-2024-01-01")
     assert other_flow["id"] != keyed["id"]
 

@@ -1,0 +1,107 @@
+"""The server's FastAPI application: the REST API under ``/api``.
+
+``/`` is left free for the web UI.  The API documents itself at ``/api/docs`` and
+``/api/openapi.json``.  ``create_app`` opens (and if needed creates or migrates) the
+store before it returns, so a server that starts is a server that can answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from headwater import __version__
+from headwater.schemas.limits import MAX_BODY_BYTES
+from headwater.server.api import (
+    blocks,
+    cache_locks,
+    flow_runs,
+    flows,
+    health,
+    logs,
+    task_runs,
+    variables,
+)
+from headwater.server.api.errors import install_error_handlers
+from headwater.server.api.middleware import APIKeyMiddleware, BodyLimitMiddleware
+from headwater.server.db.database import get_database
+from headwater.settings import get_settings
+
+API_PREFIX = "/api"
+
+DESCRIPTION = """\
+Headwater's REST API: flows, flow runs (idempotent creation, orchestrated state
+changes), task runs and logs (bulk endpoints used by the batching writer).
+
+Errors are JSON objects with a one-line `detail`.  When the server has an API key
+(`HEADWATER_SERVER_API_KEY`), every request except `/api/health` must send
+`Authorization: Bearer <key>`.
+"""
+
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    flows.router,
+    flow_runs.router,
+    task_runs.router,
+    logs.router,
+    blocks.router,
+    variables.router,
+    cache_locks.router,
+)
+
+
+#: What every 4xx/5xx answer looks like (422s add the per-field ``errors``).
+ERROR_SCHEMA = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "What was wrong, in one line."},
+        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}},
+    },
+}
+
+
+def _customize_openapi(app: FastAPI) -> None:
+    """Document the bulk record schemas (see ``api.bodies``) and our error shape."""
+    from headwater.server.api.bodies import COMPONENTS
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(COMPONENTS)
+            schemas["HTTPValidationError"] = ERROR_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(database_url: str | None = None, api_key: str | None = None) -> FastAPI:
+    """The application for ``database_url`` (default: the configured store).
+
+    ``api_key`` defaults to ``HEADWATER_SERVER_API_KEY``; empty means no auth."""
+    settings = get_settings()
+    key = api_key if api_key is not None else settings.server_api_key
+    app = FastAPI(
+        title="Headwater",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.db = get_database(database_url)
+    for router in ROUTERS:  # directly on the app: one level of route matching
+        app.include_router(router, prefix=API_PREFIX)
+    _customize_openapi(app)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    if key:
+        app.add_middleware(APIKeyMiddleware, api_key=key)
+    return app
