@@ -1,8 +1,14 @@
-"""Readable run logs on the terminal (Rich, imported on the first record)."""
+"""Readable run logs on the console.
+
+On a terminal the lines are coloured with Rich (imported on the first record); when
+stderr is a file or a pipe (cron, CI, ``| tee``) the same text is written plainly,
+which also spares a short script the ~40 ms of importing Rich.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from typing import Any
 
@@ -44,12 +50,20 @@ class ConsoleHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            from rich.markup import escape
-
-            console = self._get_console()
             clock = time.strftime("%H:%M:%S", time.localtime(record.created))
             millis = int(record.msecs)
             level = record.levelname
+            stream = sys.stderr
+            if not stream.isatty():
+                stream.write(
+                    f"{clock}.{millis:03d} | {level:<8} | "
+                    f"{run_label(record)} - {format_message(record)}\n"
+                )
+                stream.flush()
+                return
+            from rich.markup import escape
+
+            console = self._get_console()
             style = _LEVEL_STYLES.get(level, "")
             console.print(
                 f"[dim]{clock}.{millis:03d}[/dim] | [{style}]{level:<8}[/{style}] | "
