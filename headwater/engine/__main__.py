@@ -7,6 +7,10 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from headwater.engine.deployment_runs import Heartbeat
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,12 +29,24 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"headwater: error: {args.flow_run_id!r} is not a flow run id", file=sys.stderr)
         return 2
+    heartbeat = _start_heartbeat(run_id)
     try:
         state = retry_flow_run(run_id, force=args.force) if args.retry else run_flow_run(run_id)
     except UserInputError as exc:
         print(f"headwater: error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        heartbeat.stop()
     return 0 if state.is_completed() else 1
+
+
+def _start_heartbeat(run_id: uuid.UUID) -> Heartbeat:
+    """Heartbeats for the run (so a killed process is noticed and the run Crashed)."""
+    from headwater.client import shared_client
+    from headwater.engine.deployment_runs import Heartbeat
+    from headwater.settings import get_settings
+
+    return Heartbeat(shared_client(), run_id, get_settings().heartbeat_seconds).start()
 
 
 if __name__ == "__main__":
