@@ -68,8 +68,7 @@ class HttpDeploymentsMixin:
         return Deployment.model_validate_json(response.content)
 
     def read_deployment_by_name(self, full_name: str) -> Deployment:
-        from headwater.schemas.deployments import Deployment
-        from headwater.schemas.deployments import split_full_name
+        from headwater.schemas.deployments import Deployment, split_full_name
 
         flow_name, name = split_full_name(full_name)
         path = f"/deployments/name/{quote(flow_name, safe='')}/{quote(name, safe='')}"
@@ -140,7 +139,8 @@ class HttpDeploymentsMixin:
 
         body = {"limit": min(limit, 1000), "offset": offset}
         return [
-            WorkPool.model_validate(p) for p in self._call("POST", "/work_pools/filter", body).json()
+            WorkPool.model_validate(p)
+            for p in self._call("POST", "/work_pools/filter", body).json()
         ]
 
     def update_work_pool(self, name: str, changes: WorkPoolUpdate) -> WorkPool:

@@ -171,15 +171,15 @@ def check_parameters_for(flow: Flow[Any, Any], parameters: Any) -> dict[str, Any
     if not isinstance(parameters, dict):
         raise InvalidOptionError("parameters must be a dict of flow parameter values")
     names = flow.binder.names
-    variadic = any(
-        p.kind.name == "VAR_KEYWORD" for p in flow.binder.signature.parameters.values()
-    )
+    variadic = any(p.kind.name == "VAR_KEYWORD" for p in flow.binder.signature.parameters.values())
     for key in parameters:
         if key not in names and not variadic:
             import difflib
 
             close = difflib.get_close_matches(str(key), names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (parameters: {', '.join(names)})"
+            hint = (
+                f"; did you mean {close[0]!r}?" if close else f" (parameters: {', '.join(names)})"
+            )
             raise InvalidOptionError(f"flow {flow.name!r} has no parameter {key!r}{hint}")
     from headwater.utilities.jsonable import to_jsonable
 

@@ -41,7 +41,9 @@ def _entrypoint_parts(entrypoint: Any) -> tuple[str, str]:
         )
     path, _, name = entrypoint.rpartition(":")
     if not path or not name:
-        raise InvalidOptionError(f"entrypoint must be 'path/to/file.py:function', got {entrypoint!r}")
+        raise InvalidOptionError(
+            f"entrypoint must be 'path/to/file.py:function', got {entrypoint!r}"
+        )
     return path, name
 
 

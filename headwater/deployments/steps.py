@@ -190,4 +190,6 @@ def _git(args: list[str], *, cwd: Path, what: str) -> None:
     if done.returncode != 0:
         lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line]
         detail = " / ".join(lines[-3:]) or f"exit code {done.returncode}"
-        raise PullStepError(f"git_clone: git {args[0]} of {_redact(what)} failed: {_redact(detail)}")
+        raise PullStepError(
+            f"git_clone: git {args[0]} of {_redact(what)} failed: {_redact(detail)}"
+        )

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     from headwater.engine.resume import retry_flow_run, run_flow_run
-    from headwater.exceptions import UserInputError
+    from headwater.exceptions import TerminationSignal, UserInputError
 
     try:
         run_id = uuid.UUID(args.flow_run_id)
@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as exc:
         print(f"headwater: error: {exc}", file=sys.stderr)
         return 1
+    except TerminationSignal as exc:  # stopped (cancelled): the run's state says so
+        return 128 + exc.signum
     finally:
         heartbeat.stop()
     return 0 if state.is_completed() else 1

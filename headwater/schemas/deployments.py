@@ -28,7 +28,6 @@ def split_full_name(full_name: str) -> tuple[str, str]:
     return flow_name, name
 
 
-
 def _no_slash(value: str) -> str:
     if "/" in value:
         raise ValueError("a deployment name cannot contain '/' (it separates flow/deployment)")
@@ -126,7 +125,9 @@ class DeploymentCreate(Schema):
 
     flow_name: Name
     name: DeploymentName
-    entrypoint: Entrypoint = Field(description="``path/to/file.py:function`` or ``module:function``")
+    entrypoint: Entrypoint = Field(
+        description="``path/to/file.py:function`` or ``module:function``"
+    )
     description: Annotated[str, Field(max_length=10_000)] | None = None
     version: Annotated[str, Field(max_length=MAX_NAME_CHARS)] | None = None
     tags: Tags = Field(default_factory=list)
@@ -157,9 +158,7 @@ class DeploymentCreate(Schema):
     collision_strategy: CollisionStrategy = CollisionStrategy.ENQUEUE
     missed_runs: MissedRuns = MissedRuns.RUN_LATEST
     lateness_limit_seconds: Annotated[float, Field(gt=0, le=10 * 366 * 86400)] | None = None
-    schedules: Annotated[list[ScheduleCreate], Field(max_length=100)] = Field(
-        default_factory=list
-    )
+    schedules: Annotated[list[ScheduleCreate], Field(max_length=100)] = Field(default_factory=list)
 
     @field_validator("parameters", "job_variables", "parameter_schema")
     @classmethod
@@ -269,4 +268,3 @@ class DeploymentFlowRunCreate(Schema):
     @classmethod
     def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
         return check_json_document(value, "parameters")
-

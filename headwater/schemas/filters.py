@@ -41,6 +41,7 @@ class FlowRunFilter(Schema):
     work_pool_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     work_queue_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     auto_scheduled: bool | None = None
+    idempotency_keys: list[Key] | None = Field(default=None, max_length=MAX_IDS)
 
 
 class TaskRunSort(str, Enum):

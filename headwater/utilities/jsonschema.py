@@ -18,8 +18,10 @@ from typing import Any
 
 _TYPES: dict[str, Any] = {
     "string": lambda v: isinstance(v, str),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and v.is_integer())
+    ),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "array": lambda v: isinstance(v, list),
@@ -70,11 +72,14 @@ def _check(
     schema = _resolve(schema, root)
     for key in ("anyOf", "oneOf"):
         options = schema.get(key)
-        if isinstance(options, list) and options:
-            if not any(not _errors_of(value, option, root) for option in options):
-                kinds = [_kind(_resolve(o, root)) for o in options if isinstance(o, dict)]
-                errors.append((path, f"{_describe(value)} is not {' or '.join(kinds)}"))
-                return
+        if (
+            isinstance(options, list)
+            and options
+            and all(_errors_of(value, option, root) for option in options)
+        ):
+            kinds = [_kind(_resolve(o, root)) for o in options if isinstance(o, dict)]
+            errors.append((path, f"{_describe(value)} is not {' or '.join(kinds)}"))
+            return
     for option in schema.get("allOf") or ():
         _check(value, option, root, path, errors)
     if "const" in schema and value != schema["const"]:
@@ -109,7 +114,9 @@ def _errors_of(value: Any, schema: Any, root: dict[str, Any]) -> list[Any]:
 def _kind(schema: dict[str, Any]) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
-        return " or ".join(f"{'an' if k in ('integer', 'array', 'object') else 'a'} {k}" for k in kind)
+        return " or ".join(
+            f"{'an' if k in ('integer', 'array', 'object') else 'a'} {k}" for k in kind
+        )
     if isinstance(kind, str):
         article = "an" if kind in ("integer", "array", "object") else "a"
         return "null" if kind == "null" else f"{article} {kind}"
@@ -152,7 +159,11 @@ def _check_number(value: float, schema: dict[str, Any], path: list[Any], errors:
 
 
 def _check_array(
-    value: list[Any], schema: dict[str, Any], root: dict[str, Any], path: list[Any], errors: list[Any]
+    value: list[Any],
+    schema: dict[str, Any],
+    root: dict[str, Any],
+    path: list[Any],
+    errors: list[Any],
 ) -> None:
     low, high = schema.get("minItems"), schema.get("maxItems")
     if isinstance(low, int) and len(value) < low:

@@ -109,7 +109,9 @@ class PollingLoop:
 
     def stop(self) -> None:
         if self.stopping.is_set():
-            logger.warning("stopping now: cancelling %d running flow run(s)", self.runner.active_count())
+            logger.warning(
+                "stopping now: cancelling %d running flow run(s)", self.runner.active_count()
+            )
             self.runner.terminate_all()
         self.stopping.set()
 

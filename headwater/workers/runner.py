@@ -93,7 +93,9 @@ class ProcessRunner:
             return
         if kind is StateType.CANCELLING or run_id in self._cancelling:
             self.client.set_flow_run_state(
-                run_id, Cancelled(message=f"cancelled: the process {describe_exit(code)}"), force=True
+                run_id,
+                Cancelled(message=f"cancelled: the process {describe_exit(code)}"),
+                force=True,
             )
             logger.info("flow run %s cancelled", run_id)
             return

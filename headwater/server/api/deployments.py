@@ -151,13 +151,17 @@ def delete_deployment(deployment_id: UUID, db: DatabaseDep) -> Response:
     },
     summary="Run a deployment (parameters validated against its schema)",
 )
-def create_flow_run(deployment_id: UUID, body: DeploymentFlowRunCreate, db: DatabaseDep) -> Response:
+def create_flow_run(
+    deployment_id: UUID, body: DeploymentFlowRunCreate, db: DatabaseDep
+) -> Response:
     with db.begin_write() as conn:
         created = deployment_runs.create_deployment_flow_run(
             conn, deployment_id=deployment_id, run=body
         )
     notify_work()
-    return model_response(flow_runs.flow_run_schema(created), 201 if created["was_created"] else 200)
+    return model_response(
+        flow_runs.flow_run_schema(created), 201 if created["was_created"] else 200
+    )
 
 
 @router.post(

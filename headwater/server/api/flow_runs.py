@@ -201,7 +201,9 @@ def cancel_flow_run(flow_run_id: UUID, db: DatabaseDep) -> Response:
     responses=NOT_FOUND,
     summary="The run's process is alive (answers the run's state type)",
 )
-def heartbeat_flow_run(flow_run_id: UUID, db: DatabaseDep, body: HeartbeatBody | None = None) -> Response:
+def heartbeat_flow_run(
+    flow_run_id: UUID, db: DatabaseDep, body: HeartbeatBody | None = None
+) -> Response:
     with db.begin_write() as conn:
         kind = run_control.heartbeat_flow_run(
             conn, flow_run_id=flow_run_id, pid=body.pid if body else None

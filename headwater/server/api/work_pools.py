@@ -11,8 +11,8 @@ from headwater.schemas.base import Schema
 from headwater.schemas.work_pools import (
     ClaimRequest,
     ClaimResult,
-    WorkerHeartbeat,
     Worker,
+    WorkerHeartbeat,
     WorkPool,
     WorkPoolCreate,
     WorkPoolUpdate,
@@ -113,9 +113,7 @@ def read_work_queues(name: PoolName, db: DatabaseDep) -> Response:
         return list_response(work_pools.read_work_queues(conn, pool_name=name), WorkQueue)
 
 
-@router.get(
-    "/{name}/queues/{queue}", response_model=WorkQueue, responses=NOT_FOUND, summary="Read"
-)
+@router.get("/{name}/queues/{queue}", response_model=WorkQueue, responses=NOT_FOUND, summary="Read")
 def read_work_queue(name: PoolName, queue: QueueName, db: DatabaseDep) -> Response:
     with db.begin_read() as conn:
         return model_response(work_pools.read_work_queue(conn, pool_name=name, name=queue))

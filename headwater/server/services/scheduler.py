@@ -27,6 +27,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, and_, select, update
 
+from headwater.deployments.keys import scheduled_key
 from headwater.schedules import Schedule, schedule_from_dict
 from headwater.server.db.database import Database
 from headwater.server.db.dialect import insert_for
@@ -83,10 +84,6 @@ def upcoming_times(schedule: Schedule, now: float, horizon: Horizon) -> list[dt.
             break
         out.append(when)
     return out
-
-
-def scheduled_key(deployment_id: Any, schedule_id: Any, when: dt.datetime) -> str:
-    return f"scheduled:{deployment_id}:{schedule_id}:{when.astimezone(UTC).isoformat()}"
 
 
 def run_once(

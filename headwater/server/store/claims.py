@@ -160,8 +160,9 @@ def _deployment_limits(conn: Connection, ids: set[Any]) -> dict[str, tuple[int, 
     if not ids:
         return {}
     rows = conn.execute(
-        select(deployments.c.id, deployments.c.concurrency_limit, deployments.c.collision_strategy)
-        .where(deployments.c.id.in_(ids), deployments.c.concurrency_limit.is_not(None))
+        select(
+            deployments.c.id, deployments.c.concurrency_limit, deployments.c.collision_strategy
+        ).where(deployments.c.id.in_(ids), deployments.c.concurrency_limit.is_not(None))
     )
     return {str(r.id): (r.concurrency_limit, r.collision_strategy) for r in rows}
 

@@ -37,8 +37,11 @@ def check_parameters(schema: dict[str, Any], parameters: dict[str, Any]) -> None
     for path, message in errors[:5]:
         if path:
             name = str(path[0]) + "".join(f"[{p!r}]" for p in path[1:])
-            parts.append(f"parameter {name!r} {message}" if message == "is required" else
-                         f"parameter {name!r}: {message}")
+            parts.append(
+                f"parameter {name!r} {message}"
+                if message == "is required"
+                else f"parameter {name!r}: {message}"
+            )
         else:
             parts.append(f"parameters: {message}")
     more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""

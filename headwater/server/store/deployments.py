@@ -212,8 +212,8 @@ def delete_unstarted_runs(
 
 # -- read -------------------------------------------------------------------------------
 def _schemas(conn: Connection, rows: list[Any]) -> list[Deployment]:
-    from headwater.schemas.deployments import Deployment, DeploymentSchedule, NextRun
     from headwater.schedules import schedule_from_dict
+    from headwater.schemas.deployments import Deployment, DeploymentSchedule, NextRun
 
     if not rows:
         return []
@@ -244,7 +244,9 @@ def _schemas(conn: Connection, rows: list[Any]) -> list[Deployment]:
     ):
         found = upcoming.setdefault(str(run.deployment_id), [])
         if len(found) < 5:
-            found.append(NextRun.model_validate(dict(run._mapping)))
+            data = dict(run._mapping)
+            data.pop("deployment_id")
+            found.append(NextRun.model_validate(data))
     out = []
     for row in rows:
         data = dict(row._mapping)

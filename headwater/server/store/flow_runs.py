@@ -281,6 +281,8 @@ def apply_flow_run_filter(query: Select[Any], flt: FlowRunFilter | None, dialect
         query = query.where(c.work_pool_id.in_(flt.work_pool_ids))
     if flt.work_queue_ids is not None:
         query = query.where(c.work_queue_id.in_(flt.work_queue_ids))
+    if flt.idempotency_keys is not None:
+        query = query.where(c.idempotency_key.in_(flt.idempotency_keys))
     if flt.auto_scheduled is not None:
         query = query.where(c.auto_scheduled.is_(flt.auto_scheduled))
     return query

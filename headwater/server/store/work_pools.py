@@ -15,13 +15,13 @@ from headwater.utilities.ids import new_id
 
 if TYPE_CHECKING:
     from headwater.schemas.work_pools import (
+        Worker,
         WorkPool,
         WorkPoolCreate,
         WorkPoolUpdate,
         WorkQueue,
         WorkQueueCreate,
         WorkQueueUpdate,
-        Worker,
     )
 
 DEFAULT_QUEUE = "default"
@@ -251,9 +251,7 @@ def worker_heartbeat(
     changed = conn.execute(
         update(workers)
         .where(workers.c.work_pool_id == pool_id, workers.c.name == name)
-        .values(
-            last_heartbeat=now, hostname=hostname, pid=pid, heartbeat_seconds=heartbeat_seconds
-        )
+        .values(last_heartbeat=now, hostname=hostname, pid=pid, heartbeat_seconds=heartbeat_seconds)
     ).rowcount
     if changed:
         return
