@@ -32,6 +32,7 @@ def start(
     if type_ != "process":
         fail(f"unknown worker type {type_!r}", "Headwater has one type: process")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s | %(levelname)-7s | %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not every long-poll
     worker = name or default_worker_name()
     queues = f" (queues {', '.join(work_queue)})" if work_queue else ""
     console().print(f"Worker {escape(worker)!r} polling pool {escape(pool)!r}{escape(queues)}")

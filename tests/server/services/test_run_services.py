@@ -70,9 +70,7 @@ def test_silent_runs_crash_and_are_retried_when_retries_remain(
     db = get_database(database_url)
     make_pool(db)
     once = apply(db, name="once", work_pool_name="pool")
-    retried = apply(
-        db, name="retried", work_pool_name="pool", empirical_policy={"retries": 1}
-    )
+    retried = apply(db, name="retried", work_pool_name="pool", empirical_policy={"retries": 1})
     a, b = run_of(db, once.id), run_of(db, retried.id)
     _start(db)
     now = time.time()

@@ -28,7 +28,9 @@ def _runs(db, deployment_id):
 
 
 def _times(runs, zone="UTC"):
-    return sorted(r.expected_start_time.astimezone(ZoneInfo(zone)).strftime("%m-%d %H:%M") for r in runs)
+    return sorted(
+        r.expected_start_time.astimezone(ZoneInfo(zone)).strftime("%m-%d %H:%M") for r in runs
+    )
 
 
 def test_horizon_three_runs_at_least_one_hour_and_at_most_one_hundred(database_url: str) -> None:

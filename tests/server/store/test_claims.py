@@ -78,7 +78,11 @@ def test_deployment_concurrency_limit_enqueue_and_cancel_new(database_url: str) 
     make_pool(db)
     queued = apply(db, name="queued", work_pool_name="pool", concurrency_limit=1)
     strict = apply(
-        db, name="strict", work_pool_name="pool", concurrency_limit=1, collision_strategy="cancel_new"
+        db,
+        name="strict",
+        work_pool_name="pool",
+        concurrency_limit=1,
+        collision_strategy="cancel_new",
     )
     q1, q2 = run_of(db, queued.id), run_of(db, queued.id)
     s1, s2 = run_of(db, strict.id), run_of(db, strict.id)

@@ -91,7 +91,9 @@ def test_pausing_removes_unstarted_runs_and_stops_scheduling(database_url: str) 
     scheduler.run_once(db, now)
     manual = run_of(db, d.id, parameters={"n": 2})
     with db.begin_write() as conn:
-        deployments.update_deployment(conn, deployment_id=d.id, changes=DeploymentUpdate(paused=True))
+        deployments.update_deployment(
+            conn, deployment_id=d.id, changes=DeploymentUpdate(paused=True)
+        )
     assert [r.id for r in _runs(db, d.id)] == [manual["id"]]  # manual runs stay
     scheduler.run_once(db, now + 60)
     assert len(_runs(db, d.id)) == 1
