@@ -102,15 +102,15 @@ def cancel_runs(
         for raw in flow_run_ids:
             run_id = parse_id(raw, "flow run")
             try:
+                before = client.read_flow_run(run_id).state
+                if before.is_final():
+                    fail(f"flow run {run_id} already finished {before.name}; nothing to cancel")
                 new_state = client.cancel_flow_run(run_id)
             except ObjectNotFound:
                 fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
-            if new_state.type.value in ("CANCELLED", "CANCELLING"):
-                console().print(
-                    f"Flow run {run_id}: {state_text(new_state.type.value, new_state.name)}"
-                )
-            else:
-                fail(f"flow run {run_id} already finished {new_state.name}; nothing to cancel")
+            console().print(
+                f"Flow run {run_id}: {state_text(new_state.type.value, new_state.name)}"
+            )
         return
     if not late and not state:
         fail("nothing to cancel", "give run ids, --late, or --state NAME")

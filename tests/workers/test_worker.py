@@ -197,14 +197,17 @@ def test_two_workers_run_each_run_exactly_once(pool: str, repo: Path, tmp_path: 
     name = _deploy(repo, pool, "quick")
     ids = [run_deployment(name, parameters={"x": i}, timeout=0).id for i in range(12)]
     api = os.environ["HEADWATER_API_URL"]
-    with worker(tmp_path / "a", api, pool, name="a"), worker(tmp_path / "b", api, pool, name="b"):
-        with get_client() as client:
+    with (
+        worker(tmp_path / "a", api, pool, name="a"),
+        worker(tmp_path / "b", api, pool, name="b"),
+        get_client() as client,
+    ):
 
-            def all_done():
-                runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(ids=ids), limit=100)
-                return all(r.state.is_final() for r in runs) and runs
+        def all_done():
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(ids=ids), limit=100)
+            return all(r.state.is_final() for r in runs) and runs
 
-            runs = _wait(all_done, timeout=60, what="all runs")
+        runs = _wait(all_done, timeout=60, what="all runs")
     assert {r.state.name for r in runs} == {"Completed"}
     assert all(r.run_count == 1 for r in runs)
     assert {r.worker_name for r in runs} <= {"a", "b"}
