@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from headwater.context import get_run_context, tags
     from headwater.deployments.project import deploy
     from headwater.deployments.run import run_deployment
-    from headwater.deployments.serve import serve
+    from headwater.deployments.serving import serve
     from headwater.flows import Flow, flow
     from headwater.futures import as_completed, wait
     from headwater.logging import get_run_logger
@@ -42,7 +42,7 @@ _EXPORTS = {
     "get_client": "headwater.client",
     "ThreadPoolTaskRunner": "headwater.task_runners",
     "ProcessPoolTaskRunner": "headwater.task_runners",
-    "serve": "headwater.deployments.serve",
+    "serve": "headwater.deployments.serving",
     "run_deployment": "headwater.deployments.run",
     "deploy": "headwater.deployments.project",
 }

@@ -151,7 +151,7 @@ class Flow(Generic[P, R]):
     def serve(self, name: str | None = None, **options: Any) -> None:
         """Serve this flow: register a deployment and run its runs (scheduled, or
         started from the CLI/API/UI) in subprocesses until stopped."""
-        from headwater.deployments.serve import flow_serve
+        from headwater.deployments.serving import flow_serve
 
         flow_serve(self, name, **options)
 

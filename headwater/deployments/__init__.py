@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from headwater.deployments.deployment import RunnerDeployment
     from headwater.deployments.project import deploy
     from headwater.deployments.run import run_deployment
-    from headwater.deployments.serve import serve
+    from headwater.deployments.serving import serve
     from headwater.deployments.source import GitRepository
 
 _EXPORTS = {
     "run_deployment": "headwater.deployments.run",
-    "serve": "headwater.deployments.serve",
+    "serve": "headwater.deployments.serving",
     "RunnerDeployment": "headwater.deployments.deployment",
     "GitRepository": "headwater.deployments.source",
     "deploy": "headwater.deployments.project",

@@ -207,7 +207,8 @@ def retry_flow_run(flow_run_id: uuid.UUID, *, force: bool = False, client: Any =
                 f"flow run {flow_run_id} is {run.state.name}; only Failed or Crashed runs "
                 "can be retried"
             )
-    _flow_and_parameters(run)  # refuse before changing anything
+    if run.deployment_id is None:  # a deployment's run loads its flow after its pull steps
+        _flow_and_parameters(run)  # refuse before changing anything
     result = client.set_flow_run_state(
         flow_run_id, AwaitingRetry(message="retry requested: re-running from where it failed")
     )

@@ -143,3 +143,18 @@ def test_from_source_path_and_git(tmp_path: Path) -> None:
         flow.from_source(source=str(project), entrypoint="flows.py:hello2")
     with pytest.raises(UserInputError, match="git clone of"):
         flow.from_source(source=str(tmp_path / "missing.git"), entrypoint="flows.py:hello")
+
+
+def test_public_names_import_like_prefect() -> None:
+    import headwater
+    import headwater.deployments
+    from headwater import deploy, run_deployment, serve
+    from headwater.deployments import GitRepository, RunnerDeployment
+
+    assert headwater.deployments.run_deployment is run_deployment
+    assert headwater.deployments.serve is serve and headwater.deployments.deploy is deploy
+    assert GitRepository("u", branch="b").pull_steps() == [
+        {"git_clone": {"repository": "u", "branch": "b"}}
+    ]
+    assert RunnerDeployment.__name__ == "RunnerDeployment"
+    assert callable(flow.from_source)
