@@ -58,7 +58,9 @@ def _env(home: Path, api_url: str | None = None, **extra: str) -> dict[str, str]
     return env
 
 
-def _measure(env: dict[str, str], name: str, workdir: Path, runs: int) -> dict[str, float]:
+def _measure(
+    env: dict[str, str], name: str, workdir: Path, runs: int, label: str
+) -> dict[str, float]:
     """``run_deployment`` → first line, ``runs`` times, from a fresh client process."""
     code = f"""
 import json, os, time
@@ -67,7 +69,7 @@ from headwater.deployments.run import wait_for_run
 from headwater.client import shared_client
 out = []
 for i in range({runs}):
-    marker = os.path.join({str(workdir)!r}, f"m{{i}}")
+    marker = os.path.join({str(workdir)!r}, f"{label}-{{i}}")
     time.sleep(1.5)  # the poller is back to waiting
     start = time.time()
     run = run_deployment({name!r}, parameters={{"marker": marker}}, timeout=0)
@@ -127,7 +129,7 @@ def dispatch(runs: int) -> dict[str, Any]:
                 )
             try:
                 time.sleep(2)
-                out["dispatch_worker_s"] = _measure(client, "first-line/bench", root, runs)
+                out["dispatch_worker_s"] = _measure(client, "first-line/bench", root, runs, "w")
             finally:
                 worker.terminate()
                 worker.wait(30)
@@ -140,7 +142,7 @@ def dispatch(runs: int) -> dict[str, Any]:
             )
             try:
                 time.sleep(2)
-                out["dispatch_serve_s"] = _measure(client, "first-line/bench", root, runs)
+                out["dispatch_serve_s"] = _measure(client, "first-line/bench", root, runs, "s")
             finally:
                 serve.terminate()
                 serve.wait(30)
@@ -156,7 +158,7 @@ def dispatch(runs: int) -> dict[str, Any]:
         )
         try:
             time.sleep(3)
-            out["dispatch_serve_local_s"] = _measure(local, "first-line/bench", root, runs)
+            out["dispatch_serve_local_s"] = _measure(local, "first-line/bench", root, runs, "l")
         finally:
             serve.terminate()
             serve.wait(30)
