@@ -36,6 +36,7 @@ class PollingLoop:
         grace_seconds: float,
         label: str = "worker",
         on_idle: Callable[[], None] | None = None,
+        run_once_hint: bool = False,
     ) -> None:
         self.client = client
         self.name = name
@@ -45,7 +46,9 @@ class PollingLoop:
         self.limit = limit
         self.poll_seconds = poll_seconds
         self.heartbeat_seconds = heartbeat_seconds
-        self.runner = ProcessRunner(client, grace_seconds=grace_seconds, label=label)
+        self.runner = ProcessRunner(
+            client, grace_seconds=grace_seconds, label=label, prewarm=not run_once_hint
+        )
         self.stopping = threading.Event()
         self.on_idle = on_idle
         self.started = 0
@@ -87,14 +90,17 @@ class PollingLoop:
         """Poll until stopped (SIGINT/SIGTERM), or once with ``run_once``; then wait for
         the started runs to finish (a second signal cancels them)."""
         with _signals(self):
-            if run_once:
-                self._safe_poll(0.0)
-            else:
-                while not self.stopping.is_set():
-                    if self.on_idle is not None:
-                        self.on_idle()
-                    self._safe_poll(self.poll_seconds)
-            self.runner.wait_all()
+            try:
+                if run_once:
+                    self._safe_poll(0.0)
+                else:
+                    while not self.stopping.is_set():
+                        if self.on_idle is not None:
+                            self.on_idle()
+                        self._safe_poll(self.poll_seconds)
+                self.runner.wait_all()
+            finally:
+                self.runner.close()
 
     def _safe_poll(self, wait: float) -> None:
         from headwater.exceptions import ObjectNotFound, ServerUnavailable

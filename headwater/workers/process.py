@@ -44,6 +44,7 @@ def start_worker(
             heartbeat_seconds=settings.worker_heartbeat_seconds,
             grace_seconds=settings.cancel_grace_seconds,
             label="worker",
+            run_once_hint=run_once,
         )
         loop.run(run_once=run_once)
         return loop

@@ -37,7 +37,9 @@ def describe_exit(code: int) -> str:
 class ProcessRunner:
     """The flow-run processes of one worker or serve process."""
 
-    def __init__(self, client: Any, *, grace_seconds: float, label: str = "worker") -> None:
+    def __init__(
+        self, client: Any, *, grace_seconds: float, label: str = "worker", prewarm: bool = True
+    ) -> None:
         self.client = client
         self.grace_seconds = grace_seconds
         self.label = label
@@ -45,6 +47,11 @@ class ProcessRunner:
         self._cancelling: set[UUID] = set()
         self._lock = threading.Lock()
         self.slot_freed = threading.Event()
+        self.prewarm = prewarm
+        self._warm: subprocess.Popen[bytes] | None = None
+        self._warm_lock = threading.Lock()
+        if prewarm:
+            self._prepare_warm()
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -58,13 +65,21 @@ class ProcessRunner:
 
     # -- start ------------------------------------------------------------------------
     def start(self, run: Any) -> None:
-        """Start the engine process for a claimed run, and a thread that watches it."""
-        command = [sys.executable, "-m", "headwater.engine", str(run.id)]
+        """Hand a claimed run to the warm engine process (or start one), and watch it."""
         try:
-            process = subprocess.Popen(command, start_new_session=True, env=dict(os.environ))
+            process = self._take_warm()
+            if process is not None:
+                assert process.stdin is not None
+                process.stdin.write(f"{run.id}\n".encode())
+                process.stdin.close()
+            else:
+                command = [sys.executable, "-m", "headwater.engine", str(run.id)]
+                process = subprocess.Popen(command, start_new_session=True, env=dict(os.environ))
         except OSError as exc:
             self._crash(run.id, f"the {self.label} could not start the flow run process: {exc}")
             return
+        finally:
+            self._prepare_warm()
         with self._lock:
             self._processes[run.id] = process
         logger.info("started flow run %s (%r) as process %s", run.id, run.name, process.pid)
@@ -108,6 +123,47 @@ class ProcessRunner:
     def _crash(self, run_id: UUID, message: str) -> None:
         logger.error("flow run %s crashed: %s", run_id, message)
         self.client.crash_flow_run(run_id, message)
+
+    # -- the warm process ---------------------------------------------------------------
+    def _prepare_warm(self) -> None:
+        """Start the next warm engine process (in the background: claims do not wait)."""
+        if not self.prewarm:
+            return
+        threading.Thread(target=self._spawn_warm, name="warm-engine", daemon=True).start()
+
+    def _spawn_warm(self) -> None:
+        with self._warm_lock:
+            if self._warm is not None and self._warm.poll() is None:
+                return
+            try:
+                self._warm = subprocess.Popen(
+                    [sys.executable, "-m", "headwater.engine", "-"],
+                    stdin=subprocess.PIPE,
+                    start_new_session=True,
+                    env=dict(os.environ),
+                )
+            except OSError as exc:
+                logger.warning("could not start a warm engine process: %s", exc)
+                self._warm = None
+
+    def _take_warm(self) -> subprocess.Popen[bytes] | None:
+        with self._warm_lock:
+            warm, self._warm = self._warm, None
+        if warm is None or warm.poll() is not None:
+            return None
+        return warm
+
+    def close(self) -> None:
+        """Let the warm process go (it exits when its stdin closes)."""
+        self.prewarm = False
+        with self._warm_lock:
+            warm, self._warm = self._warm, None
+        if warm is not None and warm.stdin is not None:
+            try:
+                warm.stdin.close()
+                warm.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                warm.kill()
 
     # -- stop -------------------------------------------------------------------------
     def cancel(self, run_id: UUID) -> None:

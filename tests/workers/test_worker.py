@@ -184,8 +184,8 @@ def test_a_run_whose_worker_and_process_died_is_crashed_by_the_server(
                 timeout=15,
                 what="Crashed",
             )
-        # zombie threshold 2 s + a loop of 0.2 s + the last heartbeat (0.3 s) + slack
-        assert time.monotonic() - killed < 4.5
+        # zombie threshold 3 s + a loop of 0.2 s + the last heartbeat (0.3 s) + slack
+        assert time.monotonic() - killed < 5.5
         assert "stopped sending heartbeats" in crashed.state.message
     finally:
         process.stop()
@@ -239,3 +239,25 @@ def test_worker_start_with_a_missing_pool_fails_in_one_line(
     assert process.process.wait(20) == 1
     assert "work pool 'no-such-pool' not found" in process.log()
     assert "Traceback" not in process.log()
+
+
+def test_worker_against_a_server_on_postgresql(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_id: str
+) -> None:
+    from headwater import run_deployment
+    from tests.conftest import server_store
+
+    with server_store("postgresql", worker_id) as url:
+        home = tmp_path / "pg-server"
+        with ServerProcess(home, database_url=url, extra_env=FAST_ENV) as pg_server:
+            monkeypatch.setenv("HEADWATER_API_URL", pg_server.api_url)
+            with get_client() as client:
+                client.create_work_pool(WorkPoolCreate(name="pg"))
+            name = _deploy(repo, "pg", "quick")
+            with worker(tmp_path / "w", pg_server.api_url, "pg"):
+                runs = [run_deployment(name, parameters={"x": i}, timeout=0) for i in range(3)]
+                from headwater.deployments.run import wait_for_run
+
+                with get_client() as client:
+                    done = [wait_for_run(client, r.id, timeout=30) for r in runs]
+    assert [r.state.name for r in done] == ["Completed"] * 3

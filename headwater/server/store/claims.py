@@ -224,6 +224,17 @@ def poll_once(
     claimed: list[UUID] = []
     if due or heartbeat:
         with db.begin_write() as conn:
+            if heartbeat and request.watched_ids:
+                # The claimer vouches for the runs it started whose process has not
+                # begun heartbeating yet (a slow start is not a zombie).
+                conn.execute(
+                    update(flow_runs)
+                    .where(
+                        flow_runs.c.id.in_(list(request.watched_ids)),
+                        flow_runs.c.state_type == "PENDING",
+                    )
+                    .values(heartbeat=now)
+                )
             if heartbeat and pool_id is not None:
                 work_pools.worker_heartbeat(
                     conn,
