@@ -288,10 +288,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--pg", default=os.environ.get("HEADWATER_TEST_DATABASE_URL"))
     parser.add_argument("--skip-dispatch", action="store_true")
+    parser.add_argument("--only-dispatch", action="store_true")
     args = parser.parse_args()
     result: dict[str, Any] = {}
     if not args.skip_dispatch:
         result.update(dispatch(args.runs))
+    if args.only_dispatch:
+        print(json.dumps(result, indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["HEADWATER_HOME"] = tmp
         result["scheduler_pass_sqlite"] = scheduler_pass(f"sqlite:///{tmp}/bench.db")

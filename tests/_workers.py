@@ -31,7 +31,7 @@ from headwater import flow, get_run_logger
 
 @flow
 def quick(x: int = 1) -> int:
-    get_run_logger().info("quick got %d", x)
+    get_run_logger().info("quick got %d (env %s)", x, os.environ.get("HW_TEST_ENV"))
     return x * 2
 
 

@@ -85,6 +85,9 @@ def load_deployment_flow(client: Any, run: Any) -> Any:
 
     deployment = client.read_deployment(run.deployment_id)
     entrypoint = deployment.entrypoint or run.entrypoint
+    env = (deployment.job_variables or {}).get("env")
+    if isinstance(env, dict):  # job_variables={"env": {...}}: the run's environment
+        os.environ.update({str(key): str(value) for key, value in env.items()})
 
     def log(message: str) -> None:
         run_log(client, run.id, logging.INFO, message)

@@ -44,12 +44,12 @@ def pool(server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> str:
     return name
 
 
-def _deploy(repo: Path, pool: str, entry: str, name: str | None = None) -> str:
+def _deploy(repo: Path, pool: str, entry: str, name: str | None = None, **options) -> str:
     from headwater import flow
 
     deployed = flow.from_source(source=str(repo), entrypoint=f"flows.py:{entry}")
     deployment_name = name or f"d-{uuid.uuid4().hex[:6]}"
-    deployed.deploy(deployment_name, work_pool_name=pool)
+    deployed.deploy(deployment_name, work_pool_name=pool, **options)
     return f"{deployed.name}/{deployment_name}"
 
 
@@ -80,12 +80,12 @@ def test_worker_pulls_from_git_and_runs_with_parameters(
 ) -> None:
     from headwater import run_deployment
 
-    name = _deploy(repo, pool, "quick")
+    name = _deploy(repo, pool, "quick", job_variables={"env": {"HW_TEST_ENV": "set"}})
     with worker(tmp_path / "w", os.environ["HEADWATER_API_URL"], pool):
         run = run_deployment(name, parameters={"x": 21}, timeout=30)
     assert run.state.name == "Completed", _logs(run.id)
     assert "Pull step git_clone" in _logs(run.id)
-    assert "quick got 21" in _logs(run.id)
+    assert "quick got 21 (env set)" in _logs(run.id)
     assert run.worker_name == "w"
 
 

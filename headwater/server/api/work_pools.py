@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
-from pydantic import Field
 
 from headwater.schemas.base import Schema
+from headwater.schemas.limits import Offset, PageSize
 from headwater.schemas.work_pools import (
     ClaimRequest,
     ClaimResult,
@@ -33,8 +33,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such pool
 
 
 class WorkPoolQuery(Schema):
-    limit: int = Field(default=200, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    limit: PageSize = 200
+    offset: Offset = 0
 
 
 @router.post(
