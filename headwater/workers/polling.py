@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -35,7 +35,6 @@ class PollingLoop:
         heartbeat_seconds: float,
         grace_seconds: float,
         label: str = "worker",
-        on_idle: Callable[[], None] | None = None,
         run_once_hint: bool = False,
     ) -> None:
         self.client = client
@@ -50,7 +49,6 @@ class PollingLoop:
             client, grace_seconds=grace_seconds, label=label, prewarm=not run_once_hint
         )
         self.stopping = threading.Event()
-        self.on_idle = on_idle
         self.started = 0
 
     def _request(self, limit: int, wait: float) -> Any:
@@ -95,8 +93,6 @@ class PollingLoop:
                     self._safe_poll(0.0)
                 else:
                     while not self.stopping.is_set():
-                        if self.on_idle is not None:
-                            self.on_idle()
                         self._safe_poll(self.poll_seconds)
                 self.runner.wait_all()
             finally:
