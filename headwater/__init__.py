@@ -14,6 +14,9 @@ from headwater._version import __version__
 if TYPE_CHECKING:
     from headwater.client import get_client
     from headwater.context import get_run_context, tags
+    from headwater.deployments.project import deploy
+    from headwater.deployments.run import run_deployment
+    from headwater.deployments.serving import serve
     from headwater.flows import Flow, flow
     from headwater.futures import as_completed, wait
     from headwater.logging import get_run_logger
@@ -39,6 +42,9 @@ _EXPORTS = {
     "get_client": "headwater.client",
     "ThreadPoolTaskRunner": "headwater.task_runners",
     "ProcessPoolTaskRunner": "headwater.task_runners",
+    "serve": "headwater.deployments.serving",
+    "run_deployment": "headwater.deployments.run",
+    "deploy": "headwater.deployments.project",
 }
 
 __all__ = [
@@ -50,11 +56,14 @@ __all__ = [
     "__version__",
     "allow_failure",
     "as_completed",
+    "deploy",
     "flow",
     "get_client",
     "get_run_context",
     "get_run_logger",
     "quote",
+    "run_deployment",
+    "serve",
     "tags",
     "task",
     "unmapped",

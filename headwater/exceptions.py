@@ -119,3 +119,21 @@ class TerminationSignal(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(f"received signal {signum}")
         self.signum = signum
+
+
+class DeploymentNotFound(UserInputError, ObjectNotFound):
+    """A deployment (``flow-name/deployment-name``) that does not exist."""
+
+
+class WorkPoolNotFound(UserInputError, ObjectNotFound):
+    """A work pool or work queue that does not exist."""
+
+
+class ParameterValidationError(UserInputError, ValueError):
+    """Flow-run parameters that do not match a deployment's parameter schema.
+
+    ``errors`` lists ``{"loc": [...], "msg": ...}`` per parameter (the API's 422 body)."""
+
+    def __init__(self, message: str, errors: list[dict[str, object]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []

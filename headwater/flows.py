@@ -96,6 +96,7 @@ class Flow(Generic[P, R]):
 
             self.result_options = flow_result_options(options, where)
         self._entrypoint: str | bool | None = False
+        self._source: dict[str, Any] | None = None  # set by from_source
         self.binder = Binder(fn)
         self.validator = ParameterValidator(fn, self.binder) if self.validate_parameters else None
         self.__doc__ = fn.__doc__
@@ -120,7 +121,73 @@ class Flow(Generic[P, R]):
     def with_options(self, **options: Any) -> Flow[P, R]:
         """A copy of this flow with some options changed."""
         check_known(options, FLOW_OPTIONS, f"{self.name}.with_options()")
-        return Flow(self.fn, **{**self._options, **options})
+        copy = Flow(self.fn, **{**self._options, **options})
+        copy._source = self._source
+        return copy
+
+    # -- deployments (headwater.deployments; imported only when used) ---------------------
+    @classmethod
+    def from_source(cls, source: Any, entrypoint: str) -> Flow[Any, Any]:
+        """The flow ``entrypoint`` (``"file.py:function"``) in ``source`` (a directory, a
+        git URL, or ``GitRepository(url, branch=...)``), ready to ``.deploy(...)``:
+        workers get the code from ``source`` before each run."""
+        from headwater.deployments.source import load_from_source
+
+        return load_from_source(source, entrypoint)
+
+    def to_deployment(self, name: str, **options: Any) -> Any:
+        """A ``RunnerDeployment`` of this flow (for ``serve(...)``): ``cron=``,
+        ``interval=``, ``rrule=``, ``schedules=``, ``parameters=``, ``tags=``,
+        ``description=``, ``version=``, ``paused=``, ``concurrency_limit=``, ...;
+        every option is checked now."""
+        from headwater.deployments.deployment import from_flow
+
+        if self._source is not None:
+            options.setdefault("entrypoint", self._source["entrypoint"])
+            options.setdefault("pull_steps", self._source["pull_steps"])
+            options.setdefault("source", self._source["source"])
+        return from_flow(self, name, **options)
+
+    def serve(self, name: str | None = None, **options: Any) -> None:
+        """Serve this flow: register a deployment and run its runs (scheduled, or
+        started from the CLI/API/UI) in subprocesses until stopped."""
+        from headwater.deployments.serving import flow_serve
+
+        flow_serve(self, name, **options)
+
+    def deploy(
+        self,
+        name: str,
+        work_pool_name: str | None = None,
+        work_queue_name: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """Create or update a deployment run by the workers of ``work_pool_name``; its id.
+
+        Without ``from_source`` the workers load the flow from this machine's files
+        (they change into the current directory first)."""
+        import os
+
+        from headwater.exceptions import InvalidOptionError
+
+        for unsupported in ("image", "build", "push"):
+            if options.pop(unsupported, None):
+                raise InvalidOptionError(
+                    f"{unsupported}= is not supported: Headwater has process work pools only"
+                )
+        if not work_pool_name:
+            raise InvalidOptionError(
+                "deploy() needs work_pool_name=; create a pool with "
+                "`headwater work-pool create NAME --type process` (or use flow.serve())"
+            )
+        if self._source is None:
+            options.setdefault(
+                "pull_steps", [{"set_working_directory": {"directory": os.getcwd()}}]
+            )
+        deployment = self.to_deployment(
+            name, work_pool_name=work_pool_name, work_queue_name=work_queue_name, **options
+        )
+        return deployment.apply()
 
     @property
     def entrypoint(self) -> str | None:
@@ -201,3 +268,7 @@ def flow(__fn: Any = None, **options: Any) -> Any:
     if __fn is None:
         return lambda fn: Flow(fn, **options)
     return Flow(__fn, **options)
+
+
+# Prefect's spelling: ``flow.from_source(source=..., entrypoint=...).deploy(...)``.
+flow.from_source = Flow.from_source  # type: ignore[attr-defined]

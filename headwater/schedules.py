@@ -142,8 +142,15 @@ class Cron(Schedule):
 
         zone = self.zone
         # Walk naive local wall-clock times, then place each one on the real clock.
-        local_after = _aware(after, UTC).astimezone(zone).replace(tzinfo=None)
-        start = local_after - dt.timedelta(hours=3)  # see wall times a DST shift hides
+        aware_after = _aware(after, UTC)
+        local_after = aware_after.astimezone(zone).replace(tzinfo=None)
+        # Near a DST shift, start 3 h back to see the wall times it hides; elsewhere
+        # (almost always) just before ``after``, so frequent crons stay cheap.
+        window = dt.timedelta(hours=3)
+        shift_near = (aware_after - window).astimezone(zone).utcoffset() != (
+            aware_after + window
+        ).astimezone(zone).utcoffset()
+        start = local_after - (window if shift_near else dt.timedelta(minutes=1))
         walker = croniter(self.cron, start, day_or=self.day_or)
         # A repeated wall time gives two instants an hour apart; a heap releases
         # instants in order once no later wall time can produce an earlier one.

@@ -129,6 +129,33 @@ _DECLARED: tuple[Setting, ...] = (
     Setting("late_after_seconds", _to_positive_float, "15", "Scheduled this long ago: Late."),
     Setting("services_loop_seconds", _to_positive_float, "5", "Server background services loop."),
     Setting("worker_poll_seconds", _to_positive_float, "5", "Worker poll when not woken."),
+    Setting(
+        "worker_heartbeat_seconds",
+        _to_positive_float,
+        "30",
+        "Worker heartbeat; a worker not seen for 3 heartbeats is shown offline.",
+    ),
+    Setting(
+        "cancel_grace_seconds",
+        _to_positive_float,
+        "30",
+        "After SIGTERM, how long a cancelled run's processes have before SIGKILL.",
+    ),
+    Setting("services_enabled", _to_bool, "true", "Run the server's background services."),
+    Setting("scheduler_min_runs", _to_positive_int, "3", "Scheduled runs kept per schedule."),
+    Setting("scheduler_max_runs", _to_positive_int, "100", "Most runs scheduled per schedule."),
+    Setting(
+        "scheduler_min_scheduled_seconds",
+        _to_positive_float,
+        "3600",
+        "Schedule runs at least this far ahead (beyond the minimum count).",
+    ),
+    Setting(
+        "scheduler_max_scheduled_days",
+        _to_positive_float,
+        "100",
+        "Schedule no further ahead than this (once the minimum count is met).",
+    ),
     Setting("server_host", str, "127.0.0.1", "Address the server binds."),
     Setting("server_port", _to_port, "4200", "Port the server binds."),
     Setting(
@@ -178,6 +205,13 @@ class Settings:
     late_after_seconds: float
     services_loop_seconds: float
     worker_poll_seconds: float
+    worker_heartbeat_seconds: float
+    cancel_grace_seconds: float
+    services_enabled: bool
+    scheduler_min_runs: int
+    scheduler_max_runs: int
+    scheduler_min_scheduled_seconds: float
+    scheduler_max_scheduled_days: float
     server_host: str
     server_port: int
     server_api_key: str | None

@@ -6,7 +6,18 @@ import sys
 
 import typer
 
-from headwater.cli import blocks, config, flow_runs, profiles, server, task_runs, variables
+from headwater.cli import (
+    blocks,
+    config,
+    deployments,
+    flow_runs,
+    profiles,
+    server,
+    task_runs,
+    variables,
+    work_pools,
+    workers,
+)
 from headwater.cli.version import version
 
 app = typer.Typer(
@@ -24,6 +35,11 @@ app.add_typer(variables.app, name="variable")
 app.add_typer(server.app, name="server")
 app.add_typer(config.app, name="config")
 app.add_typer(profiles.app, name="profile")
+app.add_typer(deployments.app, name="deployment")
+app.command("deploy")(deployments.deploy_command)
+app.add_typer(work_pools.app, name="work-pool")
+app.add_typer(work_pools.queue_app, name="work-queue")
+app.add_typer(workers.app, name="worker")
 
 
 def main() -> None:

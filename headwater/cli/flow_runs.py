@@ -33,12 +33,19 @@ def list_runs(
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="How many runs."),
     state: list[str] = typer.Option(None, "--state", "-s", help="Only runs in this state."),
     flow: list[str] = typer.Option(None, "--flow", "-f", help="Only runs of this flow."),
+    deployment: list[str] = typer.Option(
+        None, "--deployment", "-d", help="Only runs of this deployment (flow/deployment)."
+    ),
 ) -> None:
     """List the most recent flow runs."""
     from headwater.schemas.filters import FlowRunFilter
 
-    flt = FlowRunFilter(state_types=parse_state_types(state), flow_names=flow or None)
-    runs = _client().read_flow_runs(flow_run_filter=flt, limit=limit)
+    client = _client()
+    deployment_ids = _deployment_ids(client, deployment)
+    flt = FlowRunFilter(
+        state_types=parse_state_types(state), flow_names=flow or None, deployment_ids=deployment_ids
+    )
+    runs = client.read_flow_runs(flow_run_filter=flt, limit=limit)
     table = Table(title=f"Flow runs ({len(runs)})", title_justify="left")
     table.add_column("ID", no_wrap=True, style="dim")
     table.add_column("Flow")
@@ -56,6 +63,64 @@ def list_runs(
             duration(run.start_time, run.end_time),
         )
     console().print(table)
+
+
+def _deployment_ids(client: Any, names: list[str] | None) -> list[Any] | None:
+    from headwater.exceptions import ObjectNotFound
+
+    if not names:
+        return None
+    ids = []
+    for name in names:
+        try:
+            ids.append(client.read_deployment_by_name(name).id)
+        except ObjectNotFound as exc:
+            fail(str(exc), "`headwater deployment ls` lists deployments")
+    return ids
+
+
+@app.command("cancel")
+def cancel_runs(
+    flow_run_ids: list[str] = typer.Argument(None, help="Runs to cancel."),
+    late: bool = typer.Option(False, "--late", help="Cancel every Late run."),
+    deployment: list[str] = typer.Option(
+        None, "--deployment", "-d", help="With --late/--state: only runs of this deployment."
+    ),
+    state: list[str] = typer.Option(
+        None, "--state", "-s", help="Cancel every unfinished run in this state (e.g. scheduled)."
+    ),
+) -> None:
+    """Cancel runs: a run not started yet is Cancelled at once, a running one is stopped
+    by its worker (its process group gets SIGTERM, then SIGKILL). Subflows follow."""
+    from headwater.exceptions import ObjectNotFound
+    from headwater.schemas.filters import FlowRunFilter
+
+    client = _client()
+    if flow_run_ids:
+        if late or state or deployment:
+            fail("give run ids, or --late/--state (with --deployment), not both")
+        for raw in flow_run_ids:
+            run_id = parse_id(raw, "flow run")
+            try:
+                before = client.read_flow_run(run_id).state
+                if before.is_final():
+                    fail(f"flow run {run_id} already finished {before.name}; nothing to cancel")
+                new_state = client.cancel_flow_run(run_id)
+            except ObjectNotFound:
+                fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
+            console().print(
+                f"Flow run {run_id}: {state_text(new_state.type.value, new_state.name)}"
+            )
+        return
+    if not late and not state:
+        fail("nothing to cancel", "give run ids, --late, or --state NAME")
+    flt = FlowRunFilter(
+        state_names=["Late"] if late else None,
+        state_types=parse_state_types(state),
+        deployment_ids=_deployment_ids(client, deployment),
+    )
+    cancelled = client.cancel_flow_runs(flt, limit=10_000)
+    console().print(f"Cancelled {len(cancelled)} flow run(s).")
 
 
 @app.command("inspect")

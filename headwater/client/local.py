@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
 from headwater.server.db.database import Database, get_database
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from headwater.schemas.variables import VariableCreate, VariableRead
 
 
-class LocalClient:
+class LocalClient(LocalDeploymentsMixin):
     """No server, no HTTP: each call is one transaction on the store."""
 
     def __init__(self, database_url: str | None = None) -> None:

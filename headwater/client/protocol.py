@@ -22,6 +22,14 @@ if TYPE_CHECKING:
         BlockType,
         BlockTypeCreate,
     )
+    from headwater.schemas.deployments import (
+        Deployment,
+        DeploymentCreate,
+        DeploymentFilter,
+        DeploymentFlowRunCreate,
+        DeploymentUpdate,
+        ScheduleUpdate,
+    )
     from headwater.schemas.filters import (
         FlowRunFilter,
         FlowRunSort,
@@ -34,6 +42,17 @@ if TYPE_CHECKING:
     from headwater.schemas.logs import Log
     from headwater.schemas.task_runs import TaskRun
     from headwater.schemas.variables import VariableCreate, VariableRead
+    from headwater.schemas.work_pools import (
+        ClaimRequest,
+        ClaimResult,
+        Worker,
+        WorkPool,
+        WorkPoolCreate,
+        WorkPoolUpdate,
+        WorkQueue,
+        WorkQueueCreate,
+        WorkQueueUpdate,
+    )
 
 
 @runtime_checkable
@@ -153,6 +172,81 @@ class Client(Protocol):
     ) -> list[VariableRead]: ...
 
     def delete_variable(self, name: str) -> bool: ...
+
+    # -- deployments ----------------------------------------------------------------------
+    def apply_deployment(self, deployment: DeploymentCreate) -> Deployment:
+        """Create or update (by flow and name, idempotently) a deployment."""
+        ...
+
+    def read_deployment(self, deployment_id: UUID) -> Deployment: ...
+
+    def read_deployment_by_name(self, full_name: str) -> Deployment:
+        """``flow-name/deployment-name``; ``DeploymentNotFound`` if there is none."""
+        ...
+
+    def read_deployments(
+        self,
+        *,
+        deployment_filter: DeploymentFilter | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[Deployment]: ...
+
+    def update_deployment(self, deployment_id: UUID, changes: DeploymentUpdate) -> Deployment: ...
+
+    def update_deployment_schedule(
+        self, deployment_id: UUID, schedule_id: UUID, changes: ScheduleUpdate
+    ) -> Deployment: ...
+
+    def delete_deployment(self, deployment_id: UUID) -> None: ...
+
+    def create_flow_run_from_deployment(
+        self, deployment_id: UUID, run: DeploymentFlowRunCreate
+    ) -> FlowRun:
+        """A Scheduled run; ``ParameterValidationError`` when a parameter does not fit."""
+        ...
+
+    # -- work pools, queues, workers, claims -------------------------------------------
+    def create_work_pool(self, pool: WorkPoolCreate) -> WorkPool: ...
+
+    def read_work_pool(self, name: str) -> WorkPool: ...
+
+    def read_work_pools(self, *, limit: int = 200, offset: int = 0) -> list[WorkPool]: ...
+
+    def update_work_pool(self, name: str, changes: WorkPoolUpdate) -> WorkPool: ...
+
+    def delete_work_pool(self, name: str) -> None: ...
+
+    def create_work_queue(self, pool_name: str, queue: WorkQueueCreate) -> WorkQueue: ...
+
+    def read_work_queue(self, pool_name: str, name: str) -> WorkQueue: ...
+
+    def read_work_queues(self, pool_name: str) -> list[WorkQueue]: ...
+
+    def update_work_queue(
+        self, pool_name: str, name: str, changes: WorkQueueUpdate
+    ) -> WorkQueue: ...
+
+    def delete_work_queue(self, pool_name: str, name: str) -> None: ...
+
+    def read_workers(self, pool_name: str) -> list[Worker]: ...
+
+    def claim_flow_runs(self, request: ClaimRequest, *, pool_name: str | None) -> ClaimResult:
+        """Claim due runs of a pool (``pool_name``) or of served deployments."""
+        ...
+
+    # -- run control ------------------------------------------------------------------------
+    def cancel_flow_run(self, flow_run_id: UUID) -> State: ...
+
+    def cancel_flow_runs(
+        self, flow_run_filter: FlowRunFilter, *, limit: int = 1000
+    ) -> list[UUID]: ...
+
+    def heartbeat_flow_run(self, flow_run_id: UUID, *, pid: str | None = None) -> str:
+        """The run's process is alive; returns the run's state type."""
+        ...
+
+    def crash_flow_run(self, flow_run_id: UUID, message: str) -> State: ...
 
     def close(self) -> None: ...
 

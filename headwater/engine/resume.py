@@ -150,7 +150,10 @@ def run_flow_run(flow_run_id: uuid.UUID, *, client: Any = None) -> State:
             f"flow run {flow_run_id} is {run.state.name}; only Scheduled or Pending runs "
             "can be started (use `headwater flow-run retry` for failed ones)"
         )
-    flow, parameters = _flow_and_parameters(run)
+    if run.deployment_id is not None:
+        flow, parameters = _deployment_flow(client, run), dict(run.parameters or {})
+    else:
+        flow, parameters = _flow_and_parameters(run)
     if flow.is_async:
         import asyncio
 
@@ -158,6 +161,21 @@ def run_flow_run(flow_run_id: uuid.UUID, *, client: Any = None) -> State:
             run_flow_async(flow, (), parameters, return_state=True, flow_run_id=flow_run_id)
         )
     return run_flow_sync(flow, (), parameters, return_state=True, flow_run_id=flow_run_id)
+
+
+def _deployment_flow(client: Any, run: Any) -> Any:
+    """The deployment's flow after its pull steps; a failure ends the run Crashed."""
+    import logging
+
+    from headwater.engine.deployment_runs import load_deployment_flow, run_log
+
+    try:
+        return load_deployment_flow(client, run)
+    except (UserInputError, ObjectNotFound) as exc:
+        message = f"could not load the deployment's flow: {exc}"
+        run_log(client, run.id, logging.ERROR, message.capitalize())
+        client.crash_flow_run(run.id, message)
+        raise RetryError(f"flow run {run.id} crashed: {message}") from None
 
 
 def retry_flow_run(flow_run_id: uuid.UUID, *, force: bool = False, client: Any = None) -> State:
@@ -189,7 +207,8 @@ def retry_flow_run(flow_run_id: uuid.UUID, *, force: bool = False, client: Any =
                 f"flow run {flow_run_id} is {run.state.name}; only Failed or Crashed runs "
                 "can be retried"
             )
-    _flow_and_parameters(run)  # refuse before changing anything
+    if run.deployment_id is None:  # a deployment's run loads its flow after its pull steps
+        _flow_and_parameters(run)  # refuse before changing anything
     result = client.set_flow_run_state(
         flow_run_id, AwaitingRetry(message="retry requested: re-running from where it failed")
     )

@@ -35,6 +35,13 @@ class FlowRunFilter(Schema):
     name_like: Key | None = Field(default=None, max_length=200)
     start_time_after: Timestamp | None = None
     start_time_before: Timestamp | None = None
+    expected_start_time_after: Timestamp | None = None
+    expected_start_time_before: Timestamp | None = None
+    deployment_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    work_pool_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    work_queue_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    auto_scheduled: bool | None = None
+    idempotency_keys: list[Key] | None = Field(default=None, max_length=MAX_IDS)
 
 
 class TaskRunSort(str, Enum):

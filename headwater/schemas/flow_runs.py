@@ -34,6 +34,14 @@ class FlowRun(Schema):
     created: Timestamp
     updated: Timestamp
     entrypoint: str | None = None
+    deployment_id: UUID | None = None
+    work_pool_id: UUID | None = None
+    work_queue_id: UUID | None = None
+    schedule_id: UUID | None = None
+    auto_scheduled: bool = False
+    worker_name: str | None = None
+    infrastructure_pid: str | None = None
+    heartbeat: Timestamp | None = None
 
     @property
     def state_type(self) -> str:

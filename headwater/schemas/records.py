@@ -58,3 +58,9 @@ class FlowRunCreate(TypedDict, total=False):
     empirical_policy: dict[str, Any]
     expected_start_time: float | None
     entrypoint: str | None
+    # Runs of a deployment (set by the store when a deployment's run is created).
+    deployment_id: UUID | None
+    work_pool_id: UUID | None
+    work_queue_id: UUID | None
+    schedule_id: UUID | None
+    auto_scheduled: bool

@@ -7,6 +7,9 @@ store before it returns, so a server that starts is a server that can answer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -16,12 +19,14 @@ from headwater.schemas.limits import MAX_BODY_BYTES
 from headwater.server.api import (
     blocks,
     cache_locks,
+    deployments,
     flow_runs,
     flows,
     health,
     logs,
     task_runs,
     variables,
+    work_pools,
 )
 from headwater.server.api.errors import install_error_handlers
 from headwater.server.api.middleware import APIKeyMiddleware, BodyLimitMiddleware
@@ -32,7 +37,8 @@ API_PREFIX = "/api"
 
 DESCRIPTION = """\
 Headwater's REST API: flows, flow runs (idempotent creation, orchestrated state
-changes), task runs and logs (bulk endpoints used by the batching writer).
+changes, cancellation), task runs and logs (bulk endpoints used by the batching
+writer), deployments and their schedules, work pools, queues and workers.
 
 Errors are JSON objects with a one-line `detail`.  When the server has an API key
 (`HEADWATER_SERVER_API_KEY`), every request except `/api/health` must send
@@ -49,6 +55,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     blocks.router,
     variables.router,
     cache_locks.router,
+    deployments.router,
+    work_pools.router,
 )
 
 
@@ -88,15 +96,35 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     ``api_key`` defaults to ``HEADWATER_SERVER_API_KEY``; empty means no auth."""
     settings = get_settings()
     key = api_key if api_key is not None else settings.server_api_key
+    database = get_database(database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Bind the work notifier to the loop; run the background services."""
+        from headwater.server.notify import work_notifier
+
+        work_notifier.bind(asyncio.get_running_loop())
+        services = None
+        if settings.services_enabled:
+            from headwater.server.services.loop import Services
+
+            services = Services(database, settings.services_loop_seconds).start()
+        try:
+            yield
+        finally:
+            if services is not None:
+                services.stop()
+
     app = FastAPI(
         title="Headwater",
+        lifespan=lifespan,
         version=__version__,
         description=DESCRIPTION,
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
-    app.state.db = get_database(database_url)
+    app.state.db = database
     for router in ROUTERS:  # directly on the app: one level of route matching
         app.include_router(router, prefix=API_PREFIX)
     _customize_openapi(app)

@@ -14,7 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from headwater.exceptions import ObjectAlreadyExists, ObjectNotFound, UserInputError
+from headwater.exceptions import (
+    ObjectAlreadyExists,
+    ObjectNotFound,
+    ParameterValidationError,
+    UserInputError,
+)
 
 logger = logging.getLogger("headwater.server")
 
@@ -69,6 +74,14 @@ async def _user_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=status)
 
 
+async def _bad_parameters(request: Request, exc: Exception) -> JSONResponse:
+    """A run's parameters that do not fit the deployment's schema: 422 naming each one."""
+    assert isinstance(exc, ParameterValidationError)
+    return JSONResponse(
+        {"detail": str(exc), "error": type(exc).__name__, "errors": exc.errors}, status_code=422
+    )
+
+
 async def _already_exists(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=409)
 
@@ -108,6 +121,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ObjectNotFound, _not_found)
     app.add_exception_handler(ObjectAlreadyExists, _already_exists)
+    app.add_exception_handler(ParameterValidationError, _bad_parameters)
     app.add_exception_handler(UserInputError, _user_error)
     app.add_exception_handler(IntegrityError, _conflict)
     app.add_exception_handler(DataError, _bad_data)

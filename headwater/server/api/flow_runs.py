@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
+from pydantic import Field
 
 from headwater.schemas.actions import FlowRunCreate, SetFlowRunState
+from headwater.schemas.base import Schema
+from headwater.schemas.filters import FlowRunFilter
 from headwater.schemas.flow_runs import FlowRun, SetStateResult
+from headwater.schemas.limits import Message
 from headwater.schemas.pages import FlowRunCount, FlowRunPage, FlowRunQuery
 from headwater.schemas.records import FlowRunCreate as FlowRunRecord
 from headwater.server.api.dependencies import DatabaseDep
 from headwater.server.api.responses import json_response, model_response
-from headwater.server.store import flow_runs, task_runs
-from headwater.states import Pending, State
+from headwater.server.notify import notify_work
+from headwater.server.store import flow_runs, run_control, task_runs
+from headwater.states import Pending, State, StateType
 from headwater.utilities.names import random_run_name
 
 router = APIRouter(prefix="/flow_runs", tags=["Flow runs"])
@@ -110,6 +115,8 @@ def set_flow_run_state(flow_run_id: UUID, body: SetFlowRunState, db: DatabaseDep
         result = flow_runs.set_flow_run_state(
             conn, flow_run_id=flow_run_id, state=body.state.to_state(), force=body.force
         )
+    if result.state.type in (StateType.SCHEDULED, StateType.CANCELLING):
+        notify_work()  # a retry to claim, or a run to stop
     return json_response(result.to_dict())
 
 
@@ -138,3 +145,80 @@ def read_resume_map(flow_run_id: UUID, db: DatabaseDep) -> Response:
         for (task_key, dynamic_key), entry in found.items()
     ]
     return json_response(entries)
+
+
+class CancelRequest(Schema):
+    flow_runs: FlowRunFilter = Field(
+        default_factory=FlowRunFilter,
+        description='Which runs, e.g. {"state_names": ["Late"], "deployment_ids": [ID]}',
+    )
+    limit: int = Field(default=1000, ge=1, le=10_000)
+
+
+class CancelResult(Schema):
+    cancelled: list[UUID] = Field(description="Runs now Cancelled or Cancelling.")
+
+
+class HeartbeatBody(Schema):
+    pid: Annotated[str, Field(max_length=100)] | None = None
+
+
+class CrashBody(Schema):
+    message: Message
+
+
+@router.post(
+    "/cancel",
+    response_model=CancelResult,
+    summary="Cancel every unfinished run matching a filter (e.g. all Late runs)",
+)
+def cancel_flow_runs(body: CancelRequest, db: DatabaseDep) -> Response:
+    with db.begin_write() as conn:
+        ids = run_control.cancel_flow_runs(conn, flow_run_filter=body.flow_runs, limit=body.limit)
+    notify_work()
+    return model_response(CancelResult(cancelled=ids))
+
+
+@router.post(
+    "/{flow_run_id}/cancel",
+    response_model=State,
+    responses=NOT_FOUND,
+    summary="Cancel a run (and its subflows)",
+)
+def cancel_flow_run(flow_run_id: UUID, db: DatabaseDep) -> Response:
+    """A run that has not started is Cancelled at once; a running one becomes Cancelling
+    and its worker or serve process stops it.  Answers with the run's new state (a
+    finished run is left as it is)."""
+    with db.begin_write() as conn:
+        state = run_control.cancel_flow_run(conn, flow_run_id=flow_run_id)
+    notify_work()
+    return json_response(state.to_dict())
+
+
+@router.post(
+    "/{flow_run_id}/heartbeat",
+    response_model=dict[str, str],
+    responses=NOT_FOUND,
+    summary="The run's process is alive (answers the run's state type)",
+)
+def heartbeat_flow_run(
+    flow_run_id: UUID, db: DatabaseDep, body: HeartbeatBody | None = None
+) -> Response:
+    with db.begin_write() as conn:
+        kind = run_control.heartbeat_flow_run(
+            conn, flow_run_id=flow_run_id, pid=body.pid if body else None
+        )
+    return json_response({"state_type": kind})
+
+
+@router.post(
+    "/{flow_run_id}/crash",
+    response_model=State,
+    responses=NOT_FOUND,
+    summary="Report that the run's process died (Crashed; retried when retries remain)",
+)
+def crash_flow_run(flow_run_id: UUID, body: CrashBody, db: DatabaseDep) -> Response:
+    with db.begin_write() as conn:
+        state = run_control.crash_flow_run(conn, flow_run_id=flow_run_id, message=body.message)
+    notify_work()
+    return json_response(state.to_dict())

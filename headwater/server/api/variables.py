@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from headwater.schemas.base import Schema
+from headwater.schemas.limits import Offset
 from headwater.schemas.variables import VariableCreate, VariableRead
 from headwater.server.api.dependencies import DatabaseDep
 from headwater.server.api.responses import json_response, model_response
@@ -21,7 +22,7 @@ Name = Annotated[str, Path(min_length=1, max_length=255, pattern=r"^[a-z0-9_-]+$
 class VariableQuery(Schema):
     tag: str | None = Field(default=None, max_length=255)
     limit: int = Field(default=200, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 @router.post(

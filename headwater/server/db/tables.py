@@ -72,11 +72,31 @@ flow_runs = Table(
     Column("updated", Double, nullable=False),
     # How another process loads the flow: "pkg.module:fn" or "/path/file.py:fn".
     Column("entrypoint", String(1000)),
+    # -- deployments (issue 5) --
+    Column("deployment_id", UUIDType),
+    Column("work_pool_id", UUIDType),
+    Column("work_queue_id", UUIDType),
+    Column("schedule_id", UUIDType),
+    Column("auto_scheduled", Boolean, nullable=False, default=False),
+    # The worker (or serve process) that claimed the run, and the run's process id.
+    Column("worker_name", String(200)),
+    Column("infrastructure_pid", String(100)),
+    # Last sign of life of the process running it (float epoch); zombies are found by it.
+    Column("heartbeat", Double),
     UniqueConstraint("flow_id", "idempotency_key"),
     Index(None, "flow_id", "start_time"),
     Index(None, "state_type", "expected_start_time"),
     Index(None, "parent_flow_run_id"),
     Index(None, "created"),
+    # Claims and the scheduler look for due runs by when they are next due.
+    # (Named: the generated names exceed PostgreSQL's 63 characters.)
+    Index(
+        "ix_flow_runs__deployment_due", "deployment_id", "state_type", "next_scheduled_start_time"
+    ),
+    Index(
+        "ix_flow_runs__work_queue_due", "work_queue_id", "state_type", "next_scheduled_start_time"
+    ),
+    Index(None, "state_type", "heartbeat"),
 )
 
 flow_run_states = Table(
@@ -226,4 +246,106 @@ cache_locks = Table(
     Column("holder", String(100), nullable=False),
     Column("expires", Double, nullable=False),
     Column("created", Double, nullable=False),
+)
+
+
+# -- deployments, work pools, workers ---------------------------------------------------
+work_pools = Table(
+    "work_pools",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("type", String(50), nullable=False),
+    Column("description", Text),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("concurrency_limit", Integer),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
+work_queues = Table(
+    "work_queues",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column(
+        "work_pool_id", UUIDType, ForeignKey("work_pools.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("name", String(200), nullable=False),
+    Column("description", Text),
+    # Lower first: a worker serving several queues takes runs of priority 1 before 2.
+    Column("priority", Integer, nullable=False, default=1),
+    Column("concurrency_limit", Integer),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("last_polled", Double),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    UniqueConstraint("work_pool_id", "name"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column(
+        "work_pool_id", UUIDType, ForeignKey("work_pools.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("name", String(200), nullable=False),
+    Column("hostname", String(255)),
+    Column("pid", Integer),
+    Column("heartbeat_seconds", Double, nullable=False, default=30.0),
+    Column("last_heartbeat", Double, nullable=False),
+    Column("created", Double, nullable=False),
+    UniqueConstraint("work_pool_id", "name"),
+)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("flow_id", UUIDType, ForeignKey("flows.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", Text),
+    Column("version", String(200)),
+    Column("tags", JSONType, nullable=False, default=list),
+    Column("parameters", JSONType, nullable=False, default=dict),  # defaults
+    Column("parameter_schema", JSONType, nullable=False, default=dict),  # JSON schema
+    Column("entrypoint", String(1000), nullable=False),
+    Column("source", String(1000)),  # a directory or a git URL, for people to read
+    Column("pull_steps", JSONType, nullable=False, default=list),
+    Column("work_pool_id", UUIDType, ForeignKey("work_pools.id", ondelete="SET NULL")),
+    Column("work_queue_id", UUIDType, ForeignKey("work_queues.id", ondelete="SET NULL")),
+    Column("job_variables", JSONType, nullable=False, default=dict),
+    # The flow's retries and retry delays, applied to runs made from the deployment.
+    Column("empirical_policy", JSONType, nullable=False, default=dict),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("concurrency_limit", Integer),
+    Column("collision_strategy", String(20), nullable=False, default="enqueue"),
+    Column("missed_runs", String(20), nullable=False, default="run_latest"),
+    Column("lateness_limit_seconds", Double),
+    Column("last_scheduler_pass", Double),
+    # Served by a `serve` process (no work pool): when it last asked for runs.
+    Column("last_polled", Double),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    UniqueConstraint("flow_id", "name"),
+)
+
+deployment_schedules = Table(
+    "deployment_schedules",
+    metadata,
+    # Stable across re-applies: uuid5(deployment id, the schedule's timing), so the
+    # idempotency keys of its runs (scheduled:{deployment}:{schedule}:{time}) never change.
+    Column("id", UUIDType, primary_key=True),
+    Column(
+        "deployment_id",
+        UUIDType,
+        ForeignKey("deployments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("schedule", JSONType, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("parameters", JSONType, nullable=False, default=dict),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
 )

@@ -96,6 +96,14 @@ def create_flow_run(conn: Connection, *, flow_run: FlowRunCreate, state: State) 
         "idempotency_key": key,
         "empirical_policy": flow_run.get("empirical_policy") or {},
         "entrypoint": flow_run.get("entrypoint"),
+        "deployment_id": flow_run.get("deployment_id"),
+        "work_pool_id": flow_run.get("work_pool_id"),
+        "work_queue_id": flow_run.get("work_queue_id"),
+        "schedule_id": flow_run.get("schedule_id"),
+        "auto_scheduled": bool(flow_run.get("auto_scheduled")),
+        "worker_name": None,
+        "infrastructure_pid": None,
+        "heartbeat": None,
         "expected_start_time": flow_run.get("expected_start_time") or now,
         "next_scheduled_start_time": None,
         "start_time": None,
@@ -263,6 +271,20 @@ def apply_flow_run_filter(query: Select[Any], flt: FlowRunFilter | None, dialect
         query = query.where(c.start_time >= flt.start_time_after.timestamp())
     if flt.start_time_before is not None:
         query = query.where(c.start_time <= flt.start_time_before.timestamp())
+    if flt.expected_start_time_after is not None:
+        query = query.where(c.expected_start_time >= flt.expected_start_time_after.timestamp())
+    if flt.expected_start_time_before is not None:
+        query = query.where(c.expected_start_time <= flt.expected_start_time_before.timestamp())
+    if flt.deployment_ids is not None:
+        query = query.where(c.deployment_id.in_(flt.deployment_ids))
+    if flt.work_pool_ids is not None:
+        query = query.where(c.work_pool_id.in_(flt.work_pool_ids))
+    if flt.work_queue_ids is not None:
+        query = query.where(c.work_queue_id.in_(flt.work_queue_ids))
+    if flt.idempotency_keys is not None:
+        query = query.where(c.idempotency_key.in_(flt.idempotency_keys))
+    if flt.auto_scheduled is not None:
+        query = query.where(c.auto_scheduled.is_(flt.auto_scheduled))
     return query
 
 
@@ -347,3 +369,12 @@ def delete_flow_run(conn: Connection, *, flow_run_id: UUID) -> None:
     result = conn.execute(delete(flow_runs).where(flow_runs.c.id == flow_run_id))
     if result.rowcount == 0:
         raise ObjectNotFound(f"flow run {flow_run_id} not found")
+
+
+def read_flow_runs_by_ids(conn: Connection, *, flow_run_ids: list[UUID]) -> list[FlowRun]:
+    """The runs with these ids, in the order given (missing ones left out)."""
+    if not flow_run_ids:
+        return []
+    rows = conn.execute(_run_query().where(flow_runs.c.id.in_(flow_run_ids))).all()
+    by_id = {UUID(str(row.id)): flow_run_schema(_row_to_dict(row)) for row in rows}
+    return [by_id[i] for i in flow_run_ids if i in by_id]

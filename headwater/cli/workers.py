@@ -1,0 +1,42 @@
+"""``headwater worker start --pool P [-q Q] [--limit N] [--run-once]``."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from headwater.cli.blocks import user_errors
+from headwater.cli.output import console
+
+app = typer.Typer(help="Run workers that execute a work pool's flow runs.", no_args_is_help=True)
+
+
+@app.command("start")
+@user_errors
+def start(
+    pool: str = typer.Option(..., "--pool", "-p", help="The work pool to poll."),
+    work_queue: list[str] = typer.Option(
+        None, "--work-queue", "-q", help="Only these queues (repeatable; default: all)."
+    ),
+    limit: int = typer.Option(None, "--limit", "-l", min=1, help="Most runs at once."),
+    run_once: bool = typer.Option(False, "--run-once", help="Claim due runs once, run them, exit."),
+    name: str = typer.Option(None, "--name", "-n", help="The worker's name [host-pid]."),
+    type_: str = typer.Option("process", "--type", "-t", help="Worker type (process)."),
+) -> None:
+    """Poll a work pool; run each claimed flow run in its own process group."""
+    import logging
+
+    from headwater.cli.output import fail
+    from headwater.workers.process import default_worker_name, start_worker
+
+    if type_ != "process":
+        fail(f"unknown worker type {type_!r}", "Headwater has one type: process")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s | %(levelname)-7s | %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not every long-poll
+    worker = name or default_worker_name()
+    queues = f" (queues {', '.join(work_queue)})" if work_queue else ""
+    console().print(f"Worker {escape(worker)!r} polling pool {escape(pool)!r}{escape(queues)}")
+    loop = start_worker(
+        pool, work_queue_names=work_queue or None, limit=limit, run_once=run_once, name=worker
+    )
+    console().print(f"Worker {escape(worker)!r} stopped after starting {loop.started} run(s)")

@@ -1,0 +1,37 @@
+"""Deployments: flows that run without a person at the keyboard, on a schedule, from
+the API/CLI/UI, on a machine chosen by a work pool.
+
+``run_deployment``, ``serve``, ``RunnerDeployment``, ``GitRepository`` and ``deploy``
+are imported lazily, so ``import headwater.deployments`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from headwater.deployments.deployment import RunnerDeployment
+    from headwater.deployments.project import deploy
+    from headwater.deployments.run import run_deployment
+    from headwater.deployments.serving import serve
+    from headwater.deployments.source import GitRepository
+
+_EXPORTS = {
+    "run_deployment": "headwater.deployments.run",
+    "serve": "headwater.deployments.serving",
+    "RunnerDeployment": "headwater.deployments.deployment",
+    "GitRepository": "headwater.deployments.source",
+    "deploy": "headwater.deployments.project",
+}
+
+__all__ = ["GitRepository", "RunnerDeployment", "deploy", "run_deployment", "serve"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'headwater.deployments' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,146 @@
+"""``flow.serve`` / ``serve(*deployments)`` as real processes: on the embedded store
+(no server: the serve process schedules itself) and against a real server."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from headwater.client import get_client
+from headwater.schemas.filters import FlowRunFilter
+from tests._servers import ServerProcess
+from tests._workers import FAST_ENV, Process, client_env
+
+SCRIPT = """
+import sys
+import time
+
+from headwater import flow, get_run_logger, serve
+
+
+@flow
+def tick(n: int = 0) -> int:
+    get_run_logger().info("tick %d", n)
+    return n
+
+
+@flow
+def nap(seconds: float = 60) -> None:
+    time.sleep(seconds)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "one":
+        tick.serve("every-second", interval=1, parameters={"n": 5})
+    else:
+        serve(
+            tick.to_deployment("manual"),
+            nap.to_deployment("long", tags=["slow"]),
+            limit=2,
+        )
+"""
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Path:
+    path = tmp_path / "served.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+def _wait(predicate, timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, home: Path, api_url: str | None) -> dict[str, str]:
+    for key, value in FAST_ENV.items():
+        monkeypatch.setenv(key, value)
+    if api_url:
+        monkeypatch.setenv("HEADWATER_API_URL", api_url)
+    return client_env(home, api_url)
+
+
+def test_serve_without_a_server_schedules_and_runs(
+    script: Path, headwater_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from headwater import run_deployment
+
+    env = _env(monkeypatch, headwater_home, None)
+    with Process([str(script), "one"], env, script.parent / "serve.log", cwd=script.parent) as p:
+        with get_client() as client:
+
+            def scheduled_done():
+                runs = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(auto_scheduled=True, state_types=["COMPLETED"]),
+                    limit=100,
+                )
+                return len(runs) >= 2 and runs
+
+            runs = _wait(scheduled_done, what="two scheduled runs:\n" + p.log())
+        assert all(r.parameters == {"n": 5} for r in runs)
+        manual = run_deployment("tick/every-second", parameters={"n": 7}, timeout=30)
+        assert manual.state.name == "Completed", p.log()
+        assert manual.parameters == {"n": 7}
+        code = p.stop(signal.SIGTERM)
+    assert code == 0, p.log()
+    assert "Serving tick/every-second" in p.log()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    home = tmp_path_factory.mktemp("serve-server")
+    with ServerProcess(home, extra_env=FAST_ENV) as process:
+        yield process
+
+
+def test_serve_several_deployments_against_a_server(
+    script: Path, server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from headwater import run_deployment
+
+    env = _env(monkeypatch, tmp_path / "client-home", server.api_url)
+    with Process([str(script), "two"], env, tmp_path / "serve.log", cwd=script.parent) as p:
+        with get_client() as client:
+            _wait(lambda: len(client.read_deployments(limit=10)) >= 2, what="registration")
+            long = run_deployment("nap/long", timeout=0)
+            done = run_deployment("tick/manual", parameters={"n": 3}, timeout=30)
+            assert done.state.name == "Completed", p.log()
+            _wait(
+                lambda: client.read_flow_run(long.id).state.name == "Running",
+                what="the long run to start",
+            )
+            assert client.read_flow_run(long.id).tags == ["slow"]
+            client.cancel_flow_run(long.id)
+            _wait(
+                lambda: client.read_flow_run(long.id).state.name == "Cancelled",
+                timeout=15,
+                what="Cancelled",
+            )
+        assert p.stop(signal.SIGTERM) == 0, p.log()
+
+
+def test_serve_refuses_deployments_with_a_work_pool(tmp_path: Path) -> None:
+    from headwater import flow, serve
+    from headwater.exceptions import InvalidOptionError
+
+    module = tmp_path / "pooled.py"
+    module.write_text("from headwater import flow\n\n@flow\ndef f():\n    pass\n")
+    from headwater.engine.entrypoints import load_flow
+
+    f = load_flow(f"{module}:f")
+    deployment = f.to_deployment("d", work_pool_name="pool")
+    with pytest.raises(InvalidOptionError, match="has a work pool"):
+        serve(deployment)
+    with pytest.raises(InvalidOptionError, match="at least one deployment"):
+        serve()
+    assert flow is not None
