@@ -206,11 +206,17 @@ class FlowRunEngine:
 
     # -- during ---------------------------------------------------------------------
     def wait_for_tasks(self) -> None:
+        """Wait for every unfinished task run, holding one future at a time: a list
+        of them would keep every finished result alive until the last one ends."""
         assert self.ctx is not None
         pending = self.ctx.pending_futures
         while pending:
-            for future in list(pending):
-                future.wait()
+            try:
+                future = next(iter(pending))
+            except (StopIteration, RuntimeError):  # emptied or changed meanwhile
+                continue
+            future.wait()
+            del future
 
     def propose(self, state: State) -> State:
         """Persist the result if asked, flush task records, then ask the store to move
