@@ -42,11 +42,14 @@ class BatchingWriter:
         *,
         flush_seconds: float = 0.2,
         batch_size: int = 1000,
+        max_pending: int | None = None,
     ) -> None:
         self._client_factory = client_factory
         self._client: Any = None
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
+        #: Queued records beyond which a producer waits (see ``_wait_for_room``).
+        self.max_pending = max_pending or max(20 * batch_size, 1000)
         self._queue: deque[tuple[int, Any]] = deque()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -63,6 +66,18 @@ class BatchingWriter:
             self._start()
         elif len(queue) >= self.batch_size:
             self._wake.set()
+            if len(queue) >= self.max_pending:
+                self._wait_for_room()
+
+    def _wait_for_room(self) -> None:
+        """Backpressure: a flow producing records faster than the writer can store
+        them (it holds the GIL) waits until half the backlog is written, so memory
+        stays bounded.  Not while the store is failing: then the writer buffers, so a
+        flow keeps going through a server restart."""
+        target = self.max_pending // 2
+        while len(self._queue) > target and not self._failures and self._running:
+            self._wake.set()
+            time.sleep(0.002)  # releases the GIL to the writer thread
 
     def put_log(self, record: LogRecord) -> None:
         self._queue.append((_LOG, record))

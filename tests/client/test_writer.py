@@ -87,3 +87,36 @@ def test_flush_times_out_while_the_store_is_down() -> None:
     client.fail_times = 0
     assert writer.flush(10)
     assert client.task_runs == [{"id": 1}]
+
+
+def test_a_fast_producer_waits_for_the_writer() -> None:
+    class SlowClient(RecordingClient):
+        def write_batch(self, task_runs: list[Any], logs: list[Any]) -> None:
+            time.sleep(0.001 * len(task_runs) / 100)
+            super().write_batch(task_runs, logs)
+
+    client = SlowClient()
+    writer = _writer(client, batch_size=50, max_pending=500)
+    most = 0
+    for i in range(5000):
+        writer.put_task_run({"id": i})  # type: ignore[typeddict-item]
+        most = max(most, writer.pending)
+    assert most <= 500 + 1
+    assert writer.flush(10)
+    assert len(client.task_runs) == 5000
+
+
+def test_no_backpressure_while_the_store_is_failing() -> None:
+    client = RecordingClient(fail_times=10_000)
+    writer = _writer(client, batch_size=10, max_pending=100)
+    writer.put_task_run({"id": -1})  # type: ignore[typeddict-item]
+    deadline = time.monotonic() + 5
+    while not writer._failures and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    for i in range(1000):
+        writer.put_task_run({"id": i})  # type: ignore[typeddict-item]
+    assert time.monotonic() - started < 1  # buffered, not blocked
+    client.fail_times = 0
+    assert writer.flush(10)
+    assert len(client.task_runs) == 1001
