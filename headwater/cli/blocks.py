@@ -64,7 +64,8 @@ def list_blocks(
 @user_errors
 def list_types() -> None:
     """List block types: the registered ones and the built-in ones."""
-    from headwater.blocks.core import BUILTIN_MODULES, blocks_in_module
+    from headwater.blocks.core import BUILTIN_MODULES
+    from headwater.blocks.discovery import blocks_in_module
 
     client = _client()
     registered = {block_type.slug: block_type for block_type in client.read_block_types()}
@@ -113,7 +114,7 @@ def register(
     """Register the block types defined in a module or a file."""
     import importlib
 
-    from headwater.blocks.core import blocks_in_module, load_module_file
+    from headwater.blocks.discovery import blocks_in_module, load_module_file
 
     if bool(module) == bool(file):
         fail("give either --module/-m or --file/-f", "e.g. `headwater block register -m my_blocks`")
@@ -242,7 +243,7 @@ def _address(address: str) -> tuple[str, str]:
 
 
 def _class_for(slug: str) -> type[Block]:
-    from headwater.blocks.core import block_class_for_slug
+    from headwater.blocks.discovery import block_class_for_slug
     from headwater.exceptions import BlockNotFound
 
     try:
