@@ -142,6 +142,7 @@ _DECLARED: tuple[Setting, ...] = (
         "After SIGTERM, how long a cancelled run's processes have before SIGKILL.",
     ),
     Setting("services_enabled", _to_bool, "true", "Run the server's background services."),
+    Setting("ui_enabled", _to_bool, "true", "Serve the web UI at / (the API stays at /api)."),
     Setting("scheduler_min_runs", _to_positive_int, "3", "Scheduled runs kept per schedule."),
     Setting("scheduler_max_runs", _to_positive_int, "100", "Most runs scheduled per schedule."),
     Setting(
@@ -208,6 +209,7 @@ class Settings:
     worker_heartbeat_seconds: float
     cancel_grace_seconds: float
     services_enabled: bool
+    ui_enabled: bool
     scheduler_min_runs: int
     scheduler_max_runs: int
     scheduler_min_scheduled_seconds: float

@@ -1,6 +1,5 @@
-"""The server's FastAPI application: the REST API under ``/api``.
-
-``/`` is left free for the web UI.  The API documents itself at ``/api/docs`` and
+"""The server's FastAPI application: the REST API under ``/api``, the web UI at ``/``.
+  The API documents itself at ``/api/docs`` and
 ``/api/openapi.json``.  ``create_app`` opens (and if needed creates or migrates) the
 store before it returns, so a server that starts is a server that can answer.
 """
@@ -125,10 +124,15 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.db = database
+    app.state.ui_api_key = key or None
     for router in ROUTERS:  # directly on the app: one level of route matching
         app.include_router(router, prefix=API_PREFIX)
     _customize_openapi(app)
     install_error_handlers(app)
+    if settings.ui_enabled:
+        from headwater.server.ui import install_ui
+
+        install_ui(app, key or None)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     if key:
         app.add_middleware(APIKeyMiddleware, api_key=key)

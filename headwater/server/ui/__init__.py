@@ -1,0 +1,25 @@
+"""The web UI: server-rendered pages (Jinja2) at ``/``, next to the API at ``/api``.
+
+No front-end build step: templates and the static assets ship inside the package,
+nothing is fetched from a CDN, and a little plain JavaScript
+(``static/js/headwater.js``) does the live updates and the actions.  Pages read the
+store through the same service layer as the API (``headwater.server.store``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def install_ui(app: FastAPI, api_key: str | None) -> None:
+    """Mount the pages, the static assets, the login flow and the HTML error pages."""
+    from headwater.server.ui.errors import install_html_errors
+    from headwater.server.ui.pages import ROUTERS
+    from headwater.server.ui.session import UISessionMiddleware
+    from headwater.server.ui.static import router as static_router
+
+    app.include_router(static_router)
+    for router in ROUTERS:
+        app.include_router(router)
+    install_html_errors(app)
+    app.add_middleware(UISessionMiddleware, api_key=api_key or None)

@@ -1,0 +1,102 @@
+// Headwater UI: the little script every page shares.  No framework, no build step.
+// window.hw offers: hw.send(url, body) (POST with the CSRF token), hw.poll(fn, ms)
+// (repeats while the tab is visible), hw.localTimes(root).
+(function () {
+  "use strict";
+
+  const csrfToken = () => {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  };
+
+  async function send(url, body, method) {
+    const init = {
+      method: method || "POST",
+      headers: { "X-CSRF-Token": csrfToken(), "Accept": "application/json" },
+      credentials: "same-origin",
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(url, init);
+    let data = null;
+    try { data = await response.json(); } catch (_) { data = null; }
+    if (!response.ok) {
+      const error = new Error((data && data.detail) || response.statusText);
+      error.status = response.status;
+      error.data = data;
+      throw error;
+    }
+    return data;
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+    if (!response.ok) throw new Error(response.statusText);
+    return response.json();
+  }
+
+  // Calls fn every `ms` while the page is visible; stops when fn returns false.
+  function poll(fn, ms) {
+    let timer = null;
+    let stopped = false;
+    const tick = async () => {
+      timer = null;
+      if (stopped) return;
+      if (!document.hidden) {
+        let again = true;
+        try { again = (await fn()) !== false; } catch (err) { console.warn("headwater: update failed", err); }
+        if (!again) { stopped = true; return; }
+      }
+      timer = setTimeout(tick, ms);
+    };
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden && !stopped && timer === null) tick();
+    });
+    timer = setTimeout(tick, ms);
+    return { stop() { stopped = true; if (timer) clearTimeout(timer); } };
+  }
+
+  const pad = (n) => String(n).padStart(2, "0");
+  function localTime(seconds) {
+    const d = new Date(seconds * 1000);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+
+  // <time data-ts="epoch"> shows local time; the UTC text stays in the tooltip.
+  function localTimes(root) {
+    for (const el of (root || document).querySelectorAll("time[data-ts]")) {
+      if (el.dataset.local) continue;
+      const ts = parseFloat(el.dataset.ts);
+      if (!Number.isFinite(ts)) continue;
+      el.title = el.textContent + " UTC";
+      el.textContent = localTime(ts);
+      el.dataset.local = "1";
+    }
+  }
+
+  function wireForms(root) {
+    // <form data-confirm="Delete 3 runs?"> asks first.
+    for (const form of (root || document).querySelectorAll("form[data-confirm]")) {
+      form.addEventListener("submit", (event) => {
+        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    }
+    // <input type="checkbox" data-select-all="name"> toggles every checkbox of that name.
+    for (const box of (root || document).querySelectorAll("input[data-select-all]")) {
+      box.addEventListener("change", () => {
+        for (const other of document.querySelectorAll(`input[type=checkbox][name="${box.dataset.selectAll}"]`)) {
+          other.checked = box.checked;
+          other.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      });
+    }
+  }
+
+  window.hw = { send, getJSON, poll, localTime, localTimes, csrfToken };
+  document.addEventListener("DOMContentLoaded", () => {
+    localTimes(document);
+    wireForms(document);
+  });
+})();
