@@ -66,7 +66,7 @@ echo
 if [ "$STATUS" -ne 0 ]; then
   echo "Some examples failed (exit $STATUS); their runs are listed above." >&2
 fi
-echo "Headwater server running at $URL  (API docs: $URL/api/docs)"
+echo "Headwater server running at $URL  (web UI: $URL/  API docs: $URL/api/docs)"
 echo "Use it from another shell:  export HEADWATER_API_URL=$URL/api"
 echo "Press Ctrl-C to stop."
 wait "$SERVER_PID"
