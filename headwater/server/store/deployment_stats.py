@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from headwater.schemas.flow_runs import FlowRun
 
 #: Every state but Scheduled: the runs that are under way or over.
-NOT_SCHEDULED = [t for t in StateType if t is not StateType.SCHEDULED]
+NOT_SCHEDULED: list[StateType] = [t for t in StateType if t is not StateType.SCHEDULED]
 
 
 def last_runs(conn: Connection, *, deployment_ids: list[UUID]) -> dict[UUID, RunBrief]:

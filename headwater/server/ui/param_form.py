@@ -7,6 +7,8 @@ The schema is the one pydantic derives from the flow's signature (see
   schema's bounds), ``boolean`` → a checkbox (a select when it may also be null);
 - ``enum``/``const`` (Literal, Enum classes through ``$ref``) → a select;
 - ``Optional[X]`` (``anyOf`` with ``null``) → X's field, where empty means null;
+  any other empty field is left out, so the deployment's (or the flow's) default
+  applies, or the server says the parameter is required;
 - arrays, objects, models, unions and anything unknown → a JSON textarea.
 
 Values are sent as text; ``parse_form`` turns them back into JSON values.  A value
@@ -45,6 +47,7 @@ class ParamField:
     maximum: float | None = None
     min_length: int | None = None
     max_length: int | None = None
+    has_default: bool = False
     error: str = ""
 
     @property
@@ -166,9 +169,8 @@ def build_field(
             out.choices = [("true", "true"), ("false", "false")]
     else:
         out.type_label = _describe_json(shaped, root)
-    if nullable and out.type_label:
-        out.type_label += ", may be empty"
     out.value = _text_of(default, out.widget)
+    out.has_default = default is not OMIT
     return out
 
 
@@ -202,9 +204,7 @@ def _parse_one(item: ParamField, raw: str) -> tuple[Any, str]:
         return raw == "true", ""
     text = raw if item.widget == "text" else raw.strip()
     if text == "":
-        if item.nullable:
-            return None, ""
-        return ("" if item.widget == "text" and item.required else OMIT), ""
+        return (None if item.nullable else OMIT), ""
     if item.widget == "text":
         return text, ""
     if item.widget in ("integer", "number"):

@@ -62,7 +62,7 @@ def deployments_page(request: Request, q: str = "", page: str = "") -> Response:
         "problem_text": problem,
         "next_url": url(number + 1) if len(found) > PAGE_SIZE else None,
         "prev_url": url(number - 1) if number > 1 else None,
-        "summary": f"{first}–{first + len(shown) - 1}" if shown else "",
+        "summary": f"{first} to {first + len(shown) - 1}" if shown else "",
     }
     return render(request, "deployments.html", context)
 
@@ -74,9 +74,7 @@ def deployment_page(request: Request, deployment_id: str) -> Response:
     found_id = parse_id(deployment_id, "deployment")
     with request.app.state.db.begin_read() as conn:
         deployment = deployments.read_deployment(conn, deployment_id=found_id)
-        upcoming = deployment_stats.upcoming_runs(
-            conn, deployment_id=found_id, limit=UPCOMING_RUNS
-        )
+        upcoming = deployment_stats.upcoming_runs(conn, deployment_id=found_id, limit=UPCOMING_RUNS)
         recent = deployment_stats.recent_runs(conn, deployment_id=found_id, limit=RECENT_RUNS)
     context = {
         "nav": "deployments",

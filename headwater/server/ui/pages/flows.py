@@ -61,7 +61,7 @@ def flows_page(request: Request, q: str = "", page: str = "") -> Response:
         "problem_text": problem,
         "next_url": url(number + 1) if len(found) > PAGE_SIZE else None,
         "prev_url": url(number - 1) if number > 1 else None,
-        "summary": f"{first}–{first + len(shown) - 1}" if shown else "",
+        "summary": f"{first} to {first + len(shown) - 1}" if shown else "",
     }
     return render(request, "flows.html", context)
 
@@ -84,9 +84,7 @@ def flow_page(request: Request, flow_id: str) -> Response:
         found_deployments = deployments.read_deployments(
             conn, deployment_filter=DeploymentFilter(flow_names=[flow["name"]]), limit=500
         )
-        last = deployment_stats.last_runs(
-            conn, deployment_ids=[d.id for d in found_deployments]
-        )
+        last = deployment_stats.last_runs(conn, deployment_ids=[d.id for d in found_deployments])
     context = {
         "nav": "flows",
         "page_title": flow["name"],
