@@ -24,7 +24,7 @@ def parse_id(value: str, what: str) -> UUID:
     try:
         return UUID(value)
     except ValueError:
-        raise PageNotFound(f"{what} {value[:60]!r} not found") from None
+        raise PageNotFound(f"{what} {value[:60]} not found") from None
 
 
 def page_number(value: str) -> tuple[int, str]:
