@@ -1,7 +1,7 @@
 """``/deployments``, a deployment's page, Run and Custom run: Chromium against a real
 server, with a real work pool and a real worker process running the runs.
 
-Set ``HEADWATER_SCREENSHOTS_DIR`` (e.g. ``docs/images``) to also write the
+Set ``UI_SCREENSHOTS_DIR`` (e.g. ``docs/images``) to also write the
 screenshots ``ui-deployment.png`` and ``ui-custom-run.png``.
 """
 
@@ -111,9 +111,10 @@ def _worker_log(setup: dict[str, Any]) -> str:
 
 
 def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("HEADWATER_SCREENSHOTS_DIR")
+    folder = os.environ.get("UI_SCREENSHOTS_DIR")
     if folder:
         page.set_viewport_size({"width": 1280, "height": 800})
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(Path(folder) / name), full_page=False)
 
 
