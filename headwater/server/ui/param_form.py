@@ -86,7 +86,7 @@ def _shape(schema: dict[str, Any], root: Mapping[str, Any]) -> tuple[dict[str, A
             rest = [o for o in resolved if not _is_null(o)]
             if len(rest) == len(resolved):
                 return schema, False
-            outer = {k: v for k, v in schema.items() if k != key}
+            outer = {k: v for k, v in schema.items() if k not in (key, "title")}
             if len(rest) == 1:
                 return {**rest[0], **outer}, True
             return {**outer, key: rest}, True
