@@ -75,9 +75,7 @@ def test_deployment_last_upcoming_and_recent_runs(database_url: str) -> None:
     soon = run_of(db, deployment.id, parameters={"n": 2}, scheduled_time=now + 60)
     sooner = run_of(db, deployment.id, parameters={"n": 3}, scheduled_time=now + 30)
     with db.begin_read() as conn:
-        last = deployment_stats.last_runs(
-            conn, deployment_ids=[deployment.id, other.id, never.id]
-        )
+        last = deployment_stats.last_runs(conn, deployment_ids=[deployment.id, other.id, never.id])
         assert set(last) == {deployment.id, other.id}
         assert last[deployment.id]["id"] == latest
         assert last[deployment.id]["state_type"] == "FAILED"

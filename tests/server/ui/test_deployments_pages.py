@@ -311,9 +311,7 @@ def test_the_browser_checks_before_sending(
     assert _count_runs(ui_server, setup["id"]) == before
 
 
-def test_run_button_without_a_needed_value_says_why(
-    ui_server: ServerProcess, page: Any
-) -> None:
+def test_run_button_without_a_needed_value_says_why(ui_server: ServerProcess, page: Any) -> None:
     from playwright.sync_api import expect
 
     schema = {

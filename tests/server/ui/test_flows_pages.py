@@ -6,7 +6,6 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -120,7 +119,9 @@ def test_flows_filter_and_bad_page_number(flows_server: ServerProcess, page: Any
 
 
 @pytest.mark.parametrize("flow_id", ["01a201ca-2be8-7293-9603-0b568f3df1d1", "not-an-id"])
-def test_an_unknown_flow_is_a_404_page(flows_server: ServerProcess, page: Any, flow_id: str) -> None:
+def test_an_unknown_flow_is_a_404_page(
+    flows_server: ServerProcess, page: Any, flow_id: str
+) -> None:
     from playwright.sync_api import expect
 
     page.expected_statuses = {404}
