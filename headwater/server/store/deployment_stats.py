@@ -23,7 +23,13 @@ def last_runs(conn: Connection, *, deployment_ids: list[UUID]) -> dict[UUID, Run
     """The run of each deployment that started last (deployments without one left out)."""
     if not deployment_ids:
         return {}
-    last = last_started_run_id(flow_runs.c.deployment_id, deployments.c.id)
+    # Walk the flow's (flow_id, start_time) index from the newest run and stop at the
+    # first of this deployment: the deployment's own index is not by start time.
+    last = last_started_run_id(
+        flow_runs.c.deployment_id,
+        deployments.c.id,
+        flow_runs.c.flow_id == deployments.c.flow_id,
+    )
     rows = conn.execute(
         select(deployments.c.id, last.label("run_id")).where(deployments.c.id.in_(deployment_ids))
     ).all()

@@ -67,13 +67,13 @@ def read_run_briefs(conn: Connection, run_ids: list[Any]) -> dict[UUID, RunBrief
     }
 
 
-def last_started_run_id(key_column: Any, owner_column: Any) -> Any:
-    """A correlated subquery: the id of the run (``key_column == owner_column``) that
-    started last, or NULL."""
+def last_started_run_id(key_column: Any, owner_column: Any, *also: Any) -> Any:
+    """A correlated subquery: the id of the run (``key_column == owner_column`` and
+    the conditions ``also``) that started last, or NULL."""
     c = flow_runs.c
     return (
         select(c.id)
-        .where(key_column == owner_column, c.start_time.is_not(None))
+        .where(key_column == owner_column, c.start_time.is_not(None), *also)
         .order_by(c.start_time.desc(), c.id.desc())
         .limit(1)
         .correlate_except(flow_runs)
