@@ -97,6 +97,14 @@ flow_runs = Table(
         "ix_flow_runs__work_queue_due", "work_queue_id", "state_type", "next_scheduled_start_time"
     ),
     Index(None, "state_type", "heartbeat"),
+    # The UI (0005): the runs list, newest first, alone or by flow or deployment;
+    # the dashboard counts runs by state in a window of expected start times.
+    Index(None, "expected_start_time", "state_type"),
+    Index(None, "flow_id", "expected_start_time"),
+    Index(None, "deployment_id", "expected_start_time"),
+    Index(None, "state_type", "end_time"),  # recent failures
+    Index(None, "start_time"),
+    Index(None, "name"),
 )
 
 flow_run_states = Table(
