@@ -334,7 +334,16 @@ def require_flow_runs(conn: Connection, *, flow_run_ids: set[UUID]) -> None:
         raise ObjectNotFound(f"flow run {min(missing)} not found")
 
 
-def count_flow_runs(conn: Connection, *, flow_run_filter: FlowRunFilter | None = None) -> int:
+def count_flow_runs(
+    conn: Connection, *, flow_run_filter: FlowRunFilter | None = None, cap: int | None = None
+) -> int:
+    """How many runs match; with ``cap``, counting stops there (``cap + 1`` means
+    "more than ``cap``"), so a broad filter costs a bounded scan."""
+    if cap is not None:
+        inner = select(flow_runs.c.id).join(flows, flows.c.id == flow_runs.c.flow_id)
+        inner = apply_flow_run_filter(inner, flow_run_filter, conn.dialect.name)
+        bounded = inner.limit(cap + 1).subquery()
+        return int(conn.execute(select(func.count()).select_from(bounded)).scalar_one())
     query = select(func.count()).select_from(
         flow_runs.join(flows, flows.c.id == flow_runs.c.flow_id)
     )

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Integer, and_, case, cast, func, or_, select
 
-from headwater.server.db.tables import flow_runs, flows, work_pools, workers
+from headwater.server.db.tables import deployments, flow_runs, flows, work_pools, workers
 from headwater.server.store.work_pools import OFFLINE_AFTER_HEARTBEATS
 
 FAILURE_TYPES = ("FAILED", "CRASHED")
@@ -44,17 +44,6 @@ class PoolHealth:
     last_heartbeat: float | None
 
 
-def runs_by_state(conn: Connection, *, since: float, until: float) -> dict[str, int]:
-    """How many runs due in ``[since, until)`` are in each state type."""
-    c = flow_runs.c
-    rows = conn.execute(
-        select(c.state_type, func.count())
-        .where(c.expected_start_time >= since, c.expected_start_time < until)
-        .group_by(c.state_type)
-    )
-    return {str(state): int(n) for state, n in rows}
-
-
 def _bucket_index(width: float, since: float, dialect: str) -> Any:
     offset = (flow_runs.c.expected_start_time - since) / width
     # The offset is never negative here, so truncating is flooring; PostgreSQL's
@@ -67,7 +56,8 @@ def _bucket_index(width: float, since: float, dialect: str) -> Any:
 def run_histogram(
     conn: Connection, *, since: float, until: float, buckets: int
 ) -> list[Bucket]:
-    """``buckets`` equal slices of ``[since, until)``, each with its runs by state type."""
+    """``buckets`` equal slices of ``[since, until)``, each with its runs by state type
+    (their sum is the window's runs by state: one scan of the window serves both)."""
     if buckets < 1 or until <= since:
         raise ValueError("a histogram needs at least one bucket and a positive window")
     width = (until - since) / buckets
@@ -174,3 +164,31 @@ def work_pool_health(conn: Connection, *, now: float, limit: int = 50) -> list[P
         )
         for row in conn.execute(query)
     ]
+
+
+# -- for the runs list -------------------------------------------------------------------
+def flow_names(conn: Connection, *, limit: int = 500) -> list[str]:
+    """Flow names for the list's flow filter, A to Z."""
+    query = select(flows.c.name).order_by(flows.c.name).limit(limit)
+    return [str(name) for name in conn.execute(query).scalars()]
+
+
+def deployment_names(conn: Connection, *, limit: int = 500) -> dict[UUID, str]:
+    """``flow/deployment`` for each deployment id (the list shows and filters by them)."""
+    d = deployments.c
+    query = (
+        select(d.id, flows.c.name.label("flow_name"), d.name)
+        .join(flows, flows.c.id == d.flow_id)
+        .order_by(flows.c.name, d.name)
+        .limit(limit)
+    )
+    return {UUID(str(row.id)): f"{row.flow_name}/{row.name}" for row in conn.execute(query)}
+
+
+def run_states(conn: Connection, *, flow_run_ids: list[UUID]) -> dict[UUID, tuple[str, str]]:
+    """``(state type, state name)`` of each of these runs that exists."""
+    if not flow_run_ids:
+        return {}
+    c = flow_runs.c
+    rows = conn.execute(select(c.id, c.state_type, c.state_name).where(c.id.in_(flow_run_ids)))
+    return {UUID(str(row.id)): (row.state_type, row.state_name) for row in rows}

@@ -116,13 +116,16 @@ def dashboard(request: Request) -> Response:
     since = now - window.seconds
     late_after = get_settings().late_after_seconds
     with request.app.state.db.begin_read() as conn:
-        by_state = run_stats.runs_by_state(conn, since=since, until=now)
         buckets = run_stats.run_histogram(
             conn, since=since, until=now, buckets=window.buckets
         )
         failures = run_stats.recent_failures(conn, since=since, limit=10)
         late, late_total = run_stats.late_runs(conn, now=now, late_after=late_after, limit=10)
         pools = run_stats.work_pool_health(conn, now=now)
+    by_state: dict[str, int] = {}
+    for bucket in buckets:
+        for state, n in bucket.counts.items():
+            by_state[state] = by_state.get(state, 0) + n
     context = {
         "nav": "dashboard",
         "page_title": "Dashboard",
