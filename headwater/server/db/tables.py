@@ -102,7 +102,6 @@ flow_runs = Table(
     Index(None, "expected_start_time", "state_type"),
     Index(None, "flow_id", "expected_start_time"),
     Index(None, "deployment_id", "expected_start_time"),
-    Index(None, "state_type", "end_time"),  # recent failures
     Index(None, "start_time"),
     Index(None, "name"),
 )

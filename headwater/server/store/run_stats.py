@@ -91,18 +91,18 @@ def _run_columns() -> tuple[Any, ...]:
         c.start_time,
         c.end_time,
         c.deployment_id,
-        flows.c.name.label("flow_name"),
+        select(flows.c.name).where(flows.c.id == c.flow_id).scalar_subquery().label("flow_name"),
     )
 
 
 def recent_failures(conn: Connection, *, since: float, limit: int = 10) -> list[dict[str, Any]]:
-    """The latest Failed or Crashed runs that ended at or after ``since``, newest first."""
+    """The latest Failed or Crashed runs due at or after ``since``, latest first (served
+    by the index on state type and expected start time)."""
     c = flow_runs.c
     query = (
         select(*_run_columns())
-        .join(flows, flows.c.id == c.flow_id)
-        .where(c.state_type.in_(FAILURE_TYPES), c.end_time >= since)
-        .order_by(c.end_time.desc(), c.id.desc())
+        .where(c.state_type.in_(FAILURE_TYPES), c.expected_start_time >= since)
+        .order_by(c.expected_start_time.desc(), c.id.desc())
         .limit(limit)
     )
     return [dict(row._mapping) for row in conn.execute(query)]
@@ -125,7 +125,6 @@ def late_runs(
     total = conn.execute(select(func.count()).select_from(flow_runs).where(where)).scalar_one()
     query = (
         select(*_run_columns())
-        .join(flows, flows.c.id == c.flow_id)
         .where(where)
         .order_by(c.expected_start_time.asc(), c.id)
         .limit(limit)

@@ -1,5 +1,5 @@
 """Indexes for the web UI: the runs list (each filter with its newest-first order)
-and the dashboard (runs by state in a time window, recent failures).
+and the dashboard (runs by state in a time window).
 
 Revision ID: 0005
 Revises: 0004
@@ -19,7 +19,6 @@ INDEXES = (
     ("ix_flow_runs__expected_start_time_state_type", ["expected_start_time", "state_type"]),
     ("ix_flow_runs__flow_id_expected_start_time", ["flow_id", "expected_start_time"]),
     ("ix_flow_runs__deployment_id_expected_start_time", ["deployment_id", "expected_start_time"]),
-    ("ix_flow_runs__state_type_end_time", ["state_type", "end_time"]),
     ("ix_flow_runs__start_time", ["start_time"]),
     ("ix_flow_runs__name", ["name"]),
 )
