@@ -106,6 +106,16 @@ flow_runs = Table(
     Index(None, "name"),
 )
 
+# PostgreSQL keeps nulls after larger values, so an ascending index read backwards
+# yields DESC NULLS FIRST, not the runs list's default order (newest first, nulls
+# last): this index has that order.  SQLite's nulls sort first, so its plain index
+# on expected_start_time read backwards already gives it.
+Index(
+    "ix_flow_runs__newest_first",
+    flow_runs.c.expected_start_time.desc().nulls_last(),
+    flow_runs.c.id,
+).ddl_if(dialect="postgresql")
+
 flow_run_states = Table(
     "flow_run_states",
     metadata,

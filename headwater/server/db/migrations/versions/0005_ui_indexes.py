@@ -7,6 +7,7 @@ Revises: 0004
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
@@ -24,13 +25,26 @@ INDEXES = (
 )
 
 
+#: PostgreSQL only (see tables.py): the runs list's default order, newest first.
+NEWEST_FIRST = "ix_flow_runs__newest_first"
+
+
 def upgrade() -> None:
     with op.batch_alter_table("flow_runs", schema=None) as batch_op:
         for name, columns in INDEXES:
             batch_op.create_index(name, columns, unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index(
+            NEWEST_FIRST,
+            "flow_runs",
+            [sa.text("expected_start_time DESC NULLS LAST"), sa.text("id")],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index(NEWEST_FIRST, table_name="flow_runs")
     with op.batch_alter_table("flow_runs", schema=None) as batch_op:
         for name, _ in reversed(INDEXES):
             batch_op.drop_index(name)
