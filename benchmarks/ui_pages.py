@@ -101,9 +101,9 @@ def _count_ms(db: Any, repeats: int) -> float:
 
 
 def measure(url: str, *, runs: int, repeats: int) -> dict[str, Any]:
+    import ui_seed
     from starlette.testclient import TestClient
 
-    import ui_seed
     from headwater.server.app import create_app
 
     db = ui_seed.ensure_store(url)

@@ -53,9 +53,7 @@ def _bucket_index(width: float, since: float, dialect: str) -> Any:
     return cast(offset, Integer)
 
 
-def run_histogram(
-    conn: Connection, *, since: float, until: float, buckets: int
-) -> list[Bucket]:
+def run_histogram(conn: Connection, *, since: float, until: float, buckets: int) -> list[Bucket]:
     """``buckets`` equal slices of ``[since, until)``, each with its runs by state type
     (their sum is the window's runs by state: one scan of the window serves both)."""
     if buckets < 1 or until <= since:
@@ -72,9 +70,7 @@ def run_histogram(
     for bucket, state, n in rows:
         slot = min(max(int(bucket), 0), buckets - 1)  # float edges land in the last bar
         counts[slot][str(state)] = counts[slot].get(str(state), 0) + int(n)
-    return [
-        Bucket(since + i * width, since + (i + 1) * width, counts[i]) for i in range(buckets)
-    ]
+    return [Bucket(since + i * width, since + (i + 1) * width, counts[i]) for i in range(buckets)]
 
 
 def _run_columns() -> tuple[Any, ...]:

@@ -28,9 +28,7 @@ def _diff(url: str) -> list[object]:
 
     try:
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn, opts={"include_object": on_this_database}
-            )
+            context = MigrationContext.configure(conn, opts={"include_object": on_this_database})
             return list(compare_metadata(context, metadata))
     finally:
         db.dispose()

@@ -44,9 +44,8 @@ def test_histogram_buckets_runs_by_due_time_and_state(database_url: str) -> None
     assert buckets[11].counts == {"PENDING": 1}
     assert sum(b.total for b in buckets) == 4
     assert buckets[0].start == pytest.approx(since) and buckets[-1].end == pytest.approx(now)
-    with pytest.raises(ValueError):
-        with get_database(database_url).begin_read() as conn:
-            run_stats.run_histogram(conn, since=now, until=now, buckets=12)
+    with pytest.raises(ValueError), get_database(database_url).begin_read() as conn:
+        run_stats.run_histogram(conn, since=now, until=now, buckets=12)
 
 
 def test_recent_failures_are_failed_or_crashed_in_the_window_latest_first(
@@ -67,7 +66,9 @@ def test_late_runs_are_named_late_or_overdue_scheduled(database_url: str) -> Non
     now = time.time()
     when = dt.datetime.fromtimestamp(now - 600, UTC)
     named = _run(database_url, "named", now - 600, Late(when))
-    overdue = _run(database_url, "overdue", now - 300, Scheduled(dt.datetime.fromtimestamp(now - 300, UTC)))
+    overdue = _run(
+        database_url, "overdue", now - 300, Scheduled(dt.datetime.fromtimestamp(now - 300, UTC))
+    )
     _run(database_url, "soon", now - 5, Scheduled(dt.datetime.fromtimestamp(now - 5, UTC)))
     _run(database_url, "future", now + 600, Scheduled(dt.datetime.fromtimestamp(now + 600, UTC)))
     _run(database_url, "ran", now - 900, Running())
@@ -89,7 +90,13 @@ def test_work_pool_health_counts_online_and_offline_workers(database_url: str) -
         pool_id = work_pools.pool_id_by_name(conn, "busy")
         for name, seen in (("w1", now - 5), ("w2", now - 10), ("w3", now - 3600)):
             work_pools.worker_heartbeat(
-                conn, pool_id=pool_id, name=name, hostname="h", pid=1, heartbeat_seconds=30.0, now=seen
+                conn,
+                pool_id=pool_id,
+                name=name,
+                hostname="h",
+                pid=1,
+                heartbeat_seconds=30.0,
+                now=seen,
             )
     with db.begin_read() as conn:
         health = {p.name: p for p in run_stats.work_pool_health(conn, now=now)}

@@ -76,7 +76,10 @@ def test_bulk_cancel_and_delete_from_the_browser(ui_server: ServerProcess, page:
     assert state_of(ui_server, scheduled) == ("CANCELLED", "Cancelled")
     # a running run is asked to stop (Cancelling); with no process behind it, the
     # server's cancellation service soon finishes it as Cancelled
-    assert state_of(ui_server, running) in (("CANCELLING", "Cancelling"), ("CANCELLED", "Cancelled"))
+    assert state_of(ui_server, running) in (
+        ("CANCELLING", "Cancelling"),
+        ("CANCELLED", "Cancelled"),
+    )
     page.get_by_label("Select all runs on this page").check()
     expect(page.locator("#selected-count")).to_have_text("4 selected")
     page.get_by_label("Select bulk-running").uncheck()
@@ -134,7 +137,9 @@ def test_screenshot_of_the_runs_list(ui_server: ServerProcess, page: Any) -> Non
     for i, kind in enumerate(kinds):
         due = now + 600 if kind == "SCHEDULED" else now - 120 * i
         tags = [["prod"], ["prod", "nightly"], []][i % 3]
-        make_run(ui_server, "nightly-etl" if i % 2 else "reports", f"shot-{i}", kind, due=due, tags=tags)
+        make_run(
+            ui_server, "nightly-etl" if i % 2 else "reports", f"shot-{i}", kind, due=due, tags=tags
+        )
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{ui_server.url}/flow-runs?q=shot-")
     IMAGES.mkdir(parents=True, exist_ok=True)

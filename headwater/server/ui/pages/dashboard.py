@@ -91,7 +91,11 @@ def _bars(buckets: list[Any], window: Window) -> dict[str, Any]:
         "height": CHART_HEIGHT,
         "axis": AXIS,
         "ticks": [
-            {"x": round(i * slot + slot / 2, 1), "ts": buckets[i].start, "first": i == 0}
+            {
+                "x": 0 if i == 0 else CHART_WIDTH if i == ticks[-1] else round(i * slot, 1),
+                "ts": buckets[i].start if i < ticks[-1] else buckets[i].end,
+                "anchor": "start" if i == 0 else "end" if i == ticks[-1] else "middle",
+            }
             for i in ticks
         ],
         "hourly": window.seconds > 3600,
@@ -116,9 +120,7 @@ def dashboard(request: Request) -> Response:
     since = now - window.seconds
     late_after = get_settings().late_after_seconds
     with request.app.state.db.begin_read() as conn:
-        buckets = run_stats.run_histogram(
-            conn, since=since, until=now, buckets=window.buckets
-        )
+        buckets = run_stats.run_histogram(conn, since=since, until=now, buckets=window.buckets)
         failures = run_stats.recent_failures(conn, since=since, limit=10)
         late, late_total = run_stats.late_runs(conn, now=now, late_after=late_after, limit=10)
         pools = run_stats.work_pool_health(conn, now=now)
