@@ -24,6 +24,7 @@ FULL: dict[str, list[str]] = {
     "blocks": ["100"],
     "server_api": [],
     "server_flow": [],
+    "ui_pages": [],
 }
 QUICK: dict[str, list[str]] = {
     "workloads": ["--n", "1000", "--rss-tasks", "2000"],
@@ -31,6 +32,7 @@ QUICK: dict[str, list[str]] = {
     "blocks": ["20"],
     "server_api": ["--creates", "300"],
     "server_flow": ["--n", "1000", "--repeats", "1"],
+    "ui_pages": ["--runs", "5000", "--repeats", "5"],
 }
 
 

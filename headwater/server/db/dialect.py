@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Connection, Table, exists, func, literal, select
+from sqlalchemy import Connection, String, Table, and_, exists, func, literal, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -25,4 +26,9 @@ def json_array_contains(column: Any, value: str, dialect_name: str) -> ColumnEle
 
         return column.op("@>")(cast([value], JSONB))
     items = func.json_each(column).table_valued("value")
-    return exists(select(literal(1)).select_from(items).where(items.c.value == value))
+    exact = exists(select(literal(1)).select_from(items).where(items.c.value == value))
+    # A cheap text test first: the stored array holds the element JSON-encoded, so a
+    # row without that text cannot match and json_each runs only on candidates.
+    encoded = json.dumps(value)
+    pattern = "%" + encoded.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    return and_(type_coerce(column, String).like(pattern, escape="!"), exact)

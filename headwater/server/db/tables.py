@@ -97,7 +97,24 @@ flow_runs = Table(
         "ix_flow_runs__work_queue_due", "work_queue_id", "state_type", "next_scheduled_start_time"
     ),
     Index(None, "state_type", "heartbeat"),
+    # The UI (0005): the runs list, newest first, alone or by flow or deployment;
+    # the dashboard counts runs by state in a window of expected start times.
+    Index(None, "expected_start_time", "state_type"),
+    Index(None, "flow_id", "expected_start_time"),
+    Index(None, "deployment_id", "expected_start_time"),
+    Index(None, "start_time"),
+    Index(None, "name"),
 )
+
+# PostgreSQL keeps nulls after larger values, so an ascending index read backwards
+# yields DESC NULLS FIRST, not the runs list's default order (newest first, nulls
+# last): this index has that order.  SQLite's nulls sort first, so its plain index
+# on expected_start_time read backwards already gives it.
+Index(
+    "ix_flow_runs__newest_first",
+    flow_runs.c.expected_start_time.desc().nulls_last(),
+    flow_runs.c.id,
+).ddl_if(dialect="postgresql")
 
 flow_run_states = Table(
     "flow_run_states",

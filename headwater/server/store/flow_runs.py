@@ -34,11 +34,18 @@ if TYPE_CHECKING:  # pydantic schemas are imported by the read functions only
     from headwater.schemas.filters import FlowRunFilter, FlowRunSort
     from headwater.schemas.flow_runs import FlowRun
 
-_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
+# The flow's name comes from a correlated subquery rather than a join: the only table
+# in FROM is then flow_runs, so the planner walks the index that serves the page's
+# order and stops after LIMIT rows (with a join, SQLite may start from flows and
+# sort every run).
+_FLOW_NAME = (
+    select(flows.c.name).where(flows.c.id == flow_runs.c.flow_id).scalar_subquery()
+).label("flow_name")
+_COLUMNS = (*flow_runs.c, _FLOW_NAME)
 
 
 def _run_query() -> Select[Any]:
-    return select(*_COLUMNS).join(flows, flows.c.id == flow_runs.c.flow_id)
+    return select(*_COLUMNS)
 
 
 # Statements built once: SQLAlchemy then reuses their compiled form (a statement
@@ -245,7 +252,7 @@ SORTS: dict[str, tuple[SortKey, ...]] = {
 
 
 def apply_flow_run_filter(query: Select[Any], flt: FlowRunFilter | None, dialect: str) -> Any:
-    """Narrow a query over ``flow_runs`` (joined with ``flows``) by ``flt``."""
+    """Narrow a query over ``flow_runs`` by ``flt`` (it needs no join with ``flows``)."""
     if flt is None:
         return query
     c = flow_runs.c
@@ -254,7 +261,8 @@ def apply_flow_run_filter(query: Select[Any], flt: FlowRunFilter | None, dialect
     if flt.flow_ids is not None:
         query = query.where(c.flow_id.in_(flt.flow_ids))
     if flt.flow_names is not None:
-        query = query.where(flows.c.name.in_(flt.flow_names))
+        named = select(flows.c.id).where(flows.c.name.in_(flt.flow_names))
+        query = query.where(c.flow_id.in_(named))
     if flt.state_types is not None:
         query = query.where(c.state_type.in_([t.value for t in flt.state_types]))
     if flt.state_names is not None:
@@ -334,10 +342,16 @@ def require_flow_runs(conn: Connection, *, flow_run_ids: set[UUID]) -> None:
         raise ObjectNotFound(f"flow run {min(missing)} not found")
 
 
-def count_flow_runs(conn: Connection, *, flow_run_filter: FlowRunFilter | None = None) -> int:
-    query = select(func.count()).select_from(
-        flow_runs.join(flows, flows.c.id == flow_runs.c.flow_id)
-    )
+def count_flow_runs(
+    conn: Connection, *, flow_run_filter: FlowRunFilter | None = None, cap: int | None = None
+) -> int:
+    """How many runs match; with ``cap``, counting stops there (``cap + 1`` means
+    "more than ``cap``"), so a broad filter costs a bounded scan."""
+    if cap is not None:
+        inner = apply_flow_run_filter(select(flow_runs.c.id), flow_run_filter, conn.dialect.name)
+        bounded = inner.limit(cap + 1).subquery()
+        return int(conn.execute(select(func.count()).select_from(bounded)).scalar_one())
+    query = select(func.count()).select_from(flow_runs)
     return conn.execute(
         apply_flow_run_filter(query, flow_run_filter, conn.dialect.name)
     ).scalar_one()

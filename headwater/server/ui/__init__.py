@@ -17,9 +17,11 @@ def install_ui(app: FastAPI, api_key: str | None) -> None:
     from headwater.server.ui.pages import ROUTERS
     from headwater.server.ui.session import UISessionMiddleware
     from headwater.server.ui.static import router as static_router
+    from headwater.server.ui.timing import ServerTimingMiddleware
 
     app.include_router(static_router)
     for router in ROUTERS:
         app.include_router(router)
     install_html_errors(app)
     app.add_middleware(UISessionMiddleware, api_key=api_key or None)
+    app.add_middleware(ServerTimingMiddleware)  # outermost of the two: counts the session

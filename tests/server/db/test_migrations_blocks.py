@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from headwater.server.db import migrate
 from headwater.server.db.database import open_database
 from headwater.server.db.tables import metadata
+from tests.server.db.test_migrate import _diff as _compare
 
 
 def _diff(url: str) -> list[object]:
@@ -17,10 +15,9 @@ def _diff(url: str) -> list[object]:
             metadata.drop_all(conn)
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         migrate.upgrade(db, "head")
-        with db.engine.connect() as conn:
-            return list(compare_metadata(MigrationContext.configure(conn), metadata))
     finally:
         db.dispose()
+    return _compare(url)
 
 
 def test_migrations_match_the_tables(database_url: str) -> None:
