@@ -6,7 +6,7 @@ browser pays for every node.  So the timeline has one *lane per task* (its
 rest are folded into one "+N more" lane), and in each lane the runs that ended in
 the same state are *merged into spans* wherever they overlap or lie closer than
 ``resolution`` of the whole run's length.  The number of spans is then bounded by
-lanes × states × 1 / resolution, whatever the number of task runs; if a pathological
+lanes * states * 1 / resolution, whatever the number of task runs; if a pathological
 run still makes more than ``max_spans``, the resolution is coarsened until it fits.
 
 Geometry (x and width in the SVG's user units) is computed here, so the template
@@ -18,10 +18,11 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from typing import Any, TypedDict
+from dataclasses import dataclass, field
+from typing import TypedDict
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Integer, bindparam, cast, func, select
 
 from headwater.server.db.tables import task_runs
 
@@ -45,14 +46,21 @@ PAINT_ORDER = (
     "FAILED",
 )
 
-_ROWS = select(
-    task_runs.c.task_key,
-    task_runs.c.state_type,
-    task_runs.c.start_time,
-    task_runs.c.end_time,
-    task_runs.c.created,
-    task_runs.c.state_timestamp,
-).where(task_runs.c.flow_run_id == bindparam("flow_run_id"))
+_C = task_runs.c
+_BEGIN = func.coalesce(_C.start_time, _C.created)
+#: A run not ended yet is drawn up to its last change (a running one: up to now).
+_END = func.coalesce(_C.end_time, _C.state_timestamp)
+_RUN = _C.flow_run_id == bindparam("flow_run_id")
+_BOUNDS = select(func.min(_BEGIN), func.max(_END), func.count()).where(_RUN)
+_RUNNING = select(_C.id).where(_RUN, _C.state_type == "RUNNING").limit(1)
+#: Runs grouped by task, state and the slot (of width ``gap``) they start in: at most
+#: lanes * states * 1 / resolution rows, however many task runs there are.
+_SLOT = cast((_BEGIN - bindparam("t0")) / bindparam("gap"), Integer)
+_SLOTS = (
+    select(_C.task_key, _C.state_type, func.min(_BEGIN), func.max(_END), func.count())
+    .where(_RUN)
+    .group_by(_C.task_key, _C.state_type, _SLOT)
+)
 
 
 class Span(TypedDict):
@@ -89,6 +97,7 @@ class Timeline(TypedDict):
     label_width: float
     lane_height: float
     spans: int
+    counts: dict[str, int]
 
 
 def task_label(task_key: str) -> str:
@@ -105,31 +114,33 @@ def read_timeline(
     max_lanes: int = 30,
     resolution: float = 1 / 480,
     max_spans: int = 1500,
+    window: tuple[float, float] | None = None,
 ) -> Timeline | None:
     """The run's task runs as lanes of merged spans; None when it has no task runs.
 
-    A run that has not ended (Running, Pending) is drawn up to ``now``."""
+    A task run that has not ended is drawn up to ``now`` if it is running.
+    ``window`` (the flow run's start and end, when known) saves a pass over the
+    task runs: it only sizes the slots they are grouped in; the drawn extent is
+    always that of the task runs themselves."""
     now = now if now is not None else time.time()
-    intervals: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    first_start: dict[str, float] = {}
-    t0, t1, total = math.inf, -math.inf, 0
-    for key, state, start, end, created, stamp in conn.execute(
-        _ROWS, {"flow_run_id": flow_run_id}
-    ):
-        begin = start if start is not None else created
-        if end is None:
-            end = now if state == "RUNNING" else max(stamp, begin)
-        end = max(end, begin)
-        intervals[key][state].append((begin, end))
-        if begin < first_start.get(key, math.inf):
-            first_start[key] = begin
-        t0 = min(t0, begin)
-        t1 = max(t1, end)
-        total += 1
-    if total == 0:
+    if window is None or window[1] <= window[0]:
+        params = {"flow_run_id": flow_run_id}
+        t0, t1, total = conn.execute(_BOUNDS, params).one()
+        if not total:
+            return None
+        running = conn.execute(_RUNNING, params).first() is not None
+        window = (t0, max(now if running else t1, t0))
+    guess = max(window[1] - window[0], 1e-3)
+    slots = _read_slots(conn, flow_run_id, window[0], guess * resolution, now)
+    if slots.groups > 4 * max_spans and slots.t1 - slots.t0 > 2 * guess:
+        # The window was a bad guess (task runs outside the flow run's times): group
+        # again on the task runs' own extent.
+        extent = max(slots.t1 - slots.t0, 1e-3)
+        slots = _read_slots(conn, flow_run_id, slots.t0, extent * resolution, now)
+    if not slots.total:
         return None
+    intervals, first_start, counts = slots.intervals, slots.first_start, slots.counts
+    t0, t1, total = slots.t0, slots.t1, slots.total
     length = max(t1 - t0, 1e-3)
     order = sorted(intervals, key=lambda k: (first_start[k], k))
     shown, folded = order, []
@@ -140,7 +151,10 @@ def read_timeline(
         groups.append((f"+{len(folded):,} more tasks", folded))
     gap = length * resolution
     while True:
-        lanes = [_lane(label, keys, intervals, t0, length, gap, i) for i, (label, keys) in enumerate(groups)]
+        lanes = [
+            _lane(label, keys, intervals, t0, length, gap, i)
+            for i, (label, keys) in enumerate(groups)
+        ]
         spans = sum(len(lane["spans"]) for lane in lanes)
         if spans <= max_spans:
             break
@@ -157,23 +171,53 @@ def read_timeline(
         "label_width": LABEL_WIDTH,
         "lane_height": LANE_HEIGHT,
         "spans": spans,
+        "counts": dict(counts),
     }
+
+
+@dataclass
+class _Slots:
+    intervals: dict[str, dict[str, list[tuple[float, float, int]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    first_start: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    t0: float = math.inf
+    t1: float = -math.inf
+    total: int = 0
+    groups: int = 0
+
+
+def _read_slots(conn: Connection, flow_run_id: UUID, t0: float, gap: float, now: float) -> _Slots:
+    """The run's task runs grouped by task, state and start slot (``gap`` wide)."""
+    out = _Slots()
+    params = {"flow_run_id": flow_run_id, "t0": t0, "gap": gap}
+    for key, state, begin, end, runs in conn.execute(_SLOTS, params):
+        end = max(end, begin, now if state == "RUNNING" else begin)
+        out.intervals[key][state].append((begin, end, runs))
+        if begin < out.first_start.get(key, math.inf):
+            out.first_start[key] = begin
+        out.counts[state] += runs
+        out.total += runs
+        out.groups += 1
+        out.t0, out.t1 = min(out.t0, begin), max(out.t1, end)
+    return out
 
 
 def _lane(
     label: str,
     keys: list[str],
-    intervals: dict[str, dict[str, list[tuple[float, float]]]],
+    intervals: dict[str, dict[str, list[tuple[float, float, int]]]],
     t0: float,
     length: float,
     gap: float,
     index: int,
 ) -> Lane:
-    by_state: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    by_state: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
     for key in keys:
         for state, items in intervals[key].items():
             by_state[state].extend(items)
-    states = {state: len(items) for state, items in by_state.items()}
+    states = {state: sum(n for _, _, n in items) for state, items in by_state.items()}
     spans: list[Span] = []
     rank = {state: i for i, state in enumerate(PAINT_ORDER)}
     for state in sorted(by_state, key=lambda s: rank.get(s, len(rank))):
@@ -200,19 +244,18 @@ def _lane(
     }
 
 
-def _merge(items: list[tuple[float, float]], gap: float) -> list[tuple[float, float, int]]:
-    """Intervals joined where they overlap or are less than ``gap`` apart: (start, end, n)."""
+def _merge(items: list[tuple[float, float, int]], gap: float) -> list[tuple[float, float, int]]:
+    """(start, end, runs) groups joined where they overlap or are less than ``gap`` apart."""
     items.sort()
     merged: list[tuple[float, float, int]] = []
-    start, end = items[0]
-    runs = 1
-    for begin, finish in items[1:]:
+    start, end, runs = items[0]
+    for begin, finish, n in items[1:]:
         if begin <= end + gap:
             end = max(end, finish)
-            runs += 1
+            runs += n
         else:
             merged.append((start, end, runs))
-            start, end, runs = begin, finish, 1
+            start, end, runs = begin, finish, n
     merged.append((start, end, runs))
     return merged
 

@@ -60,8 +60,8 @@ def flow_run_page(
     with request.app.state.db.begin_read() as conn:
         run = run_views.read_flow_run_overview(conn, flow_run_id=run_id)
         history = flow_runs.read_flow_run_states(conn, flow_run_id=run_id)
-        counts = run_views.count_task_runs_by_state(conn, flow_run_id=run_id)
-        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id)
+        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id, window=_window(run))
+        counts = timeline["counts"] if timeline else {}
         try:
             page, next_cursor = task_runs.read_task_runs_page(
                 conn, task_run_filter=flt, limit=TASK_PAGE, cursor=tasks_after or None
@@ -119,6 +119,13 @@ def flow_run_page(
     elapsed = (time.perf_counter() - started) * 1000
     response.headers["server-timing"] = f"app;dur={elapsed:.1f}"
     return response
+
+
+def _window(run: dict[str, Any]) -> tuple[float, float] | None:
+    """The flow run's start and end (or now): sizes the timeline's grouping."""
+    if run["start_time"] is None:
+        return None
+    return run["start_time"], run["end_time"] or time.time()
 
 
 def _url(run_id: UUID, state: str, cursor: str | None, level: str, q: str) -> str:
@@ -214,8 +221,8 @@ def flow_run_timeline(request: Request, flow_run_id: str) -> Response:
     with request.app.state.db.begin_read() as conn:
         from headwater.server.store.run_views import read_flow_run_overview
 
-        read_flow_run_overview(conn, flow_run_id=run_id)
-        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id)
+        run = read_flow_run_overview(conn, flow_run_id=run_id)
+        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id, window=_window(run))
     return render(request, "_timeline.html", {"timeline": timeline})
 
 
