@@ -13,8 +13,9 @@ from headwater.server.ui.errors import PageNotFound
 LOG_LEVELS = {"": 0, "DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 LEVEL_NAMES = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL"}
 MAX_SEARCH = 200
-#: Lines a page opens on, and the most one live poll returns.
-LOG_TAIL = 500
+#: Lines a page opens on (the newest), and the most one live poll returns.
+LOG_TAIL = 200
+LIVE_BATCH = 500
 FINAL_TYPES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 
 

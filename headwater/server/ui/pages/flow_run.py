@@ -18,6 +18,7 @@ from headwater.server.store.run_retry import RETRYABLE
 from headwater.server.ui.pages._router import page_router
 from headwater.server.ui.pages._runs import (
     FINAL_TYPES,
+    LIVE_BATCH,
     LOG_LEVELS,
     LOG_TAIL,
     duration_of,
@@ -186,7 +187,7 @@ def flow_run_live(
             level_ge=level_no,
             text=text or None,
             after=since,
-            limit=LOG_TAIL,
+            limit=LIVE_BATCH if since is not None else LOG_TAIL,
         )
     kind = run["state_type"]
     final = kind in FINAL_TYPES
