@@ -55,15 +55,16 @@ def _server_figures(url: str, repeat: int) -> dict[str, float]:
 
 def _browser_figures(browser: Any, url: str, repeat: int) -> dict[str, Any]:
     loads, nodes, svg = [], 0, 0
+    errors: list[str] = []
     for _ in range(repeat):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
-        errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(url, wait_until="load")
         nav = page.evaluate(
             "() => { const n = performance.getEntriesByType('navigation')[0];"
-            " return {load: n.loadEventEnd - n.startTime, dcl: n.domContentLoadedEventEnd - n.startTime}; }"
+            " return {load: n.loadEventEnd - n.startTime,"
+            " dcl: n.domContentLoadedEventEnd - n.startTime}; }"
         )
         loads.append(nav["load"])
         nodes = page.evaluate("() => document.getElementsByTagName('*').length")

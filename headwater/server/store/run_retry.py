@@ -36,7 +36,10 @@ def retry_blocker(run: dict[str, Any]) -> str | None:
     """Why the run (a ``flow_runs`` row as a dict) cannot be retried here; None if it can."""
     kind = run["state_type"]
     if kind not in RETRYABLE:
-        return f"only a Failed, Crashed or Cancelled run can be retried; this one is {run['state_name']}"
+        return (
+            "only a Failed, Crashed or Cancelled run can be retried; "
+            f"this one is {run['state_name']}"
+        )
     if run.get("deployment_id") is None:
         return (
             "this run was not started from a deployment, so no worker can pick it up; "

@@ -58,9 +58,7 @@ _COUNTS = (
 
 def count_task_runs_by_state(conn: Connection, *, flow_run_id: UUID) -> dict[str, int]:
     """``{"COMPLETED": 9990, "FAILED": 10}`` for the run's task runs."""
-    return {
-        str(state): int(n) for state, n in conn.execute(_COUNTS, {"flow_run_id": flow_run_id})
-    }
+    return {str(state): int(n) for state, n in conn.execute(_COUNTS, {"flow_run_id": flow_run_id})}
 
 
 def read_subflow_runs(

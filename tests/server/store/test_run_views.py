@@ -43,9 +43,7 @@ def test_timeline_folds_lanes_and_merges_spans(database_url: str) -> None:
 def test_timeline_caps_spans_and_handles_a_run_without_tasks(database_url: str) -> None:
     run_id = seed_flow_run(database_url, tasks=2000, task_names=3, failed_every=2)
     with get_database(database_url).begin_read() as conn:
-        capped = run_timeline.read_timeline(
-            conn, flow_run_id=run_id, resolution=1e-6, max_spans=40
-        )
+        capped = run_timeline.read_timeline(conn, flow_run_id=run_id, resolution=1e-6, max_spans=40)
         assert capped is not None and capped["spans"] <= 40
         assert run_timeline.read_timeline(conn, flow_run_id=new_id()) is None
 

@@ -19,7 +19,7 @@ from tests._servers import ServerProcess
 from tests._workers import Process, client_env
 from tests.server.ui.run_data import seed_flow_run
 
-FLOWS = '''
+FLOWS = """
 import time
 from headwater import flow, task, get_run_logger
 
@@ -59,7 +59,7 @@ def slow(steps: int = 600) -> None:
 
 if __name__ == "__main__":
     parent(n=5)
-'''
+"""
 
 
 def _wait(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:

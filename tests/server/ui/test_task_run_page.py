@@ -46,7 +46,9 @@ if __name__ == "__main__":
 
 
 @pytest.fixture(scope="module")
-def task_run(ui_server: ServerProcess, ui_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def task_run(
+    ui_server: ServerProcess, ui_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Any:
     path = tmp_path_factory.mktemp("flows") / "report_flow.py"
     path.write_text(textwrap.dedent(FLOWS))
     env = client_env(ui_home.parent / "client", ui_server.api_url)

@@ -31,9 +31,7 @@ SPECIAL_INPUTS = {"__wait_for__": "wait_for", "__subflow_run__": "subflow run"}
 
 
 @router.get("/task-runs/{task_run_id}")
-def task_run_page(
-    request: Request, task_run_id: str, log_level: str = "", q: str = ""
-) -> Response:
+def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: str = "") -> Response:
     from headwater.server.db.tables import flow_runs, flows
     from headwater.server.store import run_views, task_runs
 
@@ -91,9 +89,7 @@ def task_run_page(
     return response
 
 
-def _inputs(
-    conn: Any, raw: dict[str, list[UUID]]
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _inputs(conn: Any, raw: dict[str, list[UUID]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Each input with the upstream runs it came from (the first ``MAX_UPSTREAM``),
     and the names of those task runs."""
     from headwater.server.db.tables import task_runs
