@@ -1,0 +1,282 @@
+"""``/flow-runs/{id}``: one flow run — state and history, parameters, timing, the
+Gantt timeline of its task runs, the task-run table, subflows and logs — with
+Cancel and Retry.  ``/flow-runs/{id}/live`` is what the page polls while the run
+is not finished (new log lines, the state, task-run counts)."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from headwater.server.store.pagination import InvalidCursor
+from headwater.server.store.run_retry import RETRYABLE
+from headwater.server.ui.pages._router import page_router
+from headwater.server.ui.pages._runs import (
+    FINAL_TYPES,
+    LIVE_BATCH,
+    LOG_LEVELS,
+    LOG_TAIL,
+    duration_of,
+    log_filter,
+    log_json,
+    parse_id,
+)
+from headwater.server.ui.templating import STATE_TYPES, render
+
+router = page_router()
+
+TASK_PAGE = 50
+SUBFLOWS = 50
+
+
+@router.get("/flow-runs/{flow_run_id}")
+def flow_run_page(
+    request: Request,
+    flow_run_id: str,
+    task_state: str = "",
+    tasks_after: str = "",
+    log_level: str = "",
+    q: str = "",
+) -> Response:
+    from headwater.schemas.filters import TaskRunFilter
+    from headwater.server.store import flow_runs, run_timeline, run_views, task_runs
+    from headwater.server.store.run_retry import retry_blocker
+    from headwater.states import StateType
+
+    started = time.perf_counter()
+    run_id = parse_id(flow_run_id, "flow run")
+    level, text, problems = log_filter(log_level, q)
+    state_filter = task_state.strip().upper()
+    if state_filter and state_filter not in STATE_TYPES:
+        problems.append(f"Unknown task state {task_state[:30]!r}: showing every state.")
+        state_filter = ""
+    flt = TaskRunFilter(
+        flow_run_ids=[run_id], state_types=[StateType(state_filter)] if state_filter else None
+    )
+    with request.app.state.db.begin_read() as conn:
+        run = run_views.read_flow_run_overview(conn, flow_run_id=run_id)
+        history = flow_runs.read_flow_run_states(conn, flow_run_id=run_id)
+        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id, window=_window(run))
+        counts = timeline["counts"] if timeline else {}
+        try:
+            page, next_cursor = task_runs.read_task_runs_page(
+                conn, task_run_filter=flt, limit=TASK_PAGE, cursor=tasks_after or None
+            )
+        except InvalidCursor as exc:
+            problems.append(f"That task-run page link is not valid ({exc}): showing the first.")
+            tasks_after = ""
+            page, next_cursor = task_runs.read_task_runs_page(
+                conn, task_run_filter=flt, limit=TASK_PAGE
+            )
+        subflows, subflow_total = run_views.read_subflow_runs(
+            conn, flow_run_id=run_id, limit=SUBFLOWS
+        )
+        log_lines = run_views.read_log_tail(
+            conn, flow_run_id=run_id, level_ge=level, text=text or None, limit=LOG_TAIL
+        )
+        log_total = (
+            run_views.count_logs(conn, flow_run_id=run_id, level_ge=level, text=text or None)
+            if len(log_lines) == LOG_TAIL
+            else len(log_lines)
+        )
+    final = run["state_type"] in FINAL_TYPES
+    context: dict[str, Any] = {
+        "nav": "flow-runs",
+        "page_title": f"Flow run {run['name']}",
+        "run": run,
+        "final": final,
+        "duration": duration_of(run["start_time"], run["end_time"], run["state_type"]),
+        "history": [_state_json(state) for state in history],
+        "counts": counts,
+        "task_total": sum(counts.values()),
+        "timeline": timeline,
+        "task_rows": [_task_row(tr) for tr in page],
+        "task_state": state_filter,
+        "tasks_after": tasks_after,
+        "next_tasks_url": _url(run_id, state_filter, next_cursor, log_level, text)
+        if next_cursor
+        else None,
+        "first_tasks_url": _url(run_id, state_filter, None, log_level, text)
+        if tasks_after
+        else None,
+        "subflows": subflows,
+        "subflow_total": subflow_total,
+        "logs": [log_json(row) for row in log_lines],
+        "log_total": log_total,
+        "log_level": log_level.strip().upper() if log_level.strip().upper() in LOG_LEVELS else "",
+        "log_levels": [name for name in LOG_LEVELS if name],
+        "q": text,
+        "problems": problems,
+        "can_cancel": not final and run["state_type"] != "CANCELLING",
+        "retry_blocker": retry_blocker(run),
+        "show_retry": run["state_type"] in RETRYABLE,
+    }
+    response = render(request, "flow_run.html", context)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.headers["server-timing"] = f"app;dur={elapsed:.1f}"
+    return response
+
+
+def _window(run: dict[str, Any]) -> tuple[float, float] | None:
+    """The flow run's start and end (or now): sizes the timeline's grouping."""
+    if run["start_time"] is None:
+        return None
+    return run["start_time"], run["end_time"] or time.time()
+
+
+def _url(run_id: UUID, state: str, cursor: str | None, level: str, q: str) -> str:
+    from urllib.parse import urlencode
+
+    params = {"task_state": state, "tasks_after": cursor or "", "log_level": level, "q": q}
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"/flow-runs/{run_id}" + (f"?{query}" if query else "") + "#task-runs"
+
+
+def _state_json(state: Any) -> dict[str, Any]:
+    return {
+        "type": state.type.value,
+        "name": state.name,
+        "message": state.message,
+        "ts": state.timestamp.timestamp(),
+    }
+
+
+def _task_row(task_run: Any) -> dict[str, Any]:
+    start = task_run.start_time.timestamp() if task_run.start_time else None
+    end = task_run.end_time.timestamp() if task_run.end_time else None
+    return {
+        "id": task_run.id,
+        "name": task_run.name,
+        "state_type": task_run.state.type.value,
+        "state_name": task_run.state.name,
+        "start": start,
+        "end": end,
+        "duration": duration_of(start, end, task_run.state.type.value),
+        "run_count": task_run.run_count,
+        "cached": task_run.state.name == "Cached",
+    }
+
+
+@router.get("/flow-runs/{flow_run_id}/live")
+def flow_run_live(
+    request: Request, flow_run_id: str, after: str = "", level: str = "", q: str = ""
+) -> Response:
+    """What changed since ``after`` (the newest log time the page has): new log lines
+    (a 2 s overlap catches lines that arrived late; the page skips ids it has), the
+    state and its history, timing and task-run counts."""
+    from headwater.server.store import flow_runs, run_views
+    from headwater.server.store.run_retry import retry_blocker
+
+    run_id = parse_id(flow_run_id, "flow run")
+    level_no, text, _ = log_filter(level, q)
+    since = _epoch(after)
+    if since is not None:
+        since -= 2.0
+    with request.app.state.db.begin_read() as conn:
+        run = run_views.read_flow_run_overview(conn, flow_run_id=run_id)
+        history = flow_runs.read_flow_run_states(conn, flow_run_id=run_id)
+        counts = run_views.count_task_runs_by_state(conn, flow_run_id=run_id)
+        lines = run_views.read_log_tail(
+            conn,
+            flow_run_id=run_id,
+            level_ge=level_no,
+            text=text or None,
+            after=since,
+            limit=LIVE_BATCH if since is not None else LOG_TAIL,
+        )
+    kind = run["state_type"]
+    final = kind in FINAL_TYPES
+    blocker = retry_blocker(run)
+    return JSONResponse(
+        {
+            "state": {"type": kind, "name": run["state_name"], "message": run["state_message"]},
+            "final": final,
+            "history": [_state_json(state) for state in history[-100:]],
+            "start_time": run["start_time"],
+            "end_time": run["end_time"],
+            "duration": duration_of(run["start_time"], run["end_time"], kind),
+            "run_count": run["run_count"],
+            "counts": counts,
+            "task_total": sum(counts.values()),
+            "logs": [log_json(row) for row in lines],
+            "can_cancel": not final and kind != "CANCELLING",
+            "can_retry": blocker is None,
+            "retry_blocker": blocker,
+            "show_retry": kind in RETRYABLE,
+        },
+        headers={"cache-control": "no-store"},
+    )
+
+
+@router.get("/flow-runs/{flow_run_id}/timeline")
+def flow_run_timeline(request: Request, flow_run_id: str) -> Response:
+    """The timeline alone (an HTML fragment): the page swaps it in while the run goes on."""
+    from headwater.server.store import run_timeline
+
+    run_id = parse_id(flow_run_id, "flow run")
+    with request.app.state.db.begin_read() as conn:
+        from headwater.server.store.run_views import read_flow_run_overview
+
+        run = read_flow_run_overview(conn, flow_run_id=run_id)
+        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id, window=_window(run))
+    return render(request, "_timeline.html", {"timeline": timeline})
+
+
+def _epoch(text: str) -> float | None:
+    """``after=`` as epoch seconds; anything else means "from the tail"."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+@router.post("/flow-runs/{flow_run_id}/cancel")
+def cancel(request: Request, flow_run_id: str) -> Response:
+    """Cancel the run and its subflows (``run_control.cancel_flow_run``): Cancelled at
+    once if it had not started, else Cancelling until its process stops."""
+    from headwater.server.notify import notify_work
+    from headwater.server.store import run_control
+
+    run_id = parse_id(flow_run_id, "flow run")
+    with request.app.state.db.begin_write() as conn:
+        state = run_control.cancel_flow_run(conn, flow_run_id=run_id, message="cancelled in the UI")
+    notify_work()
+    if _wants_json(request):
+        return JSONResponse({"state": {"type": state.type.value, "name": state.name}})
+    return RedirectResponse(f"/flow-runs/{run_id}?notice=Flow+run+{state.name}", status_code=303)
+
+
+@router.post("/flow-runs/{flow_run_id}/retry")
+def retry(request: Request, flow_run_id: str) -> Response:
+    """Schedule a finished, unsuccessful deployment run again (``run_retry``); its
+    worker re-runs it from where it failed."""
+    from urllib.parse import quote_plus
+
+    from headwater.server.notify import notify_work
+    from headwater.server.store.run_retry import NotRetryable, retry_flow_run
+
+    run_id = parse_id(flow_run_id, "flow run")
+    try:
+        with request.app.state.db.begin_write() as conn:
+            state = retry_flow_run(conn, flow_run_id=run_id)
+    except NotRetryable as exc:
+        if _wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return RedirectResponse(
+            f"/flow-runs/{run_id}?problem={quote_plus(str(exc))}", status_code=303
+        )
+    notify_work()
+    if _wants_json(request):
+        return JSONResponse({"state": {"type": state.type.value, "name": state.name}})
+    notice = quote_plus("Retry requested: a worker will re-run it from where it failed")
+    return RedirectResponse(f"/flow-runs/{run_id}?notice={notice}", status_code=303)

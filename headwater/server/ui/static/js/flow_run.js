@@ -1,0 +1,163 @@
+// Flow run page: while the run is not finished, poll /flow-runs/{id}/live every
+// second (new log lines, state, history, timing, task counts) and refresh the
+// timeline every few seconds; stop when the run is final.  Cancel and Retry are
+// sent with hw.send so the page updates in place (the forms also work without JS).
+(function () {
+  "use strict";
+
+  const MAX_LINES = 5000;      // lines kept on the page while tailing
+  const TIMELINE_EVERY = 5;    // polls between timeline refreshes
+
+  function init() {
+    const root = document.getElementById("flow-run");
+    if (!root || !window.hw) return;
+    const lines = document.getElementById("log-lines");
+    const seen = new Set();
+    for (const el of lines.querySelectorAll(".log-line")) seen.add(el.dataset.id);
+    let lastTs = parseFloat(root.dataset.lastTs);
+    if (!Number.isFinite(lastTs)) lastTs = 0;
+    let polls = 0;
+    let poller = null;
+
+    const el = (tag, cls, text) => {
+      const node = document.createElement(tag);
+      if (cls) node.className = cls;
+      if (text !== undefined && text !== null) node.textContent = text;
+      return node;
+    };
+    const badge = (type, name) => {
+      const t = (type || "unknown").toLowerCase();
+      return el("span", `badge state-${t}`, name || (t.charAt(0).toUpperCase() + t.slice(1)));
+    };
+    const timeNode = (ts) => {
+      if (ts === null || ts === undefined) return el("span", "muted", "—");
+      const node = el("time", null, window.hw.localTime(ts));
+      node.dataset.ts = ts;
+      node.dataset.local = "1";
+      node.dateTime = new Date(ts * 1000).toISOString();
+      return node;
+    };
+    const duration = (s) => {
+      if (s === null || s === undefined) return "—";
+      if (s < 1) return `${Math.round(s * 1000)}ms`;
+      if (s < 60) return `${s.toFixed(1)}s`;
+      const m = Math.floor(s / 60), sec = Math.floor(s % 60);
+      if (m < 60) return `${m}m ${String(sec).padStart(2, "0")}s`;
+      const h = Math.floor(m / 60);
+      return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+    };
+    const replace = (id, node) => {
+      const target = document.getElementById(id);
+      if (target) target.replaceChildren(node);
+    };
+
+    function appendLogs(logs) {
+      if (!logs.length) return;
+      const atBottom = lines.scrollHeight - lines.scrollTop - lines.clientHeight < 40;
+      const fragment = document.createDocumentFragment();
+      for (const line of logs) {
+        if (line.ts > lastTs) lastTs = line.ts;
+        if (seen.has(line.id)) continue;
+        seen.add(line.id);
+        const row = el("div", `log-line level-${line.level_name.toLowerCase()}`);
+        row.dataset.id = line.id;
+        row.append(timeNode(line.ts), " ", el("span", "log-level", line.level_name), " ");
+        const task = el("span", "log-task");
+        if (line.task_run_id) {
+          const link = el("a", null, line.task_name || line.task_run_id.slice(0, 8));
+          link.href = `/task-runs/${line.task_run_id}`;
+          task.append(link);
+        }
+        row.append(task, " ", el("span", "log-message", line.message));
+        fragment.append(row);
+      }
+      lines.append(fragment);
+      while (lines.childElementCount > MAX_LINES) lines.firstElementChild.remove();
+      document.getElementById("log-empty").hidden = lines.childElementCount > 0;
+      if (atBottom) lines.scrollTop = lines.scrollHeight;
+    }
+
+    function showState(data) {
+      replace("run-state", badge(data.state.type, data.state.name));
+      const message = document.getElementById("state-message");
+      message.textContent = data.state.message || "";
+      message.hidden = !data.state.message;
+      replace("run-start", timeNode(data.start_time));
+      replace("run-end", timeNode(data.end_time));
+      document.getElementById("run-duration").textContent = duration(data.duration);
+      document.getElementById("run-count").textContent = data.run_count;
+      document.getElementById("task-total").textContent = data.task_total.toLocaleString("en-US");
+      const history = document.getElementById("state-history");
+      if (history.childElementCount !== data.history.length) {
+        const items = data.history.map((s) => {
+          const li = el("li");
+          li.append(badge(s.type, s.name), " ", timeNode(s.ts));
+          if (s.message) li.append(" ", el("span", "muted", s.message));
+          return li;
+        });
+        history.replaceChildren(...items);
+      }
+      document.getElementById("cancel-form").hidden = !data.can_cancel;
+      document.querySelector("#cancel-form button").disabled = !data.can_cancel;
+      document.getElementById("retry-form").hidden = !data.show_retry;
+      const retryButton = document.querySelector("#retry-form button");
+      retryButton.disabled = !data.can_retry;
+      const why = document.getElementById("retry-why");
+      why.textContent = data.retry_blocker ? `Retry is not available: ${data.retry_blocker}.` : "";
+      why.hidden = !(data.show_retry && data.retry_blocker);
+      document.getElementById("live-status").textContent = data.final ? "" : "Live";
+      root.dataset.final = data.final ? "true" : "false";
+    }
+
+    async function refreshTimeline() {
+      const response = await fetch(root.dataset.timelineUrl, { credentials: "same-origin" });
+      if (response.ok) document.getElementById("timeline-body").innerHTML = await response.text();
+    }
+
+    async function tick() {
+      const params = new URLSearchParams();
+      if (lastTs) params.set("after", String(lastTs));
+      if (root.dataset.logLevel) params.set("level", root.dataset.logLevel);
+      if (root.dataset.logQ) params.set("q", root.dataset.logQ);
+      const data = await window.hw.getJSON(`${root.dataset.liveUrl}?${params}`);
+      appendLogs(data.logs);
+      showState(data);
+      polls += 1;
+      if (data.final || polls % TIMELINE_EVERY === 0) await refreshTimeline();
+      return !data.final;
+    }
+
+    function startPolling() {
+      if (poller) poller.stop();
+      poller = window.hw.poll(tick, 1000);
+    }
+
+    async function act(form, event) {
+      event.preventDefault();
+      const button = form.querySelector("button");
+      button.disabled = true;
+      try {
+        await window.hw.send(form.action);
+        startPolling();
+        await tick();
+      } catch (err) {
+        const why = document.getElementById("retry-why");
+        why.textContent = err.message;
+        why.hidden = false;
+        button.disabled = false;
+      }
+    }
+
+    for (const id of ["cancel-form", "retry-form"]) {
+      const form = document.getElementById(id);
+      form.addEventListener("submit", (event) => {
+        if (event.defaultPrevented) return; // the confirmation was declined
+        act(form, event);
+      });
+    }
+    lines.scrollTop = lines.scrollHeight;
+    if (root.dataset.final !== "true") startPolling();
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+})();
