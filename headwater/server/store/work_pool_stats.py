@@ -87,4 +87,6 @@ def waiting_by_queue(
 ) -> dict[str, int]:
     """Runs waiting in each queue of one pool, by queue id (as a string)."""
     now = now if now is not None else time.time()
-    return {str(queue_id): int(count) for queue_id, _, count in _waiting_by_queue(conn, now, pool_id)}
+    return {
+        str(queue_id): int(count) for queue_id, _, count in _waiting_by_queue(conn, now, pool_id)
+    }

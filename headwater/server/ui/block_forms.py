@@ -82,7 +82,10 @@ def _resolve(schema: Any, defs: Mapping[str, Any]) -> dict[str, Any]:
         ref = schema.get("$ref") if isinstance(schema, dict) else None
         if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
             break
-        schema = {**defs.get(ref.split("/")[-1], {}), **{k: v for k, v in schema.items() if k != "$ref"}}
+        schema = {
+            **defs.get(ref.split("/")[-1], {}),
+            **{k: v for k, v in schema.items() if k != "$ref"},
+        }
     return schema if isinstance(schema, dict) else {}
 
 

@@ -63,13 +63,11 @@ def blocks_page(request: Request, type: str = "", offset: int = 0) -> Response:
 
 @router.get("/blocks/catalog")
 def catalog_page(request: Request) -> Response:
-    from headwater.server.store import blocks
+    from headwater.server.store import block_stats, blocks
 
     with request.app.state.db.begin_read() as conn:
         types = blocks.read_block_types(conn)
-        counts: dict[str, int] = {}
-        for document in blocks.read_block_documents(conn, limit=10_000):
-            counts[document.block_type_slug] = counts.get(document.block_type_slug, 0) + 1
+        counts = block_stats.documents_per_type(conn)
     context = {
         "nav": "blocks",
         "page_title": "Block catalogue",

@@ -21,7 +21,13 @@ def test_pool_counts_queues_workers_online_and_due_runs(database_url: str) -> No
         now = time.time()
         for name, seen in (("up", now), ("gone", now - 600)):
             work_pools.worker_heartbeat(
-                conn, pool_id=pool.id, name=name, hostname="h", pid=1, heartbeat_seconds=30, now=seen
+                conn,
+                pool_id=pool.id,
+                name=name,
+                hostname="h",
+                pid=1,
+                heartbeat_seconds=30,
+                now=seen,
             )
     d = apply(db, work_pool_name="busy")
     due = [run_of(db, d.id), run_of(db, d.id, work_queue_name="fast"), run_of(db, d.id)]
@@ -50,8 +56,16 @@ def test_builtin_block_types_register_once_and_again_changes_nothing(database_ur
         again = register_builtin_block_types(conn)
         types = {t.slug: t for t in blocks.read_block_types(conn)}
     assert first == again
-    for slug in ("secret", "json", "string", "webhook", "slack-webhook", "sqlalchemy-connector",
-                 "local-file-system", "remote-file-system"):
+    for slug in (
+        "secret",
+        "json",
+        "string",
+        "webhook",
+        "slack-webhook",
+        "sqlalchemy-connector",
+        "local-file-system",
+        "remote-file-system",
+    ):
         assert slug in types and types[slug].is_protected
         assert types[slug].latest_schema is not None
     assert types["secret"].latest_schema.secret_fields == ["value"]
@@ -63,3 +77,22 @@ def test_builtin_block_types_register_once_and_again_changes_nothing(database_ur
         assert conn.execute(select(func.count()).select_from(block_schemas)).scalar_one() == len(
             types
         ), "one schema per type: registering again adds none"
+
+
+def test_documents_per_type_counts_named_blocks_only(database_url: str) -> None:
+    from headwater.schemas.blocks import BlockDocumentCreate
+    from headwater.server.store import block_stats
+
+    db = get_database(database_url)
+    with db.begin_write() as conn:
+        register_builtin_block_types(conn)
+        checksum = blocks.read_block_type(conn, slug="string").latest_schema.checksum
+        for name in ("a", "b", None):  # None: an anonymous block, not listed or counted
+            document = BlockDocumentCreate(
+                name=name,
+                block_type_slug="string",
+                block_schema_checksum=checksum,
+                data={"value": "x"},
+            )
+            blocks.save_block_document(conn, document=document)
+        assert block_stats.documents_per_type(conn) == {"string": 2}
