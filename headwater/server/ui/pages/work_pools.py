@@ -1,0 +1,271 @@
+"""``/work-pools`` and ``/work-pools/{name}``: pools, their queues and their workers.
+
+Every change is a plain HTML form (POST, CSRF token) that goes through the same
+store functions and schemas as the API (``WorkPoolUpdate``, ``WorkQueueCreate``,
+``WorkQueueUpdate``), so the UI accepts exactly what the API accepts.  A wrong
+value re-renders the page (status 400) with the field marked and nothing changed;
+a change that worked redirects back with a notice.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Form, Request
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
+
+from headwater.server.ui.pages._router import page_router
+from headwater.server.ui.templating import render
+
+router = page_router()
+
+#: Form field → the schema field it fills.
+_LABELS = {
+    "priority": "Priority",
+    "concurrency_limit": "Concurrency limit",
+    "name": "Name",
+    "description": "Description",
+}
+
+
+class FormErrors(Exception):
+    """Field → message for a form that cannot be saved as it is."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _parse_int(raw: str, *, blank: int | None) -> int | None:
+    """An integer from a form field; ``blank`` when empty.  ValueError says why not."""
+    text = raw.strip()
+    if not text:
+        return blank
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text[:40]!r} is not a whole number") from None
+
+
+def _validate(schema: type[Any], form: dict[str, str], ints: dict[str, int | None]) -> Any:
+    """``schema`` built from the form; integer fields parsed first (blank → ``ints``'s
+    value); every problem reported per field (``FormErrors``)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, raw in form.items():
+        if key in ints:
+            try:
+                parsed = _parse_int(raw, blank=ints[key])
+            except ValueError as exc:
+                errors[key] = str(exc)
+                continue
+            if parsed is not None:
+                values[key] = parsed
+        elif key == "paused":
+            values[key] = raw == "on"
+        elif key == "description":
+            values[key] = raw.strip() or None
+        else:
+            values[key] = raw.strip()
+    try:
+        model = schema.model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error.get("loc") else "form"
+            message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+            errors.setdefault(field, message)
+    if errors:
+        raise FormErrors(errors)
+    return model
+
+
+def _back(name: str, notice: str) -> Response:
+    return RedirectResponse(f"/work-pools/{quote(name)}?notice={quote(notice)}", status_code=303)
+
+
+def _seconds_ago(epoch: float | None, now: float) -> str:
+    if epoch is None:
+        return "never"
+    from headwater.server.ui.templating import format_duration
+
+    return f"{format_duration(max(now - epoch, 0.0))} ago"
+
+
+# -- pages ------------------------------------------------------------------------------
+@router.get("/work-pools")
+def pools_page(request: Request) -> Response:
+    from headwater.server.store import work_pool_stats, work_pools
+
+    with request.app.state.db.begin_read() as conn:
+        pools = work_pools.read_work_pools(conn, limit=1000)
+        counts = work_pool_stats.pool_counts(conn)
+    rows = [(pool, counts.get(str(pool.id), work_pool_stats.PoolCounts())) for pool in pools]
+    context = {"nav": "work-pools", "page_title": "Work pools", "rows": rows}
+    return render(request, "work_pools.html", context)
+
+
+def _pool_page(
+    request: Request,
+    name: str,
+    *,
+    errors: dict[str, dict[str, str]] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+    problem: str = "",
+    status_code: int = 200,
+) -> Response:
+    """The pool's page; ``errors``/``values`` by form key ("pool", "new-queue", or
+    "queue:<name>") re-fill a rejected form with what was typed and why it failed."""
+    from headwater.server.store import work_pool_stats, work_pools
+
+    now = time.time()
+    with request.app.state.db.begin_read() as conn:
+        pool = work_pools.read_work_pool(conn, name=name)
+        queues = work_pools.read_work_queues(conn, pool_name=name)
+        workers = work_pools.read_workers(conn, pool_name=name)
+        waiting = work_pool_stats.waiting_by_queue(conn, pool_id=pool.id, now=now)
+    context = {
+        "nav": "work-pools",
+        "page_title": f"Work pool {pool.name}",
+        "pool": pool,
+        "queues": queues,
+        "workers": workers,
+        "waiting": waiting,
+        "runs_waiting": sum(waiting.values()),
+        "workers_online": sum(1 for w in workers if w.online),
+        "seen": {str(w.id): _seconds_ago(w.last_heartbeat.timestamp(), now) for w in workers},
+        "errors": errors or {},
+        "values": values or {},
+        "form_problem": problem,
+    }
+    return render(request, "work_pool.html", context, status_code=status_code)
+
+
+@router.get("/work-pools/{name}")
+def pool_page(request: Request, name: str) -> Response:
+    return _pool_page(request, name)
+
+
+def _rejected(request: Request, name: str, key: str, form: dict[str, str], exc: Any) -> Response:
+    errors = exc.errors if isinstance(exc, FormErrors) else {"form": str(exc)}
+    problem = "Nothing was changed: " + "; ".join(
+        f"{_LABELS.get(field, field)}: {message}" for field, message in errors.items()
+    )
+    return _pool_page(
+        request,
+        name,
+        errors={key: errors},
+        values={key: form},
+        problem=problem,
+        status_code=400,
+    )
+
+
+# -- actions ----------------------------------------------------------------------------
+def _set_paused(request: Request, name: str, paused: bool) -> Response:
+    from headwater.schemas.work_pools import WorkPoolUpdate
+    from headwater.server.store import work_pools
+
+    with request.app.state.db.begin_write() as conn:
+        work_pools.update_work_pool(conn, name=name, changes=WorkPoolUpdate(paused=paused))
+    what = "paused: its workers claim no runs" if paused else "resumed"
+    return _back(name, f"Pool {name} {what}.")
+
+
+@router.post("/work-pools/{name}/pause")
+def pause_pool(request: Request, name: str) -> Response:
+    return _set_paused(request, name, True)
+
+
+@router.post("/work-pools/{name}/resume")
+def resume_pool(request: Request, name: str) -> Response:
+    return _set_paused(request, name, False)
+
+
+FormText = Annotated[str, Form()]
+
+
+@router.post("/work-pools/{name}/settings")
+def pool_settings(
+    request: Request, name: str, concurrency_limit: FormText = "", description: FormText = ""
+) -> Response:
+    from headwater.schemas.work_pools import WorkPoolUpdate
+    from headwater.server.store import work_pools
+
+    form = {"concurrency_limit": concurrency_limit, "description": description}
+    try:
+        # A blank limit is "no limit", which the update spells 0.
+        changes = _validate(WorkPoolUpdate, form, {"concurrency_limit": 0})
+    except FormErrors as exc:
+        return _rejected(request, name, "pool", form, exc)
+    if changes.description is None:
+        changes = changes.model_copy(update={"description": ""})
+    with request.app.state.db.begin_write() as conn:
+        pool = work_pools.update_work_pool(conn, name=name, changes=changes)
+    limit = pool.concurrency_limit or "none"
+    return _back(name, f"Pool {name} saved (concurrency limit: {limit}).")
+
+
+@router.post("/work-pools/{name}/queues")
+def create_queue(
+    request: Request,
+    name: str,
+    queue_name: FormText = "",
+    priority: FormText = "",
+    concurrency_limit: FormText = "",
+    paused: FormText = "off",
+    description: FormText = "",
+) -> Response:
+    from headwater.exceptions import ObjectAlreadyExists
+    from headwater.schemas.work_pools import WorkQueueCreate
+    from headwater.server.store import work_pools
+
+    form = {
+        "name": queue_name,
+        "priority": priority,
+        "concurrency_limit": concurrency_limit,
+        "paused": paused,
+        "description": description,
+    }
+    try:
+        queue = _validate(WorkQueueCreate, form, {"priority": 1, "concurrency_limit": None})
+        with request.app.state.db.begin_write() as conn:
+            work_pools.create_work_queue(conn, pool_name=name, queue=queue)
+    except FormErrors as exc:
+        return _rejected(request, name, "new-queue", form, exc)
+    except ObjectAlreadyExists as exc:
+        return _rejected(request, name, "new-queue", form, FormErrors({"name": str(exc)}))
+    return _back(name, f"Queue {queue.name} created.")
+
+
+@router.post("/work-pools/{name}/queues/{queue}")
+def update_queue(
+    request: Request,
+    name: str,
+    queue: str,
+    priority: FormText = "",
+    concurrency_limit: FormText = "",
+    paused: FormText = "off",
+) -> Response:
+    from headwater.schemas.work_pools import WorkQueueUpdate
+    from headwater.server.store import work_pools
+
+    form = {"priority": priority, "concurrency_limit": concurrency_limit, "paused": paused}
+    key = f"queue:{queue}"
+    if not priority.strip():
+        error = FormErrors({"priority": "enter a priority: 1 is served first"})
+        return _rejected(request, name, key, form, error)
+    try:
+        changes = _validate(WorkQueueUpdate, form, {"priority": None, "concurrency_limit": 0})
+    except FormErrors as exc:
+        return _rejected(request, name, key, form, exc)
+    with request.app.state.db.begin_write() as conn:
+        saved = work_pools.update_work_queue(conn, pool_name=name, name=queue, changes=changes)
+    state = "paused" if saved.paused else "active"
+    limit = saved.concurrency_limit or "none"
+    return _back(
+        name,
+        f"Queue {queue} saved: priority {saved.priority}, concurrency limit {limit}, {state}.",
+    )
