@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,7 +33,22 @@ def in_async_context() -> bool:
         asyncio.get_running_loop()
     except RuntimeError:
         return False
-    return True
+    return _called_from_coroutine()
+
+
+_ASYNC_CODE = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+
+
+def _called_from_coroutine() -> bool:
+    """Is a coroutine on the calling stack?  A loop can be marked running in a thread
+    with no coroutine in sight (Playwright's sync API and other greenlet bridges do
+    this), and plain synchronous code there must get a plain answer."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_flags & _ASYNC_CODE:
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
 
 
 def async_dispatch(fn: F) -> F:
