@@ -82,7 +82,14 @@ def install_html_errors(app: FastAPI) -> None:
             return error_page(request, 404, "Not found", message)
         return error_page(request, exc.status_code, "Error", str(exc.detail))
 
+    async def internal(request: Request, exc: Exception) -> Response:
+        if not _is_ui(request):
+            return await handlers[Exception](request, exc)
+        message = "The server failed to show this page; its log has the details."
+        return error_page(request, 500, "Server error", message)
+
     app.add_exception_handler(UIError, ui_error)
+    app.add_exception_handler(Exception, internal)
     app.add_exception_handler(ObjectNotFound, html_or(handlers[ObjectNotFound]))
     app.add_exception_handler(UserInputError, html_or(handlers[UserInputError]))
     app.add_exception_handler(StarletteHTTPException, http_error)

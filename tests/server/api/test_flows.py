@@ -46,5 +46,7 @@ def test_health_version_and_docs(api: httpx.Client) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
-def test_nothing_is_mounted_at_the_root(api_server: ServerProcess) -> None:
-    assert httpx.get(f"{api_server.url}/").status_code == 404
+def test_the_root_is_the_web_ui_and_the_api_stays_json(api_server: ServerProcess) -> None:
+    root = httpx.get(f"{api_server.url}/")
+    assert root.status_code == 200 and "text/html" in root.headers["content-type"]
+    assert httpx.get(f"{api_server.url}/api/no-such-route").json()["detail"]

@@ -43,7 +43,9 @@ def ui_server_with_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
         yield server
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is started it marks an event
+# loop as running in the main thread, which would break later tests' asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         if os.environ.get("HEADWATER_REQUIRE_BROWSER") == "1":
@@ -103,3 +105,17 @@ def page(browser: Any) -> Iterator[Any]:
     finally:
         context.close()
     assert not problems, "the browser saw problems:\n" + "\n".join(problems)
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Screenshot ``page`` as ``name``: into ``UI_SCREENSHOTS_DIR`` when set (how the
+    PNGs in docs/images are refreshed), else into a scratch folder, so a test run
+    never changes tracked files."""
+    import tempfile
+
+    folder = os.environ.get("UI_SCREENSHOTS_DIR")
+    target = Path(folder) if folder else Path(tempfile.gettempdir()) / f"hw-ui-{os.getpid()}"
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / name
+    page.screenshot(path=str(path), full_page=False)
+    return path

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from tests._servers import ServerProcess
 from tests._workers import client_env
+from tests.server.ui.conftest import screenshot
 
-IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
 BUILT_IN = (
     "Secret",
     "JSON",
@@ -258,6 +258,4 @@ def test_screenshot_of_the_block_catalogue(ui_server: ServerProcess, page: Any) 
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{ui_server.url}/blocks/catalog")
     expect(page.get_by_role("heading", name="Secret", exact=True)).to_be_visible()
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / "ui-blocks.png"), full_page=False)
-    assert (IMAGES / "ui-blocks.png").stat().st_size < 200_000
+    assert screenshot(page, "ui-blocks.png").stat().st_size < 200_000

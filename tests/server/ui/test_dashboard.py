@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,8 +10,7 @@ from playwright.sync_api import expect
 
 from tests._servers import ServerProcess
 from tests.server.ui._run_data import make_pool, make_run
-
-IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
+from tests.server.ui.conftest import screenshot
 
 
 def test_dashboard_counts_lists_and_window_switching(ui_server: ServerProcess, page: Any) -> None:
@@ -87,6 +85,4 @@ def test_screenshot_of_the_dashboard(ui_server: ServerProcess, page: Any) -> Non
     make_pool(ui_server, "default-pool", {"worker-a": now, "worker-b": now})
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{ui_server.url}/?window=24h")
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / "ui-dashboard.png"))
-    assert (IMAGES / "ui-dashboard.png").stat().st_size < 200_000
+    assert screenshot(page, "ui-dashboard.png").stat().st_size < 200_000

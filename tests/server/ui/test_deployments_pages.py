@@ -13,7 +13,6 @@ import textwrap
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ import pytest
 
 from tests._servers import ServerProcess
 from tests._workers import FAST_ENV, Process, worker
+from tests.server.ui.conftest import screenshot
 
 FLOWS = '''
 from typing import Literal
@@ -115,7 +115,7 @@ def _shot(page: Any, name: str) -> None:
     if folder:
         page.set_viewport_size({"width": 1280, "height": 800})
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(Path(folder) / name), full_page=False)
+        screenshot(page, name)
 
 
 def test_deployments_list(ui_server: ServerProcess, setup: dict[str, Any], page: Any) -> None:

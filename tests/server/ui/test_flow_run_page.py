@@ -17,6 +17,7 @@ import pytest
 
 from tests._servers import ServerProcess
 from tests._workers import Process, client_env
+from tests.server.ui.conftest import screenshot
 from tests.server.ui.run_data import seed_flow_run
 
 FLOWS = """
@@ -252,9 +253,7 @@ def test_gantt_of_2000_task_runs_stays_small(
     page.goto(f"{ui_server.url}/flow-runs/{run_id}")
     page.locator("#timeline").scroll_into_view_if_needed()
     page.evaluate("window.scrollTo(0, 0)")
-    path = Path(__file__).resolve().parents[3] / "docs" / "images" / "ui-flow-run.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=False)
+    screenshot(page, "ui-flow-run.png")
 
 
 def test_unknown_and_malformed_ids_are_friendly_404s(ui_server: ServerProcess, page: Any) -> None:

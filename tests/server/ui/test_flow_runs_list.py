@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,8 +11,7 @@ from playwright.sync_api import expect
 from headwater.states import Completed
 from tests._servers import ServerProcess
 from tests.server.ui._run_data import make_run, row_names, row_states, set_state, state_of
-
-IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
+from tests.server.ui.conftest import screenshot
 
 
 def test_runs_are_filtered_by_state_in_the_browser(ui_server: ServerProcess, page: Any) -> None:
@@ -142,6 +140,4 @@ def test_screenshot_of_the_runs_list(ui_server: ServerProcess, page: Any) -> Non
         )
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{ui_server.url}/flow-runs?q=shot-")
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / "ui-flow-runs.png"))
-    assert (IMAGES / "ui-flow-runs.png").stat().st_size < 200_000
+    assert screenshot(page, "ui-flow-runs.png").stat().st_size < 200_000

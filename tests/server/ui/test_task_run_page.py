@@ -14,6 +14,7 @@ import pytest
 
 from tests._servers import ServerProcess
 from tests._workers import client_env
+from tests.server.ui.conftest import screenshot
 
 FLOWS = """
 from headwater import flow, task, get_run_logger
@@ -83,8 +84,7 @@ def test_task_run_page_shows_history_inputs_result_and_logs(
     expect(lines).to_have_count(1)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{ui_server.url}/task-runs/{task_run['id']}")
-    path = Path(__file__).resolve().parents[3] / "docs" / "images" / "ui-task-run.png"
-    page.screenshot(path=str(path), full_page=False)
+    screenshot(page, "ui-task-run.png")
     page.get_by_role("link", name="← Flow run").click()
     expect(page.locator("#run-state .badge")).to_have_text("Completed")
 

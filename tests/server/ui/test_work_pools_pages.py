@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 
 from tests._servers import ServerProcess
 from tests._workers import worker
-
-IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
+from tests.server.ui.conftest import screenshot
 
 
 def _api(server: ServerProcess) -> httpx.Client:
@@ -189,6 +188,4 @@ def test_screenshot_of_a_work_pool(ui_server: ServerProcess, page: Any) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{ui_server.url}/work-pools/production")
     expect(page.locator("tr[data-worker='etl-worker-2']")).to_be_visible()
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / "ui-work-pool.png"), full_page=False)
-    assert (IMAGES / "ui-work-pool.png").stat().st_size < 200_000
+    assert screenshot(page, "ui-work-pool.png").stat().st_size < 200_000
