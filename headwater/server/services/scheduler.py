@@ -101,10 +101,14 @@ def run_once(
     report = SchedulerReport()
     with db.begin_read() as conn:
         rows = _deployments(conn, wanted)
-        schedules = _schedules(conn, [row.id for row in rows])
     for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
+        ids = [row.id for row in rows[start : start + BATCH]]
         with db.begin_write() as conn:
+            # Read again inside the write transaction (schedule rows locked on
+            # PostgreSQL): a schedule switched off or a deployment paused since the
+            # first read must not get runs.
+            chunk = _deployments(conn, ids, lock=True)
+            schedules = _schedules(conn, ids, lock=True)
             covered = _covered(conn, [row.id for row in chunk], now, horizon)
             for row in chunk:
                 plan = _plan(row, schedules.get(str(row.id), []), now, horizon, gap, covered)
@@ -124,7 +128,7 @@ def run_once(
     return report
 
 
-def _deployments(conn: Connection, wanted: list[UUID] | None) -> list[Any]:
+def _deployments(conn: Connection, wanted: list[UUID] | None, *, lock: bool = False) -> list[Any]:
     from headwater.server.db.tables import flows
 
     active = select(deployment_schedules.c.deployment_id).where(
@@ -138,20 +142,25 @@ def _deployments(conn: Connection, wanted: list[UUID] | None) -> list[Any]:
     )
     if wanted is not None:
         query = query.where(deployments.c.id.in_(wanted))
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=deployments)
     return list(conn.execute(query).all())
 
 
-def _schedules(conn: Connection, ids: list[Any]) -> dict[str, list[tuple[UUID, Schedule, dict]]]:
+def _schedules(
+    conn: Connection, ids: list[Any], *, lock: bool = False
+) -> dict[str, list[tuple[UUID, Schedule, dict]]]:
     out: dict[str, list[tuple[UUID, Schedule, dict]]] = {}
     if not ids:
         return out
     for start in range(0, len(ids), 1000):
-        rows = conn.execute(
-            select(deployment_schedules).where(
-                deployment_schedules.c.deployment_id.in_(ids[start : start + 1000]),
-                deployment_schedules.c.active.is_(True),
-            )
+        query = select(deployment_schedules).where(
+            deployment_schedules.c.deployment_id.in_(ids[start : start + 1000]),
+            deployment_schedules.c.active.is_(True),
         )
+        if lock and conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        rows = conn.execute(query)
         for row in rows:
             try:
                 schedule = _parsed(row.schedule)
