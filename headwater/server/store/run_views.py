@@ -117,14 +117,7 @@ def read_log_tail(
         logs.c.timestamp,
         task_runs.c.name.label("task_name"),
     ).outerjoin(task_runs, task_runs.c.id == logs.c.task_run_id)
-    if flow_run_id is not None:
-        query = query.where(logs.c.flow_run_id == flow_run_id)
-    if task_run_id is not None:
-        query = query.where(logs.c.task_run_id == task_run_id)
-    if level_ge > 0:
-        query = query.where(logs.c.level >= level_ge)
-    if text:
-        query = query.where(logs.c.message.ilike(f"%{_escape_like(text)}%", escape="\\"))
+    query = _log_conditions(query, flow_run_id, task_run_id, level_ge, text)
     if after is None:
         newest = query.order_by(logs.c.timestamp.desc(), logs.c.id.desc()).limit(limit)
         rows = list(conn.execute(newest))
@@ -144,6 +137,14 @@ def count_logs(
     text: str | None = None,
 ) -> int:
     query = select(func.count()).select_from(logs)
+    query = _log_conditions(query, flow_run_id, task_run_id, level_ge, text)
+    return int(conn.execute(query).scalar_one())
+
+
+def _log_conditions(
+    query: Any, flow_run_id: UUID | None, task_run_id: UUID | None, level_ge: int, text: str | None
+) -> Any:
+    """The filters shared by the log tail and its count."""
     if flow_run_id is not None:
         query = query.where(logs.c.flow_run_id == flow_run_id)
     if task_run_id is not None:
@@ -152,7 +153,7 @@ def count_logs(
         query = query.where(logs.c.level >= level_ge)
     if text:
         query = query.where(logs.c.message.ilike(f"%{_escape_like(text)}%", escape="\\"))
-    return int(conn.execute(query).scalar_one())
+    return query
 
 
 def _escape_like(text: str) -> str:

@@ -19,21 +19,12 @@ from fastapi import Request
 from starlette.responses import HTMLResponse
 
 from headwater import __version__
+from headwater.states import StateType
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 #: State type → CSS modifier; one palette for badges, charts and the Gantt.
-STATE_TYPES = (
-    "SCHEDULED",
-    "PENDING",
-    "RUNNING",
-    "PAUSED",
-    "COMPLETED",
-    "FAILED",
-    "CANCELLING",
-    "CANCELLED",
-    "CRASHED",
-)
+STATE_TYPES = tuple(state_type.value for state_type in StateType)
 
 
 def format_time(value: float | None) -> str:
