@@ -28,6 +28,23 @@ class StoreError(UserInputError):
     """The run store cannot be opened or used as it is (permissions, version)."""
 
 
+class StoreUnwritable(StoreError):
+    """The store refuses writes until someone fixes it: its disk is full, it is
+    read-only, or its schema does not match.  ``code`` says which (``store_full``,
+    ``store_read_only``, ``schema_mismatch``: the API's ``error`` codes)."""
+
+    def __init__(self, message: str, code: str = "store_unwritable") -> None:
+        super().__init__(message)
+        self.code = code
+
+    def __reduce__(self) -> tuple[type[StoreUnwritable], tuple[str, str]]:
+        return (type(self), (str(self), self.code))
+
+
+class RunNotRecorded(StoreError):
+    """A flow run whose records or final state could not be written to the store."""
+
+
 class ParameterTypeError(UserInputError):
     """A flow parameter that does not match the flow's signature or type hints."""
 
@@ -94,7 +111,22 @@ class TaskRunTimeoutError(HeadwaterError, TimeoutError):
 
 
 class FlowRunTimeoutError(HeadwaterError, TimeoutError):
-    """A flow run exceeded its ``timeout_seconds``."""
+    """A flow run exceeded its ``timeout_seconds``: what the caller of the flow sees
+    (the ``TimedOut`` state's exception).  Inside the flow's own code the deadline is
+    ``FlowRunDeadline``, which ``except Exception`` or ``except OSError`` do not catch."""
+
+
+class FlowRunDeadline(BaseException):
+    """Raised in a flow's code (and in its waits on futures) when the run's
+    ``timeout_seconds`` pass.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: a deadline must not be swallowed by
+    the flow's own ``except Exception`` (or ``except OSError``; ``TimeoutError`` is
+    one).  The engine turns it into the ``TimedOut`` state; the caller sees
+    ``FlowRunTimeoutError``.  ``deadline`` is the deadline that passed (a subflow
+    interrupted by its parent's deadline lets it through)."""
+
+    deadline: object = None
 
 
 class CrashedRun(HeadwaterError):

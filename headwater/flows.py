@@ -107,14 +107,14 @@ class Flow(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return_state = bool(kwargs.pop("return_state", False)) if kwargs else False
-        from headwater.engine import flow_engine
+        from headwater.engine import flow_lifecycle
 
         if self.is_async:
-            return flow_engine.run_flow_async(  # type: ignore[return-value]
+            return flow_lifecycle.run_flow_async(  # type: ignore[return-value]
                 self, args, kwargs, return_state=return_state
             )
         try:
-            return flow_engine.run_flow_sync(self, args, kwargs, return_state=return_state)
+            return flow_lifecycle.run_flow_sync(self, args, kwargs, return_state=return_state)
         except Exception as exc:  # show the user's frames, not the engine's
             raise exc.with_traceback(trim_engine_frames(exc.__traceback__))  # noqa: B904
 

@@ -1,4 +1,9 @@
-"""Futures for submitted task runs: ``.result()``, ``.wait()``, ``.state``."""
+"""Futures for submitted task runs: ``.result()``, ``.wait()``, ``.state``.
+
+Waiting in a flow run's code never outlasts the run's deadline (``timeout_seconds``):
+a wait still blocked when it passes raises ``FlowRunDeadline`` (which the flow's own
+``except Exception`` does not catch), whatever thread the flow runs in.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from headwater.states import State
+from headwater.utilities.timeout import Deadline, applicable_deadline
 
 if TYPE_CHECKING:
     from headwater.schemas.records import TaskRunRecord
@@ -42,17 +48,17 @@ class HeadwaterFuture(Generic[R]):
     def wait(self, timeout: float | None = None) -> None:
         """Block until the task run finishes (or ``timeout`` seconds pass)."""
         try:
-            self._future.result(timeout)
+            _outcome(self._future, timeout)
         except cf.TimeoutError:
             return
 
     def wait_state(self, timeout: float | None = None) -> State:
-        return self._future.result(timeout)
+        return _outcome(self._future, timeout)
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> R:
         """The task's return value; raises its exception if it failed."""
         try:
-            state = self._future.result(timeout)
+            state = _outcome(self._future, timeout)
         except cf.TimeoutError:
             raise TimeoutError(
                 f"task run {self._record['name']} did not finish within {timeout} s"
@@ -64,6 +70,33 @@ class HeadwaterFuture(Generic[R]):
 
     def __repr__(self) -> str:
         return f"HeadwaterFuture({self._record['name']!r}, state={self.state.name})"
+
+
+def _outcome(future: cf.Future[State], timeout: float | None) -> State:
+    """The future's state, waiting up to ``timeout`` seconds but not past the running
+    flow's deadline."""
+    if future.done():
+        return future.result()
+    deadline = applicable_deadline()
+    if deadline is None:
+        return future.result(timeout)
+    limit, limited = _within(deadline, timeout)
+    try:
+        return future.result(limit)
+    except cf.TimeoutError:
+        if limited and not future.done():
+            raise deadline.passed() from None
+        raise
+
+
+def _within(deadline: Deadline | None, timeout: float | None) -> tuple[float | None, bool]:
+    """How long a wait may take, and whether the deadline (not ``timeout``) set it."""
+    if deadline is None:
+        return timeout, False
+    remaining = max(deadline.remaining(), 0.0)
+    if timeout is not None and timeout <= remaining:
+        return timeout, False
+    return remaining, True
 
 
 class HeadwaterFutureList(list[HeadwaterFuture[R]]):
@@ -86,7 +119,11 @@ def wait(
 ) -> DoneAndNotDoneFutures:
     """Wait for every future (up to ``timeout`` seconds in all)."""
     by_inner = {f._future: f for f in futures}
-    done, not_done = cf.wait(by_inner, timeout)
+    deadline = applicable_deadline()
+    limit, limited = _within(deadline, timeout)
+    done, not_done = cf.wait(by_inner, limit)
+    if not_done and limited and deadline is not None:
+        raise deadline.passed()
     return DoneAndNotDoneFutures({by_inner[f] for f in done}, {by_inner[f] for f in not_done})
 
 
@@ -95,8 +132,15 @@ def as_completed(
 ) -> Iterator[HeadwaterFuture[Any]]:
     """Yield futures as their task runs finish."""
     by_inner = {f._future: f for f in futures}
-    for inner in cf.as_completed(by_inner, timeout):
-        yield by_inner[inner]
+    deadline = applicable_deadline()
+    limit, limited = _within(deadline, timeout)
+    try:
+        for inner in cf.as_completed(by_inner, limit):
+            yield by_inner[inner]
+    except cf.TimeoutError:
+        if limited and deadline is not None:
+            raise deadline.passed() from None
+        raise
 
 
 def resolve_futures_to_states(data: Any) -> Any:

@@ -119,6 +119,12 @@ _DECLARED: tuple[Setting, ...] = (
         "30",
         "How long a flow run keeps retrying an unreachable server before giving up.",
     ),
+    Setting(
+        "api_start_timeout_seconds",
+        _to_positive_float,
+        "5",
+        "How long a flow run waits for a server that does not answer before it starts.",
+    ),
     Setting("database_url", _to_optional_str, None, "SQLAlchemy URL; default SQLite in home."),
     Setting("logging_level", _to_level, "INFO", "Level of run logs shown and stored."),
     Setting("logging_extra_loggers", _to_list, "", "Other loggers whose records join run logs."),
@@ -196,6 +202,7 @@ class Settings:
     api_key: str | None
     api_timeout_seconds: float
     api_retry_seconds: float
+    api_start_timeout_seconds: float
     database_url: str | None
     logging_level: str
     logging_extra_loggers: list[str]

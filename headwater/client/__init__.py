@@ -25,6 +25,7 @@ def get_client() -> Client:
             api_key=settings.api_key,
             timeout=settings.api_timeout_seconds,
             retry_seconds=settings.api_retry_seconds,
+            start_timeout=settings.api_start_timeout_seconds,
         )
     from headwater.client.local import LocalClient
 
@@ -47,6 +48,7 @@ def shared_client() -> Client:
         settings.api_key,
         settings.api_timeout_seconds,
         settings.api_retry_seconds,
+        settings.api_start_timeout_seconds,
         settings.database_url_or_default,
     )
     client = _shared.get(key)
@@ -61,10 +63,11 @@ def shared_client() -> Client:
 
 
 def close_shared_clients() -> None:
-    """Flush pending run records, then close every shared client."""
-    from headwater.client.writer import flush_all
+    """Flush pending run records (joining the writers' threads), then close every
+    shared client."""
+    from headwater.client.writer import close_all
 
-    flush_all()
+    close_all()
     with _lock:
         clients = list(_shared.values())
         _shared.clear()

@@ -2,7 +2,9 @@
 
 Selected by ``get_client()`` when ``HEADWATER_API_URL`` is set.  Engine-facing calls
 (creating a flow run, proposing its state) retry an unreachable server for up to
-``HEADWATER_API_RETRY_SECONDS``; the batching writer's ``write_batch`` gives up
+``HEADWATER_API_RETRY_SECONDS`` (creating a run gives up on a server that never
+answers after ``HEADWATER_API_START_TIMEOUT_SECONDS``: it fails fast against a stopped
+server); the batching writer's ``write_batch`` gives up
 quickly with ``TransientWriteError`` instead, so the writer keeps the records and
 tries again later: a server restarted in the middle of a flow run loses nothing
 (every create is an idempotent upsert).
@@ -75,10 +77,13 @@ class HttpClient(HttpDeploymentsMixin):
         api_key: str | None = None,
         timeout: float = 30.0,
         retry_seconds: float = 30.0,
+        start_timeout: float = 5.0,
     ) -> None:
         self.transport = Transport(api_url, api_key=api_key, timeout=timeout)
         self.api_url = self.transport.base_url
         self.retry_seconds = retry_seconds
+        #: How long creating a flow run waits for a server that does not answer at all.
+        self.start_timeout = start_timeout
         self._sender: PipelinedSender | None = None
 
     def __enter__(self) -> HttpClient:
@@ -100,7 +105,15 @@ class HttpClient(HttpDeploymentsMixin):
             if key in body:
                 body[key] = _clean_name(body[key])
         body["state"] = _state_body(state)
-        response = self._post("/flow_runs", body, retry_for=self.retry_seconds)
+        # A server that does not answer at all is given up on quickly: the run has not
+        # started, and the user is waiting (a busy server is waited for longer).
+        response = self.transport.request(
+            "POST",
+            "/flow_runs",
+            dumps(body),
+            retry_for=self.retry_seconds,
+            unreachable_for=self.start_timeout,
+        )
         # Read as plain JSON: the engine needs the state and run count, and importing
         # pydantic for them would cost a flow run ~200 ms.
         data: dict[str, Any] = response.json()
@@ -143,59 +156,76 @@ class HttpClient(HttpDeploymentsMixin):
     ) -> None:
         """The batching writer's flush, in pipelined chunks (their order does not matter:
         upserts never go back in time, logs are keyed by id).  A server that cannot be
-        reached raises ``TransientWriteError``: the writer keeps the records."""
-        from headwater.client.writer import TransientWriteError
+        reached, or is busy, raises ``TransientWriteError``: the writer keeps the
+        records.  A server whose store cannot be written raises ``StoreUnwritable``;
+        records the server refuses one by one raise ``RecordsRefused`` once the others
+        are written (the writer counts both as dropped)."""
+        from headwater.client.writer import RecordsRefused, TransientWriteError
 
         jobs = _chunks("/task_runs/bulk", list(task_run_records))
         jobs += _chunks("/logs/bulk", list(log_records))
         try:
-            self._send_jobs(jobs, WRITE_BATCH_RETRY_SECONDS)
+            refused = self._send_jobs(jobs, WRITE_BATCH_RETRY_SECONDS, quiet=True)
         except ServerUnavailable as exc:
             raise TransientWriteError(str(exc)) from None
+        if refused:
+            raise RecordsRefused(refused, "the server refused them as invalid")
 
     def _bulk(self, path: str, records: list[Any], retry_for: float) -> None:
-        self._send_jobs(_chunks(path, records), retry_for)
+        refused = self._send_jobs(_chunks(path, records), retry_for)
+        if refused:
+            logger.error("the server refused %d run records; they are dropped", len(refused))
 
-    def _send_jobs(self, jobs: list[tuple[str, list[Any]]], retry_for: float) -> None:
+    def _send_jobs(
+        self, jobs: list[tuple[str, list[Any]]], retry_for: float, *, quiet: bool = False
+    ) -> list[Any]:
+        """Send every job; the records the server refused for good."""
         if not jobs:
-            return
+            return []
         if len(jobs) == 1:
             path, records = jobs[0]
-            self._send_bulk(path, records, _encode(records), retry_for)
-            return
+            return self._send_bulk(path, records, _encode(records), retry_for, quiet)
         if self._sender is None:
             self._sender = PipelinedSender(self._send_bulk)
-        self._sender.send_all(jobs, _encode, retry_for)
+        return self._sender.send_all(jobs, _encode, retry_for, quiet)
 
-    def _send_bulk(self, path: str, records: list[Any], body: bytes, retry_for: float) -> None:
+    def _send_bulk(
+        self, path: str, records: list[Any], body: bytes, retry_for: float, quiet: bool
+    ) -> list[Any]:
         if len(body) > _MAX_BODY and len(records) > 1:
             half = len(records) // 2
+            refused: list[Any] = []
             for part in (records[:half], records[half:]):
-                self._send_bulk(path, part, _encode(part), retry_for)
-            return
+                refused += self._send_bulk(path, part, _encode(part), retry_for, quiet)
+            return refused
         try:
-            self.transport.request("POST", path, body, retry_for=retry_for)
+            self.transport.request("POST", path, body, retry_for=retry_for, quiet=quiet)
         except ServerRequestError as exc:
             if exc.status_code != 422:
                 raise
-            self._send_refused(path, records, retry_for)
+            return self._send_refused(path, records, retry_for, quiet)
+        return []
 
-    def _send_refused(self, path: str, records: list[Any], retry_for: float) -> None:
+    def _send_refused(
+        self, path: str, records: list[Any], retry_for: float, quiet: bool
+    ) -> list[Any]:
         """The server refused a batch: clean every record (NUL, oversize text) and try
-        again; if still refused, bisect so only the records it cannot take are lost."""
+        again; if still refused, bisect so only the records it cannot take are lost
+        (returned)."""
         cleaned = [_clean_record(record) for record in records]
         try:
-            self.transport.request("POST", path, dumps(cleaned), retry_for=retry_for)
-            return
+            self.transport.request("POST", path, dumps(cleaned), retry_for=retry_for, quiet=quiet)
+            return []
         except ServerRequestError as exc:
             if exc.status_code != 422:
                 raise
             if len(cleaned) == 1:
                 logger.error("the server refused a run record (%s); it is dropped", exc.detail)
-                return
+                return cleaned
         half = len(cleaned) // 2
-        self._send_refused(path, cleaned[:half], retry_for)
-        self._send_refused(path, cleaned[half:], retry_for)
+        return self._send_refused(path, cleaned[:half], retry_for, quiet) + self._send_refused(
+            path, cleaned[half:], retry_for, quiet
+        )
 
     # -- reads ----------------------------------------------------------------------
     def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -49,13 +50,13 @@ class LocalClient(LocalDeploymentsMixin):
 
     # -- engine-facing ------------------------------------------------------------
     def create_flow_run(self, flow_run: FlowRunCreate, state: State) -> dict[str, Any]:
-        with self.db.begin_write() as conn:
+        with self._store_errors(), self.db.begin_write() as conn:
             return flow_runs.create_flow_run(conn, flow_run=flow_run, state=state)
 
     def set_flow_run_state(
         self, flow_run_id: UUID, state: State, *, force: bool = False
     ) -> OrchestrationResult:
-        with self.db.begin_write() as conn:
+        with self._store_errors(), self.db.begin_write() as conn:
             return flow_runs.set_flow_run_state(
                 conn, flow_run_id=flow_run_id, state=state, force=force
             )
@@ -71,17 +72,43 @@ class LocalClient(LocalDeploymentsMixin):
     def write_batch(
         self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
     ) -> None:
-        """Task runs then logs in one transaction (the batching writer's flush)."""
+        """Task runs then logs in one transaction (the batching writer's flush).  A
+        store that is busy raises ``TransientWriteError`` (the writer retries); one that
+        cannot be written (disk full, read-only) raises ``StoreUnwritable``."""
         from sqlalchemy.exc import OperationalError
 
         from headwater.client.writer import TransientWriteError
+        from headwater.server.db.store_errors import describe
 
         try:
-            with self.db.begin_write() as conn:
+            with self._store_errors(), self.db.begin_write() as conn:
                 task_runs.upsert_task_runs(conn, records=task_run_records)
                 logs.create_logs(conn, records=log_records)
-        except OperationalError as exc:  # locked, busy, disk trouble: worth a retry
-            raise TransientWriteError(str(exc.orig)) from exc
+        except OperationalError as exc:  # locked, busy, an I/O hiccup: worth a retry
+            raise TransientWriteError(describe(exc)) from exc
+
+    @contextlib.contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """A store that refuses writes for good (disk full, read-only, schema
+        mismatch) raises ``StoreUnwritable`` naming the cause."""
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            yield
+        except DBAPIError as exc:
+            from headwater.server.db.store_errors import HINTS, PERMANENT, classify, describe
+
+            code = classify(exc)
+            if code is None or code not in PERMANENT:
+                raise
+            from sqlalchemy.engine import make_url
+
+            from headwater.exceptions import StoreUnwritable
+
+            where = make_url(self.db.url).render_as_string(hide_password=True)
+            raise StoreUnwritable(
+                f"the store {where} cannot be written: {describe(exc)}; {HINTS[code]}", code
+            ) from exc
 
     def acquire_cache_lock(self, key: str, holder: str, ttl_seconds: float) -> bool:
         from headwater.server.store import cache_locks

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any
 
-#: (path, records, encoded body, retry_for) -> None; raises on failure.
-SendFunction = Callable[[str, list[Any], bytes, float], None]
-_Job = tuple[Future[None], str, list[Any], bytes, float] | None  # None: stop
+#: (path, records, encoded body, retry_for, quiet) -> the records refused for good;
+#: raises on failure.
+SendFunction = Callable[[str, list[Any], bytes, float, bool], list[Any]]
+_Job = tuple[Future[list[Any]], str, list[Any], bytes, float, bool] | None  # None: stop
 
 
 class PipelinedSender:
@@ -36,25 +37,36 @@ class PipelinedSender:
         jobs: Iterable[tuple[str, list[Any]]],
         encode: Callable[[Any], bytes],
         retry_for: float,
-    ) -> None:
-        """Send every (path, records) job; the first failure is raised once the jobs
-        already handed over have finished."""
+        quiet: bool = False,
+    ) -> list[Any]:
+        """Send every (path, records) job; the records refused for good.  The first
+        failure is raised once the jobs already handed over have finished."""
         self._start()
-        in_flight: deque[Future[None]] = deque()
+        in_flight: deque[Future[list[Any]]] = deque()
         error: BaseException | None = None
+        refused: list[Any] = []
+
+        def settle(future: Future[list[Any]]) -> BaseException | None:
+            exc = future.exception()
+            if exc is None:
+                refused.extend(future.result())
+            return exc
+
         for path, records in jobs:
             body = encode(records)
-            future: Future[None] = Future()
-            self._jobs.put((future, path, records, body, retry_for))
+            future: Future[list[Any]] = Future()
+            self._jobs.put((future, path, records, body, retry_for, quiet))
             in_flight.append(future)
             if len(in_flight) >= self.depth:
-                error = in_flight.popleft().exception()
+                error = settle(in_flight.popleft())
                 if error is not None:
                     break
         for future in in_flight:
-            error = error or future.exception()
+            failed = settle(future)
+            error = error or failed
         if error is not None:
             raise error
+        return refused
 
     def _start(self) -> None:
         if self._threads:
@@ -79,10 +91,10 @@ class PipelinedSender:
             job = self._jobs.get()
             if job is None:
                 return
-            future, path, records, body, retry_for = job
+            future, path, records, body, retry_for, quiet = job
             try:
-                self._send(path, records, body, retry_for)
+                refused = self._send(path, records, body, retry_for, quiet)
             except BaseException as exc:
                 future.set_exception(exc)
             else:
-                future.set_result(None)
+                future.set_result(refused)

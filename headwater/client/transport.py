@@ -1,8 +1,13 @@
 """HTTP to the Headwater server: JSON encoding, retries with backoff, error mapping.
 
-Connection errors, 5xx and 429 answers are retried with exponential backoff until a
-per-call deadline (``retry_for``); other answers are returned to the caller.  The
-API key travels in the ``Authorization`` header only and never appears in an error.
+Connection errors, 5xx and 429 answers (``store_busy`` among them) are retried with
+exponential backoff until a per-call deadline (``retry_for``), each retry logged at
+WARNING; a server that never answered is given up on sooner when the caller says so
+(``unreachable_for``: a flow run fails fast against a stopped server).  An answer
+saying the server's store cannot be written (``store_full``, ``store_read_only``,
+``schema_mismatch``) is not retried: it raises ``StoreUnwritable`` with the server's
+words.  Other answers are returned to the caller.  The API key travels in the
+``Authorization`` header only and never appears in an error.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ logger = logging.getLogger("headwater.client")
 _FIRST_DELAY = 0.05
 _MAX_DELAY = 2.0
 _JSON_HEADERS = {"Content-Type": "application/json"}
+#: The ``error`` codes of an API answer saying the server's store refuses writes (the
+#: API's ``store_busy`` answers are retried like any 503).
+_PERMANENT_STORE_ERRORS = frozenset({"store_full", "store_read_only", "schema_mismatch"})
 
 
 def _default(value: Any) -> Any:
@@ -65,10 +73,12 @@ class Transport:
         self.base_url = api_base(api_url)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._httpx = httpx
+        self._read_timeout = timeout
+        self._connect_timeout = min(timeout, 5.0)
         self.http = httpx.Client(
             base_url=self.base_url,
             headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
 
@@ -80,24 +90,40 @@ class Transport:
         *,
         retry_for: float,
         ok_missing: bool = False,
+        unreachable_for: float | None = None,
+        quiet: bool = False,
     ) -> httpx.Response:
         """Send, retrying transient failures for up to ``retry_for`` seconds.
 
         Returns a 2xx answer; raises ``ObjectNotFound`` for 404 (``None``-like
         success for 404 when ``ok_missing`` and an earlier attempt may have applied
-        the call), ``ServerRequestError`` for other 4xx, ``ServerUnavailable`` when
-        the deadline passes."""
+        the call), ``StoreUnwritable`` when the server says its store cannot be
+        written (disk full, read-only, schema mismatch: not retried),
+        ``ServerRequestError`` for other 4xx, ``ServerUnavailable`` when the deadline
+        passes, or after ``unreachable_for`` seconds without any answer at all.  Each
+        retry is logged at WARNING (at DEBUG when ``quiet``: the caller retries and
+        reports itself)."""
         httpx = self._httpx
-        deadline = time.monotonic() + retry_for
+        started = time.monotonic()
+        deadline = started + retry_for
+        if unreachable_for is not None:
+            give_up_unanswered = started + min(unreachable_for, retry_for)
+        else:
+            give_up_unanswered = deadline
         delay = _FIRST_DELAY
         attempts = 0
+        answered = False
         while True:
             attempts += 1
             problem: str
             wait = delay
             try:
                 response = self.http.request(
-                    method, path, content=body, headers=_JSON_HEADERS if body is not None else None
+                    method,
+                    path,
+                    content=body,
+                    headers=_JSON_HEADERS if body is not None else None,
+                    timeout=self._timeout_until(None if answered else give_up_unanswered),
                 )
             except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
                 raise ConfigurationError(
@@ -109,6 +135,10 @@ class Transport:
                 status = response.status_code
                 if status < 400:
                     return response
+                answered = True
+                unwritable = _store_unwritable(response, self.base_url)
+                if unwritable is not None:
+                    raise unwritable
                 if status == 429 or status >= 500:
                     problem = f"HTTP {status}: {_detail(response)}"
                     wait = max(delay, _retry_after(response))
@@ -116,15 +146,38 @@ class Transport:
                     if status == 404 and ok_missing and attempts > 1:
                         return response
                     raise _client_error(response, self.base_url)
-            if time.monotonic() + wait > deadline:
-                raise ServerUnavailable(
-                    f"cannot reach the Headwater server at {self.base_url} ({problem}); "
-                    "is `headwater server start` running, and is HEADWATER_API_URL right?"
-                )
-            if attempts in (1, 10) or attempts % 50 == 0:
-                logger.debug("%s %s failed (%s); retrying", method, path, problem)
+            now = time.monotonic()
+            if now + wait > (deadline if answered else give_up_unanswered):
+                raise ServerUnavailable(self._gave_up(problem, answered, now - started))
+            logger.log(
+                logging.DEBUG if quiet else logging.WARNING,
+                "%s %s failed (%s); retrying in %.2g s",
+                method,
+                path,
+                problem,
+                wait,
+            )
             time.sleep(wait)
             delay = min(delay * 2, _MAX_DELAY)
+
+    def _timeout_until(self, give_up: float | None) -> Any:
+        """Before the server has answered once, a connection attempt may not outlast
+        the time left to reach it (a stopped host would hold each one 5 s)."""
+        if give_up is None:
+            return self._httpx.USE_CLIENT_DEFAULT
+        connect = min(self._connect_timeout, max(give_up - time.monotonic(), 0.05))
+        return self._httpx.Timeout(self._read_timeout, connect=connect)
+
+    def _gave_up(self, problem: str, answered: bool, waited: float) -> str:
+        if answered:
+            return (
+                f"the Headwater server at {self.base_url} did not accept the request "
+                f"within {waited:.3g} s ({problem})"
+            )
+        return (
+            f"cannot reach the Headwater server at {self.base_url} ({problem}); "
+            "is `headwater server start` running, and is HEADWATER_API_URL right?"
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -147,6 +200,31 @@ def _retry_after(response: httpx.Response) -> float:
         return 0.0
 
 
+def _store_unwritable(response: httpx.Response, base_url: str) -> Exception | None:
+    """The server's store refuses writes for good (the body's ``error`` names why:
+    ``store_full``, ``store_read_only``, ``schema_mismatch``; a bare 507 is a full
+    store): retrying would not help."""
+    from headwater.exceptions import StoreUnwritable
+
+    code = _error_code(response)
+    if code not in _PERMANENT_STORE_ERRORS:
+        if response.status_code != 507:
+            return None
+        code = "store_full"
+    return StoreUnwritable(
+        f"the Headwater server at {base_url} cannot store anything: {_detail(response)} ({code})",
+        code,
+    )
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        code = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None
+
+
 def _client_error(response: httpx.Response, base_url: str) -> Exception:
     status = response.status_code
     detail = _detail(response)
@@ -166,11 +244,8 @@ def _client_error(response: httpx.Response, base_url: str) -> Exception:
 def _named_error(response: httpx.Response, detail: str) -> Exception | None:
     """The exception the server named (``error``), for the user errors both clients
     raise alike (a missing block, a name already taken, a wrong encryption key…)."""
-    try:
-        name = response.json().get("error")
-    except (ValueError, AttributeError):
-        return None
-    if not isinstance(name, str):
+    name = _error_code(response)
+    if name is None:
         return None
     from headwater import exceptions
 

@@ -3,20 +3,28 @@
 The engine appends records to a deque (a few hundred nanoseconds, no lock); a
 background thread writes them every ``writer_flush_seconds`` or as soon as
 ``writer_batch_size`` are waiting.  Several records for one task run in a batch
-collapse into the newest.  ``flush()`` blocks until everything queued before it is
-written; the engine calls it before a flow run's final state is set and at exit.
-A failed write is retried with backoff (the records stay queued) when the error is
-transient (store locked, server unreachable); other errors are reported and dropped.
+collapse into the newest.
+
+``flush()`` returns True only once every record put before it is durable: it queues a
+marker that the thread releases after writing everything ahead of it, including a
+batch it had already taken off the queue.  A failed write is retried with backoff
+(the records stay queued) when the error is transient (store locked, server
+unreachable or busy).  A permanent error (disk full, read-only store, schema
+mismatch, a record the store refuses) drops the batch; the writer counts what it
+dropped per flow run (``dropped_for``), so the engine never reports a run Completed
+whose records were not all written.  At exit the writer is flushed and its thread
+joined; records that still cannot be written are reported in one line on stderr.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from headwater.schemas.records import LogRecord, TaskRunRecord
@@ -33,6 +41,26 @@ logger = logging.getLogger("headwater.writer")
 
 class TransientWriteError(Exception):
     """A write that may succeed if tried again (raised by clients)."""
+
+
+class RecordsRefused(Exception):
+    """Some records of a batch were refused for good (the rest was written)."""
+
+    def __init__(self, records: list[Any], reason: str) -> None:
+        super().__init__(f"{len(records)} records refused: {reason}")
+        self.records = records
+        self.reason = reason
+
+
+class _Flush:
+    """A marker in the queue: set once everything queued before it was handled."""
+
+    __slots__ = ("done", "dropped_before", "ok")
+
+    def __init__(self, dropped_before: int) -> None:
+        self.done = threading.Event()
+        self.dropped_before = dropped_before
+        self.ok = False
 
 
 class BatchingWriter:
@@ -54,9 +82,19 @@ class BatchingWriter:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._running = False
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        #: True while the thread holds records it took off the queue (set before it
+        #: takes them): ``flush`` may skip the marker only when the queue is empty and
+        #: nothing is in flight.
+        self._busy = False
+        #: The records the thread is writing now (counted as pending).
+        self._in_flight: list[Any] = []
         self._failures = 0
         self.last_error: BaseException | None = None
+        #: Records dropped as unwritable, in all and per flow run (None: no flow run).
         self.dropped = 0
+        self._dropped_by_run: dict[Any, int] = {}
 
     # -- hot path -------------------------------------------------------------------
     def put_task_run(self, record: TaskRunRecord) -> None:
@@ -86,27 +124,62 @@ class BatchingWriter:
 
     # -- control --------------------------------------------------------------------
     def flush(self, timeout: float | None = 30.0) -> bool:
-        """Wait until every record queued so far is written; False on timeout."""
-        if not self._queue:
-            return True
-        done = threading.Event()
-        self._queue.append((_MARKER, done))
+        """Wait until every record put so far is written.  False when the wait timed
+        out, or when a record still pending at the call was dropped as unwritable
+        (records dropped earlier are counted by ``dropped_for``)."""
+        if not self._queue and not self._busy:
+            return True  # nothing queued, nothing in flight: all handled already
+        marker = _Flush(self.dropped)
+        self._queue.append((_MARKER, marker))
         if not self._running:
             self._start()
+        if not self._running:  # no thread can be started (interpreter shutting down)
+            self._drain()
         self._wake.set()
-        return done.wait(timeout)
+        return marker.done.wait(timeout) and marker.ok
 
     @property
     def pending(self) -> int:
-        return len(self._queue)
+        """Records not yet written: queued, or being written by the thread."""
+        return sum(1 for _ in self._unwritten())
+
+    def pending_for(self, flow_run_id: Any) -> int:
+        """Records of this flow run not yet written."""
+        return sum(1 for record in self._unwritten() if record.get("flow_run_id") == flow_run_id)
+
+    def _unwritten(self) -> Iterable[Any]:
+        yield from self._in_flight
+        for kind, item in list(self._queue):
+            if kind != _MARKER:
+                yield item
+
+    def dropped_for(self, flow_run_id: Any) -> int:
+        """Records of this flow run (its task runs and logs) dropped as unwritable."""
+        return self._dropped_by_run.get(flow_run_id, 0)
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Flush, then stop the thread and join it; True when everything was written."""
+        deadline = time.monotonic() + timeout
+        ok = self.flush(timeout)
+        self._closing = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return ok
 
     def _start(self) -> None:
         with self._lock:
             if self._running:
                 return
-            self._running = True
+            self._closing = False
             thread = threading.Thread(target=self._run, name="headwater-writer", daemon=True)
-            thread.start()
+            try:
+                thread.start()
+            except RuntimeError:  # at interpreter shutdown: flush() drains inline
+                return
+            self._running = True
+            self._thread = thread
 
     # -- writer thread --------------------------------------------------------------
     def _run(self) -> None:
@@ -117,7 +190,7 @@ class BatchingWriter:
             if self._queue:
                 self._drain()
                 idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > _IDLE_EXIT_SECONDS:
+            elif self._closing or time.monotonic() - idle_since > _IDLE_EXIT_SECONDS:
                 with self._lock:
                     self._running = False
                     if not self._queue:
@@ -126,37 +199,51 @@ class BatchingWriter:
 
     def _drain(self) -> None:
         queue = self._queue
+        self._busy = True  # before taking anything: see ``flush``
+        try:
+            while queue:
+                self._drain_one(queue)
+        finally:
+            self._busy = False
+
+    def _drain_one(self, queue: deque[tuple[int, Any]]) -> None:
         # A client may take bigger batches than the store's default (the HTTP client
         # pipelines a big batch in chunks; small batches would leave the server idle
         # between them).
-        while queue:
-            limit = getattr(self._client, "max_batch_items", None) or self.batch_size * 5
-            task_runs: dict[Any, TaskRunRecord] = {}
-            logs: list[LogRecord] = []
-            markers: list[threading.Event] = []
-            count = 0
-            while queue and count < limit:
-                kind, item = queue.popleft()
-                if kind == _TASK_RUN:
-                    task_runs[item["id"]] = item
-                elif kind == _LOG:
-                    logs.append(item)
-                else:
-                    markers.append(item)
-                    break  # write what came before the marker, then release it
-                count += 1
-            if (task_runs or logs) and not self._write(list(task_runs.values()), logs):
-                # Put the batch back in front and try again after a pause.
-                for marker in reversed(markers):
-                    queue.appendleft((_MARKER, marker))
-                for log in reversed(logs):
-                    queue.appendleft((_LOG, log))
-                for record in reversed(list(task_runs.values())):
-                    queue.appendleft((_TASK_RUN, record))
-                time.sleep(min(_MAX_BACKOFF_SECONDS, 0.05 * 2**self._failures))
-                continue
-            for marker in markers:
-                marker.set()
+        limit = getattr(self._client, "max_batch_items", None) or self.batch_size * 5
+        task_runs: dict[Any, TaskRunRecord] = {}
+        logs: list[LogRecord] = []
+        markers: list[_Flush] = []
+        count = 0
+        while queue and count < limit:
+            kind, item = queue.popleft()
+            if kind == _TASK_RUN:
+                task_runs[item["id"]] = item
+            elif kind == _LOG:
+                logs.append(item)
+            else:
+                markers.append(item)
+                break  # write what came before the marker, then release it
+            count += 1
+        records = list(task_runs.values())
+        self._in_flight = [*records, *logs]
+        try:
+            written = not (records or logs) or self._write(records, logs)
+        finally:
+            self._in_flight = []
+        if not written:
+            # Put the batch back in front and try again after a pause.
+            for marker in reversed(markers):
+                queue.appendleft((_MARKER, marker))
+            for log in reversed(logs):
+                queue.appendleft((_LOG, log))
+            for record in reversed(records):
+                queue.appendleft((_TASK_RUN, record))
+            time.sleep(min(_MAX_BACKOFF_SECONDS, 0.05 * 2**self._failures))
+            return
+        for marker in markers:
+            marker.ok = self.dropped == marker.dropped_before
+            marker.done.set()
 
     def _write(self, task_runs: list[TaskRunRecord], logs: list[LogRecord]) -> bool:
         """True when the batch is done with (written, or dropped as unwritable)."""
@@ -170,18 +257,27 @@ class BatchingWriter:
             if self._failures in (1, 10) or self._failures % 100 == 0:
                 logger.warning("cannot write run records yet (will retry): %s", exc)
             return False
-        except Exception as exc:
-            self.last_error = exc
-            self.dropped += len(task_runs) + len(logs)
-            logger.error(
-                "dropped %d run records that the store refused: %s",
-                len(task_runs) + len(logs),
-                exc,
-            )
+        except RecordsRefused as exc:
             self._failures = 0
+            self._drop(exc.records, exc)
+            return True
+        except Exception as exc:
+            self._failures = 0
+            self._drop([*task_runs, *logs], exc)
             return True
         self._failures = 0
         return True
+
+    def _drop(self, records: Iterable[Any], exc: Exception) -> None:
+        self.last_error = exc
+        by_run = self._dropped_by_run
+        count = 0
+        for record in records:
+            run_id = record.get("flow_run_id")
+            by_run[run_id] = by_run.get(run_id, 0) + 1
+            count += 1
+        self.dropped += count
+        logger.error("dropped %d run records that the store refused: %s", count, exc)
 
 
 _writers: dict[str, BatchingWriter] = {}
@@ -207,15 +303,16 @@ def get_writer(key: str, client_factory: Callable[[], Any]) -> BatchingWriter:
 
 
 def forget_writer(key: str) -> None:
-    """Stop handing out the writer for ``key`` (after flushing it)."""
+    """Stop handing out the writer for ``key`` (after flushing it and joining its
+    thread)."""
     with _writers_lock:
         writer = _writers.pop(key, None)
     if writer is not None:
-        writer.flush(10)
+        writer.close(10)
 
 
 def flush_all(timeout: float = 30.0) -> bool:
-    """Flush every writer in the process (at exit, and by tests)."""
+    """Flush every writer in the process (tests, benchmarks)."""
     deadline = time.monotonic() + timeout
     ok = True
     for writer in list(_writers.values()):
@@ -223,4 +320,38 @@ def flush_all(timeout: float = 30.0) -> bool:
     return ok
 
 
-atexit.register(flush_all)
+def close_all(timeout: float | None = None) -> bool:
+    """At exit: flush every writer and join its thread.  Records that still could not
+    be written are reported in one line on stderr (they are lost with the process)."""
+    if timeout is None:
+        timeout = _exit_timeout()
+    deadline = time.monotonic() + timeout
+    ok = True
+    for key, writer in list(_writers.items()):
+        if writer.close(max(0.0, deadline - time.monotonic())):
+            continue
+        ok = False
+        left = writer.pending
+        if left:
+            reason = writer.last_error or "the store did not answer in time"
+            sys.stderr.write(
+                f"headwater: error: {left} run records could not be written to "
+                f"{_display(key)} before exit: {reason}\n"
+            )
+    return ok
+
+
+def _exit_timeout() -> float:
+    from headwater.settings import get_settings
+
+    try:
+        return get_settings().api_retry_seconds
+    except Exception:  # unreadable settings at exit: the default
+        return 30.0
+
+
+def _display(key: str) -> str:
+    return key[len("api:") :] if key.startswith("api:") else key
+
+
+atexit.register(close_all)

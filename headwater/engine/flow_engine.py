@@ -1,14 +1,17 @@
-"""Running a flow: create the run, run the body (with retries and a timeout), wait
-for its tasks, flush their records, and propose the final state to the store.
+"""One flow run's steps: create the run, set up its context, judge each attempt's
+outcome, flush its records, propose its final state, end it (hooks, the subflow's
+place in its parent), or record its crash.
 
-``FlowRunEngine`` holds the steps; ``run_flow_sync`` and ``run_flow_async`` are the
-two thin drivers.  Whatever happens (an exception, Ctrl-C, SIGTERM, ``sys.exit``),
-records queued so far are flushed and the run ends in a final state.
+``FlowRunEngine`` holds the steps; ``flow_lifecycle`` runs them in one sequence of
+phases for both sync and async flows.  Whatever happens (an exception, Ctrl-C,
+SIGTERM, ``sys.exit``, a store that stops accepting writes), records queued so far
+are flushed and the run ends in a final state, never Completed unless every record
+it produced was written.
 """
 
 from __future__ import annotations
 
-import asyncio
+import concurrent.futures as cf
 import datetime as dt
 import logging
 import signal
@@ -20,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 from headwater.context import FlowRunContext, _flow_run, current_tags
 from headwater.engine.backend import Backend, get_backend
 from headwater.engine.final_state import final_state_from_return
-from headwater.exceptions import FlowRunTimeoutError, TerminationSignal
+from headwater.exceptions import (
+    FlowRunDeadline,
+    FlowRunTimeoutError,
+    RunNotRecorded,
+    TerminationSignal,
+)
 from headwater.logging.configuration import setup_logging
 from headwater.logging.loggers import flow_run_logger
 from headwater.settings import get_settings
@@ -38,8 +46,8 @@ from headwater.utilities.callables import bind_or_explain
 from headwater.utilities.ids import new_id
 from headwater.utilities.jsonable import bounded_parameters
 from headwater.utilities.names import random_run_name
-from headwater.utilities.timeout import timeout_after
-from headwater.utilities.tracebacks import trim_engine_frames
+from headwater.utilities.timeout import Deadline
+from headwater.utilities.tracebacks import reraise_trimmed, trim_engine_frames
 
 if TYPE_CHECKING:
     from headwater.engine.task_results import ResumeMap
@@ -48,8 +56,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("headwater.flow_runs")
 
+#: How long a crash waits for the run's queued records before recording the crash.
+CRASH_FLUSH_SECONDS = 10.0
+
 
 class FlowRunEngine:
+    """The steps of one flow run.  ``state`` is the run's state as the store has it:
+    None until the run exists there (a run never created is never reported on)."""
+
     def __init__(self, flow: Flow[Any, Any], flow_run_id: uuid.UUID | None = None) -> None:
         self.flow = flow
         self.parent = FlowRunContext.get()
@@ -61,17 +75,26 @@ class FlowRunEngine:
         self.flow_run_id = flow_run_id or new_id()
         self.resume: ResumeMap | None = None
         self.cached_state: State | None = None
-        self._prepared = False
         self.name = ""
         self.parameters: dict[str, Any] = {}
         self.state: State | None = None
-        self.ctx: FlowRunContext | None = None
         self.parent_task: TaskRunRecord | None = None
         self.run_count = 1
         self._token: Any = None
         self._previous_sigterm: Any = None
+        self._take_place_in_parent()
 
     # -- start --------------------------------------------------------------------
+    def start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State | None:
+        """Bind the parameters (a bad one fails the run and raises, in one line); the
+        final state already known when a resumed parent has this subflow's result,
+        None when the run is to be run."""
+        try:
+            self.bind(args, kwargs)
+        except Exception as exc:
+            reraise_trimmed(exc)
+        return self.cached_state
+
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """Bind and validate the parameters; a bad one fails the run in one line."""
         flow = self.flow
@@ -93,13 +116,14 @@ class FlowRunEngine:
         self.parameters = parameters
         return parameters
 
-    def prepare(self) -> None:
+    def call_args(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The bound parameters as the flow function's arguments."""
+        return self.flow.binder.call_args(self.parameters)
+
+    def _take_place_in_parent(self) -> None:
         """For a subflow: take its place in the parent (its task record), and when the
         parent is resuming, reuse the previous attempt's child (its result, or the
         child run itself to resume in place)."""
-        if self._prepared:
-            return
-        self._prepared = True
         parent = self.parent
         if parent is None:
             return
@@ -122,7 +146,6 @@ class FlowRunEngine:
 
     def _create(self, state: State) -> None:
         flow = self.flow
-        self.prepare()
         if self.existing_id is not None:
             if state.is_running():
                 self._start_existing()
@@ -168,6 +191,7 @@ class FlowRunEngine:
         )
 
     def begin(self) -> FlowRunContext:
+        """Create the run (Running), then its context: task runner, results, signals."""
         self._create(Running())
         flow = self.flow
         from_parent = self.parent.results if self.parent is not None else None
@@ -180,7 +204,7 @@ class FlowRunEngine:
             from headwater.engine.task_results import flow_results_for
 
             results = flow_results_for(flow, None, None)
-        ctx = self.ctx = FlowRunContext(
+        ctx = FlowRunContext(
             flow=flow,
             flow_run_id=self.flow_run_id,
             flow_run_name=self.name,
@@ -201,79 +225,118 @@ class FlowRunEngine:
         self._install_sigterm()
         what = "subflow run" if self.parent else "flow run"
         flow_run_logger(ctx).info("Beginning %s %r for flow %r", what, self.name, flow.name)
-        self._run_hooks(flow.on_running)
+        self._run_hooks(ctx, flow.on_running)
         return ctx
 
-    # -- during ---------------------------------------------------------------------
-    def wait_for_tasks(self) -> None:
-        """Wait for every unfinished task run, holding one future at a time: a list
-        of them would keep every finished result alive until the last one ends."""
-        assert self.ctx is not None
-        pending = self.ctx.pending_futures
+    # -- one attempt ----------------------------------------------------------------
+    def deadline(self) -> Deadline | None:
+        """The attempt's deadline (``timeout_seconds`` from now), if the flow has one."""
+        seconds = self.flow.timeout_seconds
+        return None if seconds is None else Deadline(seconds, FlowRunDeadline)
+
+    def outcome_of(
+        self, ctx: FlowRunContext, value: Any = None, exc: Exception | None = None
+    ) -> State:
+        """The state an attempt that returned ``value`` (or raised ``exc``) ends in."""
+        if exc is None:
+            return final_state_from_return(value)
+        exc = exc.with_traceback(trim_engine_frames(exc.__traceback__))
+        flow_run_logger(ctx).error(
+            "Encountered exception during execution: %s", exception_message(exc), exc_info=exc
+        )
+        return Failed(exc)
+
+    def timed_out(self, ctx: FlowRunContext) -> State:
+        """The attempt ran past ``timeout_seconds``: task runs it left unfinished are
+        ended Crashed in the store (a thread cannot be stopped: one still running
+        records its real end when it finishes)."""
+        message = f"flow run exceeded its timeout of {self.flow.timeout_seconds:g} s"
+        _crash_unfinished_tasks(ctx, f"the {message}")
+        return Failed(FlowRunTimeoutError(message), message, name="TimedOut")
+
+    def wait_for_tasks(self, ctx: FlowRunContext, deadline: Deadline | None) -> None:
+        """Wait for every unfinished task run, holding one future at a time (a list of
+        them would keep every finished result alive until the last one ends); past
+        ``deadline``, raise its error."""
+        pending = ctx.pending_futures
         while pending:
             try:
                 future = next(iter(pending))
             except (StopIteration, RuntimeError):  # emptied or changed meanwhile
                 continue
-            future.wait()
+            inner = future._future
             del future
+            if deadline is None:
+                cf.wait((inner,))
+            elif not cf.wait((inner,), max(deadline.remaining(), 0.0)).done:
+                raise deadline.passed()
 
-    def propose(self, state: State) -> State:
-        """Persist the result if asked, flush task records, then ask the store to move
-        the run to ``state``."""
-        results = self.ctx.results if self.ctx is not None else None
+    # -- the outcome ------------------------------------------------------------------
+    def settle(self, ctx: FlowRunContext, state: State) -> State:
+        """Persist the result if asked, make sure every record of the run is written,
+        then ask the store to move the run to ``state``.  A run whose records could
+        not all be written ends Crashed, saying how many and why."""
+        results = ctx.results
         if results is not None and results.persist and state.is_completed():
             from headwater.engine.resume import persist_flow_result
 
-            persist_flow_result(self, state, results)
-        self.backend.writer.flush()
-        result = self.backend.client.set_flow_run_state(self.flow_run_id, state)
-        final = state if result.accepted else result.state
-        if final.type is StateType.CANCELLING:  # cancelled while running
-            final = self.backend.client.set_flow_run_state(
-                self.flow_run_id, Cancelled(message="cancelled while running")
-            ).state
+            persist_flow_result(self, ctx, state, results)
+        unwritten = self._unwritten_records(get_settings().api_retry_seconds)
+        if unwritten is not None:
+            state = Crashed(message=unwritten)
+        try:
+            result = self.backend.client.set_flow_run_state(self.flow_run_id, state)
+            final = state if result.accepted else result.state
+            if final.type is StateType.CANCELLING:  # cancelled while running
+                final = self.backend.client.set_flow_run_state(
+                    self.flow_run_id, Cancelled(message="cancelled while running")
+                ).state
+        except Exception as exc:
+            what = unwritten or f"it ended {state.name}"
+            raise RunNotRecorded(
+                f"flow run {self.name!r} ({self.flow_run_id}): {what}, but its final state "
+                f"could not be recorded: {exc}"
+            ) from exc
         self.state = final
         return final
 
-    def outcome_of(self, value: Any = None, exc: BaseException | None = None) -> State:
-        if exc is None:
-            return final_state_from_return(value)
-        if isinstance(exc, FlowRunTimeoutError):
-            message = f"flow run exceeded its timeout of {self.flow.timeout_seconds} s"
-            return Failed(FlowRunTimeoutError(message), message, name="TimedOut")
-        assert self.ctx is not None
-        exc = exc.with_traceback(trim_engine_frames(exc.__traceback__))
-        flow_run_logger(self.ctx).error(
-            "Encountered exception during execution: %s", exception_message(exc), exc_info=exc
-        )
-        return Failed(exc)
+    def _unwritten_records(self, timeout: float) -> str | None:
+        """Flush the run's records: None when all were written, else what was not."""
+        writer = self.backend.writer
+        flushed = writer.flush(timeout)
+        run_id = self.flow_run_id
+        dropped = writer.dropped_for(run_id)
+        if dropped:
+            return (
+                f"{dropped} run records (task runs, logs) could not be written: {writer.last_error}"
+            )
+        if not flushed:
+            left = writer.pending_for(run_id)
+            if left:
+                reason = writer.last_error or "no answer"
+                return f"{left} run records could not be written within {timeout:g} s: {reason}"
+        return None
 
-    def retry_after(self, state: State) -> None:
-        """The store answered AwaitingRetry: wait, then start the next attempt."""
+    def retry_delay(self, ctx: FlowRunContext, state: State) -> float:
+        """The store answered AwaitingRetry: how long to wait before the next attempt."""
         when = state.state_details.scheduled_time
         delay = (when - dt.datetime.now(dt.timezone.utc)).total_seconds() if when else 0.0
-        assert self.ctx is not None
-        flow_run_logger(self.ctx).warning(
-            "Flow run failed; retrying in %.3g s (%s)", max(delay, 0.0), state.message
+        delay = max(delay, 0.0)
+        flow_run_logger(ctx).warning(
+            "Flow run failed; retrying in %.3g s (%s)", delay, state.message
         )
-        if delay > 0:
-            time.sleep(delay)
-        self.start_retry()
+        return delay
 
-    def start_retry(self) -> None:
-        assert self.ctx is not None
+    def start_retry(self, ctx: FlowRunContext) -> None:
         result = self.backend.client.set_flow_run_state(self.flow_run_id, Retrying())
         self.state = result.state
         self.run_count += 1
-        self.ctx.run_count = self.run_count
+        ctx.run_count = self.run_count
 
     # -- end ------------------------------------------------------------------------
-    def finish(self) -> None:
+    def finish(self, ctx: FlowRunContext, state: State) -> None:
         """Log the final state, run the matching hooks, finish the subflow's task."""
-        state = self.state
-        assert state is not None and self.ctx is not None
-        log = flow_run_logger(self.ctx)
+        log = flow_run_logger(ctx)
         level = logging.INFO if state.is_completed() else logging.ERROR
         log.log(level, "Finished in state %s", _state_repr(state))
         flow = self.flow
@@ -283,52 +346,51 @@ class FlowRunEngine:
             StateType.CRASHED: flow.on_crashed,
             StateType.CANCELLED: flow.on_cancellation,
         }.get(state.type, [])
-        self._run_hooks(hooks)
+        self._run_hooks(ctx, hooks)
         self._finish_parent_task(state)
 
-    def crash(self, exc: BaseException) -> None:
-        """Ctrl-C, SIGTERM, sys.exit or an interpreter error: end the run for real."""
-        if isinstance(exc, KeyboardInterrupt):
-            state = Cancelled(message="interrupted by the user (KeyboardInterrupt)")
-        elif isinstance(exc, TerminationSignal):
-            state = Crashed(message=f"the process received signal {exc.signum}")
-        elif isinstance(exc, SystemExit):
-            state = Crashed(message=f"the process exited (code {exc.code!r}) during the run")
-        else:
-            state = Crashed(message=f"the run crashed: {exception_message(exc)}")
-        if self.ctx is not None:
-            _crash_unfinished_tasks(self.ctx, state.message or "")
+    def crash(self, ctx: FlowRunContext | None, exc: BaseException) -> State:
+        """Ctrl-C, SIGTERM, sys.exit, an interpreter error or a store that stopped
+        accepting writes: end the run for real (a run never created is left alone)."""
+        state = _crash_state(exc)
+        if ctx is not None:
+            _crash_unfinished_tasks(ctx, state.message or "")
+        if self.state is not None and not isinstance(exc, RunNotRecorded):
+            state = self._record_crash(state)
+        self.state = state
+        if ctx is not None:
+            self.finish(ctx, state)
+        return state
+
+    def _record_crash(self, state: State) -> State:
         try:
-            self.backend.writer.flush(timeout=10)
+            unwritten = self._unwritten_records(CRASH_FLUSH_SECONDS)
+            if unwritten is not None:
+                state = Crashed(message=f"{state.message}; {unwritten}")
             result = self.backend.client.set_flow_run_state(self.flow_run_id, state)
             if result.state.type is StateType.CANCELLING:
                 result = self.backend.client.set_flow_run_state(
                     self.flow_run_id, Cancelled(message="cancelled")
                 )
-            self.state = result.state if not result.accepted else state
+            return result.state if not result.accepted else state
         except Exception as store_exc:  # the store itself is gone: say so, keep going
             logger.error("could not record the crash of flow run %s: %s", self.name, store_exc)
-            self.state = state
-        if self.ctx is not None:
-            self.finish()
+            return state
 
-    def close(self) -> None:
-        if self.ctx is not None:
-            self.ctx.task_runner.shutdown(wait=not (self.state and self.state.is_crashed()))
+    def close(self, ctx: FlowRunContext | None) -> None:
+        """Release the run's context: its task runner (not waiting for task runs left
+        behind by a crash or a timeout), the context variable, the signal handler."""
+        if ctx is not None:
+            state = self.state
+            left_behind = state is not None and (state.is_crashed() or state.name == "TimedOut")
+            ctx.task_runner.shutdown(wait=not left_behind)
         if self._token is not None:
             _flow_run.reset(self._token)
             self._token = None
         self._restore_sigterm()
 
-    def result(self, return_state: bool) -> Any:
-        state = self.state
-        assert state is not None
-        if return_state:
-            return state
-        return state.result()
-
     # -- helpers --------------------------------------------------------------------
-    def _run_hooks(self, hooks: list[Any]) -> None:
+    def _run_hooks(self, ctx: FlowRunContext, hooks: list[Any]) -> None:
         if not hooks:
             return
         from headwater.engine.run_view import FlowRunView
@@ -338,8 +400,7 @@ class FlowRunEngine:
             try:
                 hook(self.flow, view, self.state)
             except Exception as exc:
-                assert self.ctx is not None
-                flow_run_logger(self.ctx).error(
+                flow_run_logger(ctx).error(
                     "Hook %r raised %s",
                     getattr(hook, "__name__", hook),
                     exception_message(exc),
@@ -380,6 +441,20 @@ class FlowRunEngine:
 
 def _state_repr(state: State) -> str:
     return f"{state.name}({state.message!r})" if state.message else f"{state.name}()"
+
+
+def _crash_state(exc: BaseException) -> State:
+    if isinstance(exc, KeyboardInterrupt):
+        return Cancelled(message="interrupted by the user (KeyboardInterrupt)")
+    if isinstance(exc, TerminationSignal):
+        return Crashed(message=f"the process received signal {exc.signum}")
+    if isinstance(exc, SystemExit):
+        return Crashed(message=f"the process exited (code {exc.code!r}) during the run")
+    if isinstance(exc, FlowRunDeadline):
+        return Crashed(message="stopped by the timeout of an enclosing flow run")
+    if isinstance(exc, RunNotRecorded):
+        return Crashed(message=str(exc))
+    return Crashed(message=f"the run crashed: {exception_message(exc)}")
 
 
 def _results_by_default() -> bool:
@@ -435,108 +510,3 @@ def _crash_unfinished_tasks(ctx: FlowRunContext, message: str) -> None:
             record["end_time"] = now
             record["updated"] = now
             ctx.backend.writer.put_task_run(dict(record))  # type: ignore[arg-type]
-
-
-# -- drivers -------------------------------------------------------------------------
-
-
-def run_flow_sync(
-    flow: Flow[Any, Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    *,
-    return_state: bool,
-    flow_run_id: uuid.UUID | None = None,
-) -> Any:
-    """Run ``flow``; with ``flow_run_id``, run that existing flow run again in place."""
-    from headwater.utilities.tracebacks import reraise_trimmed
-
-    engine = FlowRunEngine(flow, flow_run_id)
-    try:
-        parameters = engine.bind(args, kwargs)
-    except Exception as exc:
-        reraise_trimmed(exc)
-    engine.prepare()
-    if engine.cached_state is not None:
-        return engine.cached_state if return_state else engine.cached_state.result()
-    call_args, call_kwargs = flow.binder.call_args(parameters)
-    try:
-        engine.begin()
-        while True:
-            try:
-                with timeout_after(flow.timeout_seconds, FlowRunTimeoutError):
-                    value = flow.fn(*call_args, **call_kwargs)
-                    engine.wait_for_tasks()
-                state = engine.propose(engine.outcome_of(value))
-            except Exception as exc:
-                if not isinstance(exc, FlowRunTimeoutError):
-                    engine.wait_for_tasks()
-                state = engine.propose(engine.outcome_of(exc=exc))
-            if state.is_scheduled():
-                engine.retry_after(state)
-                continue
-            break
-        engine.finish()
-    except BaseException as exc:
-        engine.crash(exc)
-        engine.close()
-        raise
-    engine.close()
-    return engine.result(return_state)
-
-
-async def run_flow_async(
-    flow: Flow[Any, Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    *,
-    return_state: bool,
-    flow_run_id: uuid.UUID | None = None,
-) -> Any:
-    from headwater.utilities.tracebacks import reraise_trimmed
-
-    engine = FlowRunEngine(flow, flow_run_id)
-    try:
-        parameters = engine.bind(args, kwargs)
-    except Exception as exc:
-        reraise_trimmed(exc)
-    engine.prepare()
-    if engine.cached_state is not None:
-        return engine.cached_state if return_state else engine.cached_state.result()
-    call_args, call_kwargs = flow.binder.call_args(parameters)
-    try:
-        engine.begin()
-        while True:
-            try:
-                coro = flow.fn(*call_args, **call_kwargs)
-                if flow.timeout_seconds is None:
-                    value = await coro
-                else:
-                    try:
-                        value = await asyncio.wait_for(coro, flow.timeout_seconds)
-                    except asyncio.TimeoutError:
-                        raise FlowRunTimeoutError("timed out") from None
-                await asyncio.to_thread(engine.wait_for_tasks)
-                state = engine.propose(engine.outcome_of(value))
-            except Exception as exc:
-                if not isinstance(exc, FlowRunTimeoutError):
-                    await asyncio.to_thread(engine.wait_for_tasks)
-                state = engine.propose(engine.outcome_of(exc=exc))
-            if state.is_scheduled():
-                when = state.state_details.scheduled_time
-                delay = (when - dt.datetime.now(dt.timezone.utc)).total_seconds() if when else 0
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                engine.start_retry()
-                continue
-            break
-        engine.finish()
-    except BaseException as exc:
-        engine.crash(exc)
-        engine.close()
-        raise
-    engine.close()
-    try:
-        return engine.result(return_state)
-    except Exception as exc:
-        reraise_trimmed(exc)

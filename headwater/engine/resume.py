@@ -88,7 +88,9 @@ def subflow_entry(parent: FlowRunContext, task_key: str, dynamic_key: str) -> di
     return None
 
 
-def persist_flow_result(engine: FlowRunEngine, state: State, results: FlowResults) -> None:
+def persist_flow_result(
+    engine: FlowRunEngine, ctx: FlowRunContext, state: State, results: FlowResults
+) -> None:
     """Write a completed flow run's result and put its ref on the state."""
     from headwater.futures import resolve_futures_to_states
     from headwater.logging.loggers import flow_run_logger
@@ -101,10 +103,9 @@ def persist_flow_result(engine: FlowRunEngine, state: State, results: FlowResult
             write_result(results.storage, key, value, results.serializer)
         )
     except Exception as exc:
-        if engine.ctx is not None:
-            flow_run_logger(engine.ctx).warning(
-                "Could not persist the flow run's result (%s: %s)", type(exc).__name__, exc
-            )
+        flow_run_logger(ctx).warning(
+            "Could not persist the flow run's result (%s: %s)", type(exc).__name__, exc
+        )
 
 
 def _plain_value(value: Any) -> Any:
@@ -138,7 +139,7 @@ def _flow_and_parameters(run: Any) -> tuple[Any, dict[str, Any]]:
 
 def run_flow_run(flow_run_id: uuid.UUID, *, client: Any = None) -> State:
     """Run an existing flow run in this process, in place; return its final state."""
-    from headwater.engine.flow_engine import run_flow_async, run_flow_sync
+    from headwater.engine.flow_lifecycle import run_flow_async, run_flow_sync
 
     client = client or _client()
     try:

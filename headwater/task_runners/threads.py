@@ -43,8 +43,10 @@ class ThreadPoolTaskRunner(TaskRunner):
             )
 
     def shutdown(self, wait: bool = True) -> None:
+        """Release the threads; ``wait=False`` (a crashed or timed-out flow run) also
+        drops the task runs not started yet."""
         if self._pool is not None:
-            self._pool.shutdown(wait=wait)
+            self._pool.shutdown(wait=wait, cancel_futures=not wait)
             self._pool = None
 
     def execute(self, run: TaskRun, resolution: Resolution) -> cf.Future[State]:

@@ -1,10 +1,15 @@
 """Interrupting synchronous code that runs past a deadline.
 
-In the main thread a SIGALRM timer raises the error, which also interrupts blocking
-calls such as ``time.sleep``; nested deadlines share the one timer.  In other threads
-the error is injected into the thread (``PyThreadState_SetAsyncExc``) and takes effect
-at its next Python instruction: a thread blocked inside one long C call is only
-interrupted when that call returns.
+``Deadline`` is a point in time with the error to raise when it passes;
+``current_deadline`` holds the one that applies to the running code (so blocking
+waits can give up at it instead of being interrupted).
+
+``timeout_after`` interrupts a block of code.  In the main thread a SIGALRM timer
+raises the error, which also interrupts blocking calls such as ``time.sleep``;
+nested deadlines share the one timer.  In other threads the error is injected into
+the thread (``PyThreadState_SetAsyncExc``) and takes effect at its next Python
+instruction: a thread blocked inside one long C call is only interrupted when that
+call returns.
 """
 
 from __future__ import annotations
@@ -16,6 +21,50 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+
+
+class Deadline:
+    """``seconds`` from now, in the thread that made it.  ``error`` is a subclass of
+    ``base`` made for this deadline (its ``deadline`` attribute is this object), so
+    whoever catches it can tell its own deadline from an enclosing one."""
+
+    __slots__ = ("at", "error", "seconds", "thread")
+
+    def __init__(self, seconds: float, base: type[BaseException]) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.thread = threading.get_ident()
+        self.error: type[BaseException] = type(base.__name__, (base,), {"deadline": self})
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def passed(self) -> BaseException:
+        """The error to raise now that the deadline passed."""
+        return self.error(f"the deadline of {self.seconds:g} s passed")
+
+    def nearest(self, other: Deadline | None) -> Deadline:
+        """This deadline or ``other`` (an enclosing one, if it applies in this thread),
+        whichever comes first."""
+        if other is None or other.thread != self.thread or self.at <= other.at:
+            return self
+        return other
+
+
+#: The deadline the running code must finish by (None: none), for waits that can give
+#: up at it on their own (futures) instead of relying on an interruption.
+current_deadline: ContextVar[Deadline | None] = ContextVar("headwater_deadline", default=None)
+
+
+def applicable_deadline() -> Deadline | None:
+    """``current_deadline`` if it was set in this thread (a task thread inherits its
+    flow's context, but not its flow's deadline)."""
+    deadline = current_deadline.get()
+    if deadline is None or deadline.thread != threading.get_ident():
+        return None
+    return deadline
+
 
 _ids = itertools.count()
 # Main-thread deadlines: id -> (monotonic deadline, error class)

@@ -13,7 +13,7 @@ import pytest
 from headwater.client import get_client
 from headwater.client.http import HttpClient
 from headwater.client.protocol import Client
-from headwater.client.writer import TransientWriteError
+from headwater.client.writer import RecordsRefused, TransientWriteError
 from headwater.exceptions import ObjectNotFound, ServerRequestError, ServerUnavailable
 from headwater.schemas.filters import FlowRunFilter, LogFilter, TaskRunFilter
 from headwater.states import Completed, Failed, Running
@@ -143,7 +143,9 @@ def test_write_batch_keeps_good_records_when_some_are_refused(client: HttpClient
     good = [_task_record(run["id"], dynamic_key=str(i)) for i in range(9)]
     bad = _task_record(run["id"], state_type="NOT-A-STATE")
     cleaned = _task_record(run["id"], name="nul\x00name", state_message="x" * 200_000)
-    client.write_batch([*good[:4], bad, *good[4:], cleaned], [_log(run["id"], "a\x00b")])
+    with pytest.raises(RecordsRefused) as refused:
+        client.write_batch([*good[:4], bad, *good[4:], cleaned], [_log(run["id"], "a\x00b")])
+    assert [r["id"] for r in refused.value.records] == [bad["id"]]  # the writer counts it
     stored = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_ids=[run["id"]]))
     assert {t.id for t in stored} == {r["id"] for r in [*good, cleaned]}
     logs = client.read_logs(log_filter=LogFilter(flow_run_id=run["id"]))

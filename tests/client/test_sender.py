@@ -16,10 +16,13 @@ def test_every_job_is_sent_once_while_the_next_is_encoded() -> None:
     encoded: list[int] = []
     lock = threading.Lock()
 
-    def send(path: str, records: list[Any], body: bytes, retry_for: float) -> None:
+    def send(
+        path: str, records: list[Any], body: bytes, retry_for: float, quiet: bool
+    ) -> list[Any]:
         time.sleep(0.01)
         with lock:
             sent.append((path, body))
+        return [] if records != [3] else records
 
     def encode(records: list[Any]) -> bytes:
         encoded.append(len(records))
@@ -27,7 +30,7 @@ def test_every_job_is_sent_once_while_the_next_is_encoded() -> None:
 
     sender = PipelinedSender(send, depth=2)
     jobs = [("/a", [i]) for i in range(7)]
-    sender.send_all(jobs, encode, retry_for=1.0)
+    assert sender.send_all(jobs, encode, retry_for=1.0) == [3]  # what was refused
     assert sorted(body for _, body in sent) == sorted(repr([i]).encode() for i in range(7))
     assert encoded == [1] * 7
     sender.close()
@@ -36,11 +39,14 @@ def test_every_job_is_sent_once_while_the_next_is_encoded() -> None:
 def test_the_first_failure_is_raised_after_in_flight_jobs_finish() -> None:
     finished: list[int] = []
 
-    def send(path: str, records: list[Any], body: bytes, retry_for: float) -> None:
+    def send(
+        path: str, records: list[Any], body: bytes, retry_for: float, quiet: bool
+    ) -> list[Any]:
         if records == [1]:
             raise ValueError("refused")
         time.sleep(0.02)
         finished.append(records[0])
+        return []
 
     sender = PipelinedSender(send, depth=2)
     with pytest.raises(ValueError, match="refused"):
@@ -51,7 +57,7 @@ def test_the_first_failure_is_raised_after_in_flight_jobs_finish() -> None:
 
 def test_close_stops_the_threads() -> None:
     before = set(threading.enumerate())
-    sender = PipelinedSender(lambda *args: None, depth=3)
+    sender = PipelinedSender(lambda *args: [], depth=3)
     sender.send_all([("/a", [1]), ("/a", [2])], lambda r: b"x", retry_for=1.0)
     threads = [t for t in set(threading.enumerate()) - before if t.name == "headwater-http-sender"]
     assert len(threads) == 3
