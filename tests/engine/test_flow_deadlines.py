@@ -56,7 +56,7 @@ def test_the_deadline_fires_while_the_flow_waits_on_a_future(gate: threading.Eve
         return str(blocked.submit().result())
 
     started = time.monotonic()
-    with pytest.raises(FlowRunTimeoutError, match="timeout of 0.5 s"):
+    with pytest.raises(FlowRunTimeoutError, match=r"timeout of 0\.5 s"):
         waits()
     run = _assert_timed_out(started)
     [task_run] = task_runs_of(run.id)
