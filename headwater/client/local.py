@@ -96,7 +96,8 @@ class LocalClient(LocalDeploymentsMixin):
         try:
             yield
         except DBAPIError as exc:
-            from headwater.server.db.store_errors import HINTS, PERMANENT, classify, describe
+            from headwater.schemas.store_errors import HINTS, PERMANENT
+            from headwater.server.db.store_errors import classify, describe
 
             code = classify(exc)
             if code is None or code not in PERMANENT:

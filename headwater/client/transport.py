@@ -32,9 +32,6 @@ logger = logging.getLogger("headwater.client")
 _FIRST_DELAY = 0.05
 _MAX_DELAY = 2.0
 _JSON_HEADERS = {"Content-Type": "application/json"}
-#: The ``error`` codes of an API answer saying the server's store refuses writes (the
-#: API's ``store_busy`` answers are retried like any 503).
-_PERMANENT_STORE_ERRORS = frozenset({"store_full", "store_read_only", "schema_mismatch"})
 
 
 def _default(value: Any) -> Any:
@@ -205,12 +202,13 @@ def _store_unwritable(response: httpx.Response, base_url: str) -> Exception | No
     ``store_full``, ``store_read_only``, ``schema_mismatch``; a bare 507 is a full
     store): retrying would not help."""
     from headwater.exceptions import StoreUnwritable
+    from headwater.schemas.store_errors import PERMANENT, STORE_FULL
 
     code = _error_code(response)
-    if code not in _PERMANENT_STORE_ERRORS:
+    if code is None or code not in PERMANENT:
         if response.status_code != 507:
             return None
-        code = "store_full"
+        code = STORE_FULL
     return StoreUnwritable(
         f"the Headwater server at {base_url} cannot store anything: {_detail(response)} ({code})",
         code,

@@ -168,6 +168,17 @@ class BatchingWriter:
             thread.join(max(0.0, deadline - time.monotonic()))
         return ok
 
+    def abandon(self) -> int:
+        """Give up on the records not yet written (at exit, once reported): they count
+        as dropped.  How many there were."""
+        left = [item for kind, item in self._queue if kind != _MARKER]
+        markers = [item for kind, item in self._queue if kind == _MARKER]
+        self._queue.clear()
+        self._count_dropped(left)
+        for marker in markers:
+            marker.done.set()  # ok stays False
+        return len(left)
+
     def _start(self) -> None:
         with self._lock:
             if self._running:
@@ -270,6 +281,10 @@ class BatchingWriter:
 
     def _drop(self, records: Iterable[Any], exc: Exception) -> None:
         self.last_error = exc
+        count = self._count_dropped(records)
+        logger.error("dropped %d run records that the store refused: %s", count, exc)
+
+    def _count_dropped(self, records: Iterable[Any]) -> int:
         by_run = self._dropped_by_run
         count = 0
         for record in records:
@@ -277,7 +292,7 @@ class BatchingWriter:
             by_run[run_id] = by_run.get(run_id, 0) + 1
             count += 1
         self.dropped += count
-        logger.error("dropped %d run records that the store refused: %s", count, exc)
+        return count
 
 
 _writers: dict[str, BatchingWriter] = {}
@@ -322,7 +337,8 @@ def flush_all(timeout: float = 30.0) -> bool:
 
 def close_all(timeout: float | None = None) -> bool:
     """At exit: flush every writer and join its thread.  Records that still could not
-    be written are reported in one line on stderr (they are lost with the process)."""
+    be written are reported in one line on stderr and given up (they are lost with the
+    process)."""
     if timeout is None:
         timeout = _exit_timeout()
     deadline = time.monotonic() + timeout
@@ -331,9 +347,9 @@ def close_all(timeout: float | None = None) -> bool:
         if writer.close(max(0.0, deadline - time.monotonic())):
             continue
         ok = False
-        left = writer.pending
+        reason = writer.last_error or "the store did not answer in time"
+        left = writer.abandon()
         if left:
-            reason = writer.last_error or "the store did not answer in time"
             sys.stderr.write(
                 f"headwater: error: {left} run records could not be written to "
                 f"{_display(key)} before exit: {reason}\n"

@@ -195,8 +195,8 @@ def test_no_backpressure_while_the_store_is_failing() -> None:
 
 _EXIT_SCRIPT = textwrap.dedent(
     """
-    import sys, threading, time
-    from headwater.client.writer import TransientWriteError, get_writer
+    import atexit, sys, threading, time
+    from headwater.client.writer import TransientWriteError, close_all, get_writer
 
     out, mode = sys.argv[1], sys.argv[2]
     writing = threading.Event()
@@ -211,6 +211,7 @@ _EXIT_SCRIPT = textwrap.dedent(
                 handle.writelines(f"{r['id']}\\n" for r in task_runs)
 
     writer = get_writer("test:slow", SlowStore)
+    atexit.register(close_all)  # as close_shared_clients does: a second close says nothing
     for i in range(300):
         writer.put_task_run({"id": i})
     writing.wait(5)

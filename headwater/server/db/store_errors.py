@@ -1,39 +1,44 @@
 """Telling a busy store from a broken one.
 
 A database error is either worth a retry (the store is locked, busy, or its
-connection dropped) or not: the disk is full, the store is read-only, or its schema
-does not match this Headwater.  ``classify`` answers with the code the API puts in
-its error body (``error``) and clients act on: ``store_busy`` is retried, the others
-end the run with a message naming the cause.
+connection dropped) or not: the disk is full, the store is read-only, its files
+cannot be written, or its schema does not match this Headwater.  ``classify``
+answers with the code (``headwater.schemas.store_errors``) that the API puts in its
+error body and clients act on: ``store_busy`` is retried, the others (``PERMANENT``)
+end the run with a message naming the cause and what to do.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from headwater.schemas.store_errors import (
+    PERMANENT,
+    SCHEMA_MISMATCH,
+    STORE_BUSY,
+    STORE_FULL,
+    STORE_IO_ERROR,
+    STORE_READ_ONLY,
+)
 
-STORE_BUSY: Final = "store_busy"
-STORE_FULL: Final = "store_full"
-STORE_READ_ONLY: Final = "store_read_only"
-SCHEMA_MISMATCH: Final = "schema_mismatch"
-
-#: Codes of a store that will not accept writes until someone fixes it.
-PERMANENT: Final = frozenset({STORE_FULL, STORE_READ_ONLY, SCHEMA_MISMATCH})
-
-#: What to do about each permanent error (the second half of a one-line message).
-HINTS: Final = {
-    STORE_FULL: "free disk space where the store lives",
-    STORE_READ_ONLY: "make the store writable (file permissions, a read-only filesystem)",
-    SCHEMA_MISMATCH: "run `headwater server database upgrade`, or use a matching Headwater",
-}
+__all__ = ["PERMANENT", "classify", "describe"]
 
 # SQLite primary result codes (the low byte of ``sqlite_errorcode``).
-_SQLITE = {5: STORE_BUSY, 6: STORE_BUSY, 8: STORE_READ_ONLY, 13: STORE_FULL}
+_SQLITE = {
+    5: STORE_BUSY,  # SQLITE_BUSY
+    6: STORE_BUSY,  # SQLITE_LOCKED
+    8: STORE_READ_ONLY,  # SQLITE_READONLY
+    10: STORE_IO_ERROR,  # SQLITE_IOERR
+    11: STORE_IO_ERROR,  # SQLITE_CORRUPT
+    13: STORE_FULL,  # SQLITE_FULL
+    26: STORE_IO_ERROR,  # SQLITE_NOTADB
+}
 # Python < 3.11 has no error codes on sqlite3 exceptions: their messages, then.
 _SQLITE_MESSAGES = (
     ("database is locked", STORE_BUSY),
     ("database table is locked", STORE_BUSY),
     ("database or disk is full", STORE_FULL),
     ("readonly database", STORE_READ_ONLY),
+    ("disk i/o error", STORE_IO_ERROR),
+    ("malformed", STORE_IO_ERROR),
     ("no such table", SCHEMA_MISMATCH),
     ("no such column", SCHEMA_MISMATCH),
     ("has no column named", SCHEMA_MISMATCH),
