@@ -173,3 +173,34 @@ def test_get_client_follows_the_api_url(
         assert isinstance(client, HttpClient) and client.api_url == api_server.api_url
         client.read_flows(limit=1)
         client.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (507, {"detail": "database or disk is full", "error": "store_full"}, "store_full"),
+        (
+            503,
+            {"detail": "attempt to write a readonly database", "error": "store_read_only"},
+            "store_read_only",
+        ),
+        (500, {"detail": "no such table: flow_run", "error": "schema_mismatch"}, "schema_mismatch"),
+        (507, {"detail": "insufficient storage"}, "store_full"),  # a bare 507
+    ],
+)
+def test_a_server_store_that_cannot_be_written_is_named_not_retried(
+    status: int, body: dict[str, str], code: str
+) -> None:
+    """The error body the server answers with (``{"detail", "error"}``) becomes
+    ``StoreUnwritable`` with the server's words; a busy store is retried instead."""
+    import httpx
+
+    from headwater.client.transport import _store_unwritable
+    from headwater.exceptions import StoreUnwritable
+
+    exc = _store_unwritable(httpx.Response(status, json=body), "http://h:4200/api")
+    assert isinstance(exc, StoreUnwritable) and exc.code == code
+    where = "the Headwater server at http://h:4200/api"
+    assert str(exc) == f"{where} cannot store anything: {body['detail']} ({code})"
+    busy = httpx.Response(503, json={"detail": "locked", "error": "store_busy"})
+    assert _store_unwritable(busy, "http://h:4200/api") is None

@@ -118,7 +118,8 @@ def open_database(url: str) -> Database:
 
 def _sqlite_engine(url: str, path: str | None) -> Engine:
     if path and path != ":memory:":
-        _check_directory(Path(path).parent)
+        # ``file:PATH`` (with ``?uri=true``, e.g. ``mode=ro``) names the file PATH.
+        _check_directory(Path(path.removeprefix("file:")).parent)
     timeout = get_settings().sqlite_busy_timeout_seconds
     engine = create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
 
