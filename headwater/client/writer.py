@@ -145,7 +145,7 @@ class BatchingWriter:
 
     def pending_for(self, flow_run_id: Any) -> int:
         """Records of this flow run not yet written."""
-        return sum(1 for record in self._unwritten() if record.get("flow_run_id") == flow_run_id)
+        return sum(1 for record in self._unwritten() if _flow_run_of(record) == flow_run_id)
 
     def _unwritten(self) -> Iterable[Any]:
         yield from self._in_flight
@@ -288,11 +288,18 @@ class BatchingWriter:
         by_run = self._dropped_by_run
         count = 0
         for record in records:
-            run_id = record.get("flow_run_id")
+            run_id = _flow_run_of(record)
             by_run[run_id] = by_run.get(run_id, 0) + 1
             count += 1
         self.dropped += count
         return count
+
+
+def _flow_run_of(record: Any) -> Any:
+    """The flow run a task-run or log record belongs to (None: none)."""
+    if isinstance(record, dict):
+        return record.get("flow_run_id")
+    return getattr(record, "flow_run_id", None)
 
 
 _writers: dict[str, BatchingWriter] = {}

@@ -14,8 +14,8 @@ from headwater.schemas.store_errors import (
     PERMANENT,
     SCHEMA_MISMATCH,
     STORE_BUSY,
+    STORE_ERROR,
     STORE_FULL,
-    STORE_IO_ERROR,
     STORE_READ_ONLY,
 )
 
@@ -26,10 +26,10 @@ _SQLITE = {
     5: STORE_BUSY,  # SQLITE_BUSY
     6: STORE_BUSY,  # SQLITE_LOCKED
     8: STORE_READ_ONLY,  # SQLITE_READONLY
-    10: STORE_IO_ERROR,  # SQLITE_IOERR
-    11: STORE_IO_ERROR,  # SQLITE_CORRUPT
+    10: STORE_ERROR,  # SQLITE_IOERR
+    11: STORE_ERROR,  # SQLITE_CORRUPT
     13: STORE_FULL,  # SQLITE_FULL
-    26: STORE_IO_ERROR,  # SQLITE_NOTADB
+    26: STORE_ERROR,  # SQLITE_NOTADB
 }
 # Python < 3.11 has no error codes on sqlite3 exceptions: their messages, then.
 _SQLITE_MESSAGES = (
@@ -37,8 +37,8 @@ _SQLITE_MESSAGES = (
     ("database table is locked", STORE_BUSY),
     ("database or disk is full", STORE_FULL),
     ("readonly database", STORE_READ_ONLY),
-    ("disk i/o error", STORE_IO_ERROR),
-    ("malformed", STORE_IO_ERROR),
+    ("disk i/o error", STORE_ERROR),
+    ("malformed", STORE_ERROR),
     ("no such table", SCHEMA_MISMATCH),
     ("no such column", SCHEMA_MISMATCH),
     ("has no column named", SCHEMA_MISMATCH),
