@@ -91,7 +91,9 @@ class Client(Protocol):
         self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
     ) -> None:
         """Task runs then logs (the batching writer's flush); ``TransientWriteError``
-        when the store or server may accept them later."""
+        when the store or server may accept them later, ``StoreUnwritable`` when it
+        will not until someone fixes it (full, read-only…), ``RecordsRefused`` naming
+        the records refused for good once the others are written."""
         ...
 
     # -- reads ----------------------------------------------------------------------
