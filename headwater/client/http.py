@@ -113,6 +113,7 @@ class HttpClient(HttpDeploymentsMixin):
             dumps(body),
             retry_for=self.retry_seconds,
             unreachable_for=self.start_timeout,
+            warn=True,
         )
         # Read as plain JSON: the engine needs the state and run count, and importing
         # pydantic for them would cost a flow run ~200 ms.
@@ -131,6 +132,7 @@ class HttpClient(HttpDeploymentsMixin):
             f"/flow_runs/{flow_run_id}/set_state",
             dumps(body),
             retry_for=self.retry_seconds,
+            warn=True,
         )
         result = OrchestrationResult.from_dict(response.json())
         proposed = state
@@ -165,56 +167,56 @@ class HttpClient(HttpDeploymentsMixin):
         jobs = _chunks("/task_runs/bulk", list(task_run_records))
         jobs += _chunks("/logs/bulk", list(log_records))
         try:
-            refused = self._send_jobs(jobs, WRITE_BATCH_RETRY_SECONDS, quiet=True)
+            refused = self._send_jobs(jobs, WRITE_BATCH_RETRY_SECONDS)
         except ServerUnavailable as exc:
             raise TransientWriteError(str(exc)) from None
         if refused:
             raise RecordsRefused(refused, "the server refused them as invalid")
 
     def _bulk(self, path: str, records: list[Any], retry_for: float) -> None:
-        refused = self._send_jobs(_chunks(path, records), retry_for)
+        refused = self._send_jobs(_chunks(path, records), retry_for, warn=True)
         if refused:
             logger.error("the server refused %d run records; they are dropped", len(refused))
 
     def _send_jobs(
-        self, jobs: list[tuple[str, list[Any]]], retry_for: float, *, quiet: bool = False
+        self, jobs: list[tuple[str, list[Any]]], retry_for: float, *, warn: bool = False
     ) -> list[Any]:
         """Send every job; the records the server refused for good."""
         if not jobs:
             return []
         if len(jobs) == 1:
             path, records = jobs[0]
-            return self._send_bulk(path, records, _encode(records), retry_for, quiet)
+            return self._send_bulk(path, records, _encode(records), retry_for, warn)
         if self._sender is None:
             self._sender = PipelinedSender(self._send_bulk)
-        return self._sender.send_all(jobs, _encode, retry_for, quiet)
+        return self._sender.send_all(jobs, _encode, retry_for, warn)
 
     def _send_bulk(
-        self, path: str, records: list[Any], body: bytes, retry_for: float, quiet: bool
+        self, path: str, records: list[Any], body: bytes, retry_for: float, warn: bool
     ) -> list[Any]:
         if len(body) > _MAX_BODY and len(records) > 1:
             half = len(records) // 2
             refused: list[Any] = []
             for part in (records[:half], records[half:]):
-                refused += self._send_bulk(path, part, _encode(part), retry_for, quiet)
+                refused += self._send_bulk(path, part, _encode(part), retry_for, warn)
             return refused
         try:
-            self.transport.request("POST", path, body, retry_for=retry_for, quiet=quiet)
+            self.transport.request("POST", path, body, retry_for=retry_for, warn=warn)
         except ServerRequestError as exc:
             if exc.status_code != 422:
                 raise
-            return self._send_refused(path, records, retry_for, quiet)
+            return self._send_refused(path, records, retry_for, warn)
         return []
 
     def _send_refused(
-        self, path: str, records: list[Any], retry_for: float, quiet: bool
+        self, path: str, records: list[Any], retry_for: float, warn: bool
     ) -> list[Any]:
         """The server refused a batch: clean every record (NUL, oversize text) and try
         again; if still refused, bisect so only the records it cannot take are lost
         (returned)."""
         cleaned = [_clean_record(record) for record in records]
         try:
-            self.transport.request("POST", path, dumps(cleaned), retry_for=retry_for, quiet=quiet)
+            self.transport.request("POST", path, dumps(cleaned), retry_for=retry_for, warn=warn)
             return []
         except ServerRequestError as exc:
             if exc.status_code != 422:
@@ -223,8 +225,8 @@ class HttpClient(HttpDeploymentsMixin):
                 logger.error("the server refused a run record (%s); it is dropped", exc.detail)
                 return cleaned
         half = len(cleaned) // 2
-        return self._send_refused(path, cleaned[:half], retry_for, quiet) + self._send_refused(
-            path, cleaned[half:], retry_for, quiet
+        return self._send_refused(path, cleaned[:half], retry_for, warn) + self._send_refused(
+            path, cleaned[half:], retry_for, warn
         )
 
     # -- reads ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any
 
-#: (path, records, encoded body, retry_for, quiet) -> the records refused for good;
+#: (path, records, encoded body, retry_for, warn) -> the records refused for good;
 #: raises on failure.
 SendFunction = Callable[[str, list[Any], bytes, float, bool], list[Any]]
 _Job = tuple[Future[list[Any]], str, list[Any], bytes, float, bool] | None  # None: stop
@@ -37,7 +37,7 @@ class PipelinedSender:
         jobs: Iterable[tuple[str, list[Any]]],
         encode: Callable[[Any], bytes],
         retry_for: float,
-        quiet: bool = False,
+        warn: bool = False,
     ) -> list[Any]:
         """Send every (path, records) job; the records refused for good.  The first
         failure is raised once the jobs already handed over have finished."""
@@ -55,7 +55,7 @@ class PipelinedSender:
         for path, records in jobs:
             body = encode(records)
             future: Future[list[Any]] = Future()
-            self._jobs.put((future, path, records, body, retry_for, quiet))
+            self._jobs.put((future, path, records, body, retry_for, warn))
             in_flight.append(future)
             if len(in_flight) >= self.depth:
                 error = settle(in_flight.popleft())
@@ -91,9 +91,9 @@ class PipelinedSender:
             job = self._jobs.get()
             if job is None:
                 return
-            future, path, records, body, retry_for, quiet = job
+            future, path, records, body, retry_for, warn = job
             try:
-                refused = self._send(path, records, body, retry_for, quiet)
+                refused = self._send(path, records, body, retry_for, warn)
             except BaseException as exc:
                 future.set_exception(exc)
             else:

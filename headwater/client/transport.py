@@ -1,9 +1,10 @@
 """HTTP to the Headwater server: JSON encoding, retries with backoff, error mapping.
 
 Connection errors, 5xx and 429 answers (``store_busy`` among them) are retried with
-exponential backoff until a per-call deadline (``retry_for``), each retry logged at
-WARNING; a server that never answered is given up on sooner when the caller says so
-(``unreachable_for``: a flow run fails fast against a stopped server).  An answer
+exponential backoff until a per-call deadline (``retry_for``), each retry logged (at
+WARNING when a flow run is waiting on the call); a server that never answered is
+given up on sooner when the caller says so (``unreachable_for``: a flow run fails
+fast against a stopped server).  An answer
 saying the server's store cannot be written (``store_full``, ``store_read_only``,
 ``schema_mismatch``) is not retried: it raises ``StoreUnwritable`` with the server's
 words.  Other answers are returned to the caller.  The API key travels in the
@@ -88,7 +89,7 @@ class Transport:
         retry_for: float,
         ok_missing: bool = False,
         unreachable_for: float | None = None,
-        quiet: bool = False,
+        warn: bool = False,
     ) -> httpx.Response:
         """Send, retrying transient failures for up to ``retry_for`` seconds.
 
@@ -97,9 +98,10 @@ class Transport:
         the call), ``StoreUnwritable`` when the server says its store cannot be
         written (disk full, read-only, schema mismatch: not retried),
         ``ServerRequestError`` for other 4xx, ``ServerUnavailable`` when the deadline
-        passes, or after ``unreachable_for`` seconds without any answer at all.  Each
-        retry is logged at WARNING (at DEBUG when ``quiet``: the caller retries and
-        reports itself)."""
+        passes, or after ``unreachable_for`` seconds without any answer at all.  With
+        ``warn`` (a flow run is waiting on the call) each retry is logged at WARNING,
+        otherwise at DEBUG (a CLI read fails within seconds in one line; the writer
+        reports its own retries)."""
         httpx = self._httpx
         started = time.monotonic()
         deadline = started + retry_for
@@ -147,7 +149,7 @@ class Transport:
             if now + wait > (deadline if answered else give_up_unanswered):
                 raise ServerUnavailable(self._gave_up(problem, answered, now - started))
             logger.log(
-                logging.DEBUG if quiet else logging.WARNING,
+                logging.WARNING if warn else logging.DEBUG,
                 "%s %s failed (%s); retrying in %.2g s",
                 method,
                 path,

@@ -83,6 +83,8 @@ class BatchingWriter:
         self._lock = threading.Lock()
         self._running = False
         self._closing = False
+        #: Set at exit once the records left were given up: nothing is retried any more.
+        self._abandoned = False
         self._thread: threading.Thread | None = None
         #: True while the thread holds records it took off the queue (set before it
         #: takes them): ``flush`` may skip the marker only when the queue is empty and
@@ -159,6 +161,8 @@ class BatchingWriter:
 
     def close(self, timeout: float = 30.0) -> bool:
         """Flush, then stop the thread and join it; True when everything was written."""
+        if self._abandoned:
+            return False
         deadline = time.monotonic() + timeout
         ok = self.flush(timeout)
         self._closing = True
@@ -169,9 +173,13 @@ class BatchingWriter:
         return ok
 
     def abandon(self) -> int:
-        """Give up on the records not yet written (at exit, once reported): they count
-        as dropped.  How many there were."""
-        left = [item for kind, item in self._queue if kind != _MARKER]
+        """Give up on the records not yet written, for good (at exit, once the store
+        had its time): they count as dropped, and a write in flight that fails is not
+        retried.  How many there were."""
+        if self._abandoned:
+            return 0
+        self._abandoned = True
+        left = [*self._in_flight, *(item for kind, item in self._queue if kind != _MARKER)]
         markers = [item for kind, item in self._queue if kind == _MARKER]
         self._queue.clear()
         self._count_dropped(left)
@@ -242,6 +250,10 @@ class BatchingWriter:
             written = not (records or logs) or self._write(records, logs)
         finally:
             self._in_flight = []
+        if not written and self._abandoned:  # given up at exit (counted there)
+            for marker in markers:
+                marker.done.set()
+            return
         if not written:
             # Put the batch back in front and try again after a pause.
             for marker in reversed(markers):

@@ -16,9 +16,7 @@ def test_every_job_is_sent_once_while_the_next_is_encoded() -> None:
     encoded: list[int] = []
     lock = threading.Lock()
 
-    def send(
-        path: str, records: list[Any], body: bytes, retry_for: float, quiet: bool
-    ) -> list[Any]:
+    def send(path: str, records: list[Any], body: bytes, retry_for: float, warn: bool) -> list[Any]:
         time.sleep(0.01)
         with lock:
             sent.append((path, body))
@@ -39,9 +37,7 @@ def test_every_job_is_sent_once_while_the_next_is_encoded() -> None:
 def test_the_first_failure_is_raised_after_in_flight_jobs_finish() -> None:
     finished: list[int] = []
 
-    def send(
-        path: str, records: list[Any], body: bytes, retry_for: float, quiet: bool
-    ) -> list[Any]:
+    def send(path: str, records: list[Any], body: bytes, retry_for: float, warn: bool) -> list[Any]:
         if records == [1]:
             raise ValueError("refused")
         time.sleep(0.02)
