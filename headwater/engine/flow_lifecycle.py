@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.engine.flow_engine import FlowRunEngine
 from headwater.exceptions import FlowRunDeadline
+from headwater.states import State
 from headwater.utilities.timeout import Deadline, current_deadline, timeout_after
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
     from headwater.context import FlowRunContext
     from headwater.flows import Flow
-    from headwater.states import State
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,17 @@ def _nearest(deadline: Deadline | None) -> Deadline | None:
     return outer if deadline is None else deadline.nearest(outer)
 
 
+def _advance(
+    steps: Generator[Step, Any, State], reply: Any = None, error: BaseException | None = None
+) -> Step | State:
+    """Hand the phases the last step's result (or throw in its error): the next step,
+    or the final state once they are over."""
+    try:
+        return steps.send(reply) if error is None else steps.throw(error)
+    except StopIteration as stop:
+        return stop.value
+
+
 # -- the sync driver -----------------------------------------------------------------
 
 
@@ -124,19 +135,15 @@ def run_flow_sync(
     state = engine.start(args, kwargs)
     if state is None:
         steps = phases(engine)
-        reply: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = steps.send(reply) if error is None else steps.throw(error)
-            except StopIteration as stop:
-                state = stop.value
-                break
-            reply = error = None
+        step = _advance(steps)
+        while not isinstance(step, State):
             try:
                 reply = _perform_sync(engine, step)
             except BaseException as exc:
-                error = exc
+                step = _advance(steps, error=exc)
+            else:
+                step = _advance(steps, reply)
+        state = step
     return state if return_state else state.result()
 
 
@@ -178,19 +185,15 @@ async def run_flow_async(
     state = engine.start(args, kwargs)
     if state is None:
         steps = phases(engine)
-        reply: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = steps.send(reply) if error is None else steps.throw(error)
-            except StopIteration as stop:
-                state = stop.value
-                break
-            reply = error = None
+        step = _advance(steps)
+        while not isinstance(step, State):
             try:
                 reply = await _perform_async(engine, step)
             except BaseException as exc:
-                error = exc
+                step = _advance(steps, error=exc)
+            else:
+                step = _advance(steps, reply)
+        state = step
     if return_state:
         return state
     try:
