@@ -69,6 +69,8 @@ class FlowRunEngine:
         self.parent = FlowRunContext.get()
         settings = get_settings()
         setup_logging(settings)
+        #: How long the final flush waits for a store that is unavailable (and busy).
+        self.flush_timeout = settings.api_retry_seconds
         self.backend: Backend = self.parent.backend if self.parent else get_backend()
         # An existing run to run again in place (a retry, or a run created elsewhere).
         self.existing_id = flow_run_id
@@ -281,7 +283,7 @@ class FlowRunEngine:
             from headwater.engine.resume import persist_flow_result
 
             persist_flow_result(self, ctx, state, results)
-        unwritten = self._unwritten_records(get_settings().api_retry_seconds)
+        unwritten = self._unwritten_records(self.flush_timeout)
         if unwritten is not None:
             state = Crashed(message=unwritten)
         try:
