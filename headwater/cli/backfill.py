@@ -64,7 +64,7 @@ def backfill(
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from headwater.deployments.keys import scheduled_key
+    from headwater.core.run_keys import scheduled_key
     from headwater.schemas.deployments import DeploymentFlowRunCreate
     from headwater.schemas.filters import FlowRunFilter
     from headwater.states import AwaitingRetry

@@ -1,13 +1,6 @@
-"""The idempotency key of a scheduled run, shared by the scheduler and backfills: the
-same deployment, schedule and time is always the same key, so a time is run once."""
+"""Scheduled-run keys: moved to ``headwater.core.run_keys`` (the server's scheduler
+uses them too); the name stays importable from here."""
 
-from __future__ import annotations
+from headwater.core.run_keys import scheduled_key
 
-import datetime as dt
-from typing import Any
-
-UTC = dt.timezone.utc
-
-
-def scheduled_key(deployment_id: Any, schedule_id: Any, when: dt.datetime) -> str:
-    return f"scheduled:{deployment_id}:{schedule_id}:{when.astimezone(UTC).isoformat()}"
+__all__ = ["scheduled_key"]

@@ -22,63 +22,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from headwater.exceptions import InvalidOptionError, UserInputError
+from headwater.core.pull_steps import check_pull_steps
+from headwater.exceptions import UserInputError
 
-_PREFIXES = ("headwater.deployments.steps.", "prefect.deployments.steps.")
-_ARGUMENTS = {
-    "set_working_directory": ({"directory"}, {"directory"}),
-    "git_clone": ({"repository"}, {"repository", "branch", "include_submodules", "directory"}),
-}
 GIT_TIMEOUT_SECONDS = 300
 
 
 class PullStepError(UserInputError):
     """A pull step that failed (a git error, a missing directory)."""
-
-
-def step_name(name: str) -> str:
-    """``prefect.deployments.steps.git_clone`` → ``git_clone``."""
-    for prefix in _PREFIXES:
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    return name.rsplit(".", 1)[-1] if name.startswith("pull.") else name
-
-
-def check_pull_steps(steps: Any) -> list[dict[str, Any]]:
-    """Steps in their stored form; ``InvalidOptionError`` naming the first bad one."""
-    if steps is None:
-        return []
-    if not isinstance(steps, list):
-        raise InvalidOptionError("pull steps must be a list of {step: {arguments}} mappings")
-    out = []
-    for i, step in enumerate(steps):
-        where = f"pull step {i + 1}"
-        if not isinstance(step, dict) or len(step) != 1:
-            raise InvalidOptionError(f"{where} must be a mapping with one step name")
-        (raw, arguments), *_ = step.items()
-        name = step_name(str(raw))
-        if name not in _ARGUMENTS:
-            known = ", ".join(_ARGUMENTS)
-            raise InvalidOptionError(f"{where}: unknown step {raw!r}; known steps: {known}")
-        arguments = arguments or {}
-        if not isinstance(arguments, dict):
-            raise InvalidOptionError(f"{where} ({name}): arguments must be a mapping")
-        required, allowed = _ARGUMENTS[name]
-        missing = required - set(arguments)
-        if missing:
-            raise InvalidOptionError(f"{where} ({name}): missing {', '.join(sorted(missing))}")
-        unknown = set(arguments) - allowed
-        if unknown:
-            raise InvalidOptionError(
-                f"{where} ({name}): unknown argument(s) {', '.join(sorted(unknown))}; "
-                f"allowed: {', '.join(sorted(allowed))}"
-            )
-        for key in ("directory", "repository", "branch"):
-            value = arguments.get(key)
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise InvalidOptionError(f"{where} ({name}): {key} must be a non-empty string")
-        out.append({name: dict(arguments)})
-    return out
 
 
 def run_pull_steps(steps: list[dict[str, Any]], log: Callable[[str], None] | None = None) -> Path:

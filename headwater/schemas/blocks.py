@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field
 
-from headwater.blocks.encryption import SECRET_MASK as SECRET_MASK
+from headwater.core.encryption import SECRET_MASK as SECRET_MASK
 from headwater.schemas.base import Schema, Timestamp
 
 _NAME_RE = re.compile(r"[a-z0-9_-]{1,255}")

@@ -78,8 +78,8 @@ class ScheduleCreate(Schema):
 
     def to_schedule(self) -> Any:
         """The ``headwater.schedules`` object; ``InvalidOptionError`` in one line."""
+        from headwater.core.schedules import schedule_from_dict
         from headwater.exceptions import InvalidOptionError
-        from headwater.schedules import schedule_from_dict
 
         given = [k for k in ("cron", "interval", "rrule") if getattr(self, k) is not None]
         if len(given) != 1:
@@ -168,7 +168,7 @@ class DeploymentCreate(Schema):
     @field_validator("pull_steps")
     @classmethod
     def _steps(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from headwater.deployments.steps import check_pull_steps
+        from headwater.core.pull_steps import check_pull_steps
 
         return check_pull_steps(check_json_document(value, "pull_steps"))
 

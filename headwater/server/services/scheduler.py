@@ -27,8 +27,8 @@ from uuid import UUID
 
 from sqlalchemy import Connection, and_, func, select, update
 
-from headwater.deployments.keys import scheduled_key
-from headwater.schedules import Schedule, schedule_from_dict
+from headwater.core.run_keys import scheduled_key
+from headwater.core.schedules import Schedule, schedule_from_dict
 from headwater.server.db.database import Database
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import deployment_schedules, deployments, flow_run_states, flow_runs

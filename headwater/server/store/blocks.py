@@ -13,7 +13,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from headwater.blocks import encryption
+from headwater.core import encryption
 from headwater.exceptions import BlockNotFound, DecryptionError, ObjectAlreadyExists
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import (

@@ -212,7 +212,7 @@ def delete_unstarted_runs(
 
 # -- read -------------------------------------------------------------------------------
 def _schemas(conn: Connection, rows: list[Any]) -> list[Deployment]:
-    from headwater.schedules import schedule_from_dict
+    from headwater.core.schedules import schedule_from_dict
     from headwater.schemas.deployments import Deployment, DeploymentSchedule, NextRun
 
     if not rows:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from headwater.blocks.encryption import SECRET_MASK
+from headwater.core.encryption import SECRET_MASK
 
 if TYPE_CHECKING:
     from headwater.schemas.blocks import BlockDocument, BlockDocumentRef

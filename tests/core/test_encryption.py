@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from headwater.blocks import encryption
+from headwater.core import encryption
 from headwater.exceptions import ConfigurationError, DecryptionError
 
 
@@ -26,7 +26,7 @@ def test_processes_racing_to_create_the_key_agree(tmp_path: Path) -> None:
 
     home = tmp_path / "race"
     code = (
-        "import sys, pathlib; from headwater.blocks.encryption import load_or_create_key; "
+        "import sys, pathlib; from headwater.core.encryption import load_or_create_key; "
         "sys.stdout.write(load_or_create_key(pathlib.Path(sys.argv[1])).decode())"
     )
     processes = [
