@@ -8,6 +8,7 @@ validating them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -89,6 +90,26 @@ def read_subflow_runs(
             select(func.count()).where(c.parent_flow_run_id == flow_run_id)
         ).scalar_one()
     return rows, total
+
+
+def read_flow_run_label(conn: Connection, *, flow_run_id: UUID) -> dict[str, Any] | None:
+    """``{"id", "name", "flow_name"}`` of a flow run (a task run page's heading), or
+    None when the run is gone."""
+    row = conn.execute(
+        select(flow_runs.c.id, flow_runs.c.name, flows.c.name.label("flow_name"))
+        .join(flows, flows.c.id == flow_runs.c.flow_id)
+        .where(flow_runs.c.id == flow_run_id)
+    ).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def read_task_run_names(conn: Connection, *, task_run_ids: Iterable[UUID]) -> dict[str, str]:
+    """``{str(id): name}`` of the task runs that exist among ``task_run_ids``."""
+    wanted = list(task_run_ids)
+    if not wanted:
+        return {}
+    rows = conn.execute(select(task_runs.c.id, task_runs.c.name).where(task_runs.c.id.in_(wanted)))
+    return {str(row.id): row.name for row in rows}
 
 
 def read_log_tail(

@@ -141,3 +141,18 @@ def test_retry_refuses_completed_and_deploymentless_runs(database_url: str) -> N
             run_retry.retry_flow_run(conn, flow_run_id=plain["id"])
         with pytest.raises(ObjectNotFound):
             run_retry.retry_flow_run(conn, flow_run_id=new_id())
+
+
+def test_flow_run_label_and_task_run_names(database_url: str) -> None:
+    run_id = seed_flow_run(database_url, tasks=5, task_names=2)
+    db = get_database(database_url)
+    with db.begin_read() as conn:
+        label = run_views.read_flow_run_label(conn, flow_run_id=run_id)
+        some = task_run_store.read_task_runs(conn, limit=3)
+        names = run_views.read_task_run_names(
+            conn, task_run_ids=[run.id for run in some] + [new_id()]
+        )
+        assert run_views.read_flow_run_label(conn, flow_run_id=new_id()) is None
+        assert run_views.read_task_run_names(conn, task_run_ids=[]) == {}
+    assert label == {"id": run_id, "name": "big-5", "flow_name": "big-etl"}
+    assert names == {str(run.id): run.name for run in some}

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import Request
-from sqlalchemy import select
 from starlette.responses import Response
 
 from headwater.server.ui.pages._router import page_router
@@ -32,7 +31,6 @@ SPECIAL_INPUTS = {"__wait_for__": "wait_for", "__subflow_run__": "subflow run"}
 
 @router.get("/task-runs/{task_run_id}")
 def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: str = "") -> Response:
-    from headwater.server.db.tables import flow_runs, flows
     from headwater.server.store import run_views, task_runs
 
     started = time.perf_counter()
@@ -42,11 +40,7 @@ def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: st
         task_run = task_runs.read_task_run(conn, task_run_id=run_id)
         flow_run = None
         if task_run.flow_run_id is not None:
-            flow_run = conn.execute(
-                select(flow_runs.c.id, flow_runs.c.name, flows.c.name.label("flow_name"))
-                .join(flows, flows.c.id == flow_runs.c.flow_id)
-                .where(flow_runs.c.id == task_run.flow_run_id)
-            ).first()
+            flow_run = run_views.read_flow_run_label(conn, flow_run_id=task_run.flow_run_id)
         inputs, upstream_names = _inputs(conn, task_run.inputs)
         log_lines = run_views.read_log_tail(
             conn, task_run_id=run_id, level_ge=level, text=text or None, limit=LOG_TAIL
@@ -65,7 +59,7 @@ def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: st
         "page_title": f"Task run {task_run.name}",
         "task_run": task_run,
         "state_type": state_type,
-        "flow_run": dict(flow_run._mapping) if flow_run is not None else None,
+        "flow_run": flow_run,
         "created": task_run.created.timestamp(),
         "start": start,
         "end": end,
@@ -92,7 +86,7 @@ def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: st
 def _inputs(conn: Any, raw: dict[str, list[UUID]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Each input with the upstream runs it came from (the first ``MAX_UPSTREAM``),
     and the names of those task runs."""
-    from headwater.server.db.tables import task_runs
+    from headwater.server.store.run_views import read_task_run_names
 
     items = []
     wanted: set[UUID] = set()
@@ -108,10 +102,4 @@ def _inputs(conn: Any, raw: dict[str, list[UUID]]) -> tuple[list[dict[str, Any]]
         )
         if name != "__subflow_run__":
             wanted.update(shown)
-    names: dict[str, str] = {}
-    if wanted:
-        rows = conn.execute(
-            select(task_runs.c.id, task_runs.c.name).where(task_runs.c.id.in_(wanted))
-        )
-        names = {str(row.id): row.name for row in rows}
-    return items, names
+    return items, read_task_run_names(conn, task_run_ids=wanted)
