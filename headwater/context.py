@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 if TYPE_CHECKING:
-    from headwater.engine.backend import Backend
+    from headwater.client.backend import Backend
     from headwater.engine.task_results import FlowResults
     from headwater.flows import Flow
     from headwater.futures import HeadwaterFuture

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def _writer_for(flow_ctx: FlowRunContext | None) -> Any:
     if flow_ctx is not None:
         return flow_ctx.backend.writer
-    from headwater.engine.backend import get_backend
+    from headwater.client.backend import get_backend
     from headwater.logging.configuration import setup_logging
     from headwater.settings import get_settings
 

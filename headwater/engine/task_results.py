@@ -368,7 +368,7 @@ def _lock(run: TaskRun) -> Any:
         flow_ctx = run.flow_ctx
         if flow_ctx is not None:
             return flow_ctx.backend.client
-        from headwater.engine.backend import get_backend
+        from headwater.client.backend import get_backend
 
         return get_backend().client
 

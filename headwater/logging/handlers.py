@@ -39,7 +39,7 @@ class StoreHandler(logging.Handler):
             if ctx is not None:
                 writer = ctx.backend.writer
             else:
-                from headwater.engine.backend import get_backend
+                from headwater.client.backend import get_backend
 
                 writer = get_backend().writer
             writer.put_log(
