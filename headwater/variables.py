@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.exceptions import UserInputError
 from headwater.schemas.variables import VariableRead
-from headwater.utilities.asyncdispatch import async_dispatch, run_in_thread
+from headwater.asyncdispatch import async_dispatch, run_in_thread
 
 if TYPE_CHECKING:
     from headwater.client.protocol import Client

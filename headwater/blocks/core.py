@@ -31,7 +31,7 @@ from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import Self
 
 from headwater.exceptions import BlockDocumentMismatch, BlockNotFound, UserInputError
-from headwater.utilities.asyncdispatch import async_dispatch, run_in_thread
+from headwater.asyncdispatch import async_dispatch, run_in_thread
 
 if TYPE_CHECKING:
     from headwater.client.protocol import Client

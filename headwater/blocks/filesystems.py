@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 from headwater.blocks.core import Block
 from headwater.blocks.fields import SecretDict
 from headwater.exceptions import UserInputError
-from headwater.utilities.asyncdispatch import async_dispatch, run_in_thread
+from headwater.asyncdispatch import async_dispatch, run_in_thread
 
 
 class WritableFileSystem(Block):

@@ -22,7 +22,7 @@ from pydantic import Field, SecretStr
 from headwater.blocks.core import Block
 from headwater.blocks.fields import SecretDict
 from headwater.exceptions import HeadwaterError
-from headwater.utilities.asyncdispatch import async_dispatch, run_in_thread
+from headwater.asyncdispatch import async_dispatch, run_in_thread
 
 if TYPE_CHECKING:
     import httpx

@@ -5,6 +5,9 @@ an async flow or task (or any running event loop), they return an awaitable inst
 so ported Prefect code that writes ``await Secret.load("x")`` keeps working; the work
 then runs in a worker thread so it does not block the event loop.  ``_sync=True``
 forces the synchronous call anywhere, ``_sync=False`` the awaitable.
+
+It reads the run context (is this task or flow ``async def``?), so it sits above
+``headwater.context`` and not in ``utilities`` (helpers with no Headwater concepts).
 """
 
 from __future__ import annotations

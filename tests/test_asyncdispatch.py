@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from headwater.utilities.asyncdispatch import async_dispatch
+from headwater.asyncdispatch import async_dispatch
 
 
 @async_dispatch
