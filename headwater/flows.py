@@ -133,7 +133,7 @@ class Flow(Generic[P, R]):
         workers get the code from ``source`` before each run."""
         from headwater.deployments.source import load_from_source
 
-        return load_from_source(source, entrypoint)
+        return load_from_source(source, entrypoint, load_flow)
 
     def to_deployment(self, name: str, **options: Any) -> Any:
         """A ``RunnerDeployment`` of this flow (for ``serve(...)``): ``cron=``,
@@ -194,7 +194,7 @@ class Flow(Generic[P, R]):
         """``module:function`` or ``/path/file.py:function``: how another process loads
         this flow (to retry a run in place); None for flows that cannot be loaded so."""
         if self._entrypoint is False:
-            from headwater.engine.entrypoints import entrypoint_of
+            from headwater.utilities.entrypoints import entrypoint_of
 
             self._entrypoint = entrypoint_of(self.fn)
         return self._entrypoint  # type: ignore[return-value]
@@ -272,3 +272,16 @@ def flow(__fn: Any = None, **options: Any) -> Any:
 
 # Prefect's spelling: ``flow.from_source(source=..., entrypoint=...).deploy(...)``.
 flow.from_source = Flow.from_source  # type: ignore[attr-defined]
+
+
+def load_flow(entrypoint: str) -> Flow[Any, Any]:
+    """The ``Flow`` an entrypoint (``"file.py:function"``, ``"module:function"``) names;
+    ``EntrypointError`` in one line when it names nothing or something else."""
+    from headwater.utilities.entrypoints import EntrypointError, load_object
+
+    obj = load_object(entrypoint)
+    if not isinstance(obj, Flow):
+        raise EntrypointError(
+            f"entrypoint {entrypoint!r} is not a @flow (got {type(obj).__name__})"
+        )
+    return obj

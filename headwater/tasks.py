@@ -272,7 +272,7 @@ def _default_runner() -> Any:
 
 def _task_key(fn: Callable[..., Any], name: str) -> str:
     """Stable across processes (used to match task runs between attempts)."""
-    from headwater.engine.entrypoints import stable_module_name
+    from headwater.utilities.entrypoints import stable_module_name
 
     module = stable_module_name(getattr(fn, "__module__", "") or "")
     where = f"{module}.{getattr(fn, '__qualname__', name)}"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from headwater.asyncdispatch import async_dispatch, run_in_thread
 from headwater.exceptions import UserInputError
 from headwater.schemas.variables import VariableRead
-from headwater.asyncdispatch import async_dispatch, run_in_thread
 
 if TYPE_CHECKING:
     from headwater.client.protocol import Client

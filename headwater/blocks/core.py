@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, Secret, SecretBytes, Se
 from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import Self
 
-from headwater.exceptions import BlockDocumentMismatch, BlockNotFound, UserInputError
 from headwater.asyncdispatch import async_dispatch, run_in_thread
+from headwater.exceptions import BlockDocumentMismatch, BlockNotFound, UserInputError
 
 if TYPE_CHECKING:
     from headwater.client.protocol import Client

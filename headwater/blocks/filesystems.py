@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from headwater.asyncdispatch import async_dispatch, run_in_thread
 from headwater.blocks.core import Block
 from headwater.blocks.fields import SecretDict
 from headwater.exceptions import UserInputError
-from headwater.asyncdispatch import async_dispatch, run_in_thread
 
 
 class WritableFileSystem(Block):

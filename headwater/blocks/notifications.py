@@ -19,10 +19,10 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr
 
+from headwater.asyncdispatch import async_dispatch, run_in_thread
 from headwater.blocks.core import Block
 from headwater.blocks.fields import SecretDict
 from headwater.exceptions import HeadwaterError
-from headwater.asyncdispatch import async_dispatch, run_in_thread
 
 if TYPE_CHECKING:
     import httpx

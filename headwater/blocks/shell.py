@@ -21,10 +21,10 @@ from typing import IO, Any
 
 from pydantic import Field, field_validator
 
+from headwater.asyncdispatch import async_dispatch, run_in_thread
 from headwater.blocks.core import Block
 from headwater.blocks.fields import SecretDict
 from headwater.exceptions import HeadwaterError
-from headwater.asyncdispatch import async_dispatch, run_in_thread
 
 _TAIL_LINES = 20
 

@@ -246,11 +246,12 @@ def retry_run(
     """Re-run a Failed or Crashed flow run in place, in this process, from where it
     failed: tasks that completed and persisted their result are not run again."""
     from headwater.exceptions import UserInputError
+    from headwater.launch.runs import retry_flow_run
 
     run_id = parse_id(flow_run_id, "flow run")
     client = _client()
     try:
-        state = client.retry_flow_run(run_id, force=force)
+        state = retry_flow_run(run_id, force=force, client=client)
     except UserInputError as exc:
         fail(str(exc), "`headwater flow-run inspect ID` shows the run")
     message = f" ({escape(state.message)})" if state.message else ""

@@ -333,18 +333,6 @@ class HttpClient(HttpDeploymentsMixin):
         entries = self._get(f"/flow_runs/{flow_run_id}/resume_map").json()
         return {(entry.pop("task_key"), entry.pop("dynamic_key")): entry for entry in entries}
 
-    def retry_flow_run(self, flow_run_id: UUID, *, force: bool = False) -> State:
-        """Re-run a Failed or Crashed flow run in place, in this process (the server
-        records it; see ``LocalClient.retry_flow_run``)."""
-        from headwater.engine.resume import retry_flow_run
-
-        return retry_flow_run(flow_run_id, force=force, client=self)
-
-    def run_flow_run(self, flow_run_id: UUID) -> State:
-        from headwater.engine.resume import run_flow_run
-
-        return run_flow_run(flow_run_id, client=self)
-
     # -- blocks ---------------------------------------------------------------------
     def register_block_type(
         self, block_type: BlockTypeCreate, block_schema: BlockSchemaCreate

@@ -129,20 +129,6 @@ class LocalClient(LocalDeploymentsMixin):
         with self.db.begin_read() as conn:
             return task_runs.read_resume_map(conn, flow_run_id=flow_run_id)
 
-    # -- running existing flow runs (in this process) -----------------------------------
-    def retry_flow_run(self, flow_run_id: UUID, *, force: bool = False) -> State:
-        """Re-run a Failed or Crashed flow run in place, here, from where it failed:
-        tasks that completed and persisted their result are not run again."""
-        from headwater.engine.resume import retry_flow_run
-
-        return retry_flow_run(flow_run_id, force=force, client=self)
-
-    def run_flow_run(self, flow_run_id: UUID) -> State:
-        """Run an existing Scheduled/Pending flow run in this process."""
-        from headwater.engine.resume import run_flow_run
-
-        return run_flow_run(flow_run_id, client=self)
-
     # -- reads ----------------------------------------------------------------------
     def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]:
         from headwater.server.store import flows

@@ -81,12 +81,6 @@ class Client(Protocol):
         """Per (task_key, dynamic_key): what earlier attempts of the run left."""
         ...
 
-    def retry_flow_run(self, flow_run_id: UUID, *, force: bool = False) -> State:
-        """Re-run a Failed/Crashed flow run in place (in this process)."""
-        ...
-
-    def run_flow_run(self, flow_run_id: UUID) -> State: ...
-
     def write_batch(
         self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
     ) -> None:

@@ -127,7 +127,7 @@ def _full(entry: dict[str, Any]) -> str:
 def _deployment(
     entry: dict[str, Any], root: Path, default_pull: list[Any], path: Path
 ) -> RunnerDeployment:
-    from headwater.engine.entrypoints import load_flow
+    from headwater.flows import load_flow
 
     where = f"{path.name}: deployment {entry.get('name')!r}"
     _unknown(set(entry), _KEYS, where)

@@ -4,6 +4,7 @@ code workers pull (a directory they can read, or a git repository they clone).""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,13 @@ def _entrypoint_parts(entrypoint: Any) -> tuple[str, str]:
     return path, name
 
 
-def load_from_source(source: Any, entrypoint: str) -> Any:
-    """The flow ``entrypoint`` names inside ``source``, remembering how to pull it.
+def load_from_source(source: Any, entrypoint: str, load_flow: Callable[[str], Any]) -> Any:
+    """The flow ``entrypoint`` names inside ``source`` (loaded by ``load_flow``, which
+    ``Flow.from_source`` passes), remembering how to pull it.
 
     A git source is cloned now (into the same cache workers on this machine use), so a
     wrong URL, branch or entrypoint is an error here and not in a run."""
     from headwater.deployments.steps import git_clone
-    from headwater.engine.entrypoints import load_flow
 
     _entrypoint_parts(entrypoint)
     if isinstance(source, GitRepository):

@@ -109,8 +109,8 @@ def _run_in_child(payload: bytes) -> bytes:
     """Entry point in the worker process."""
     import cloudpickle
 
-    from headwater.context import FlowRunContext, _flow_run
     from headwater.client.backend import get_backend
+    from headwater.context import FlowRunContext, _flow_run
     from headwater.engine.inputs import Resolution
     from headwater.engine.task_engine import execute_async_to_state, execute_sync_to_state
     from headwater.engine.task_run import TaskRun

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from headwater import flow, get_run_logger, task
+from headwater.client.backend import get_backend
 from headwater.client.http import HttpClient
 from headwater.client.writer import flush_all
-from headwater.client.backend import get_backend
 from headwater.schemas.filters import FlowRunFilter, LogFilter, TaskRunFilter
 from tests._servers import ServerProcess
 

@@ -135,7 +135,7 @@ def test_serve_refuses_deployments_with_a_work_pool(tmp_path: Path) -> None:
 
     module = tmp_path / "pooled.py"
     module.write_text("from headwater import flow\n\n@flow\ndef f():\n    pass\n")
-    from headwater.engine.entrypoints import load_flow
+    from headwater.flows import load_flow
 
     f = load_flow(f"{module}:f")
     deployment = f.to_deployment("d", work_pool_name="pool")

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 
 from headwater import get_client
-from headwater.engine.resume import RetryError
+from headwater.launch.runs import RetryError, retry_flow_run
 from headwater.states import Scheduled
 
 from .helpers import task_runs_of
@@ -83,7 +83,7 @@ def test_retry_skips_persisted_tasks_and_reruns_the_rest(tmp_path: Path) -> None
     (tmp_path / "calls.log").write_text("")
     (tmp_path / "fail-1").unlink()
 
-    state = client.retry_flow_run(run_id)
+    state = retry_flow_run(run_id, client=client)
 
     assert state.is_completed()
     assert state.result() == (101 + 201 + 102 + 202) * 10 + (0 + 10 + 20) + (0 + 1 + 2)
@@ -109,7 +109,7 @@ def test_failed_subflow_is_resumed_in_place(tmp_path: Path) -> None:
     (tmp_path / "calls.log").write_text("")
     (tmp_path / "fail-202").unlink()
 
-    assert client.retry_flow_run(run_id).is_completed()
+    assert retry_flow_run(run_id, client=client).is_completed()
 
     # child 1 completed (persisted): skipped whole; child 2 resumed: step 102 reused.
     assert _calls(tmp_path) == ["child 2", "step 202", "step 0", "plain 0"]
@@ -123,11 +123,11 @@ def test_refusals_are_one_line(tmp_path: Path) -> None:
     (tmp_path / "fail-0").touch()
     run_id = _run_script(tmp_path, n=1)
     (tmp_path / "fail-0").unlink()
-    assert client.retry_flow_run(run_id).is_completed()
+    assert retry_flow_run(run_id, client=client).is_completed()
     with pytest.raises(RetryError, match="is Completed; only Failed or Crashed runs"):
-        client.retry_flow_run(run_id)
+        retry_flow_run(run_id, client=client)
     with pytest.raises(RetryError, match="not found"):
-        client.retry_flow_run(UUID(int=1))
+        retry_flow_run(UUID(int=1), client=client)
 
     from headwater import flow
 
@@ -137,7 +137,7 @@ def test_refusals_are_one_line(tmp_path: Path) -> None:
 
     state = local(return_state=True)
     with pytest.raises(RetryError, match="has no entrypoint"):
-        client.retry_flow_run(state.state_details.flow_run_id)
+        retry_flow_run(state.state_details.flow_run_id, client=client)
 
 
 def test_unstored_parameters_cannot_be_retried(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_unstored_parameters_cannot_be_retried(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(script)], capture_output=True, timeout=60)
     run = get_client().read_flow_runs(limit=1)[0]
     with pytest.raises(RetryError, match="parameter\\(s\\) 'thing' could not be stored"):
-        get_client().retry_flow_run(run.id)
+        retry_flow_run(run.id)
 
 
 def test_engine_main_runs_a_scheduled_run_by_id(tmp_path: Path) -> None:

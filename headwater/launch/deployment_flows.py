@@ -81,7 +81,7 @@ def load_deployment_flow(client: Any, run: Any) -> Any:
 
     Raises ``UserInputError`` (a step or the entrypoint failed) after logging it."""
     from headwater.deployments.steps import run_pull_steps
-    from headwater.engine.entrypoints import load_flow
+    from headwater.flows import load_flow
 
     deployment = client.read_deployment(run.deployment_id)
     entrypoint = deployment.entrypoint or run.entrypoint

@@ -1,5 +1,6 @@
-"""Entrypoints: how a flow is found again by another process (``flow-run retry``,
-``python -m headwater.engine RUN_ID``).
+"""Entrypoints: how a function is found again by another process (``flow-run retry``,
+``python -m headwater.engine RUN_ID``); ``headwater.flows.load_flow`` checks that what
+an entrypoint names is a flow.
 
 A flow defined in an importable module is ``package.module:function``; one defined
 in a script (``__main__``) is ``/absolute/path/script.py:function``.  A script is
@@ -53,10 +54,8 @@ def entrypoint_of(fn: Any) -> str | None:
     return f"{module}:{qualname}"
 
 
-def load_flow(entrypoint: str) -> Any:
-    """The ``Flow`` an entrypoint names; ``EntrypointError`` in one line otherwise."""
-    from headwater.flows import Flow
-
+def load_object(entrypoint: str) -> Any:
+    """The object an entrypoint names; ``EntrypointError`` in one line otherwise."""
     where, sep, qualname = entrypoint.rpartition(":")
     if not sep or not where or not qualname:
         raise EntrypointError(
@@ -79,10 +78,6 @@ def load_flow(entrypoint: str) -> Any:
         obj = getattr(obj, part, None)
         if obj is None:
             raise EntrypointError(f"entrypoint {entrypoint!r}: {qualname!r} not found")
-    if not isinstance(obj, Flow):
-        raise EntrypointError(
-            f"entrypoint {entrypoint!r} is not a @flow (got {type(obj).__name__})"
-        )
     return obj
 
 
