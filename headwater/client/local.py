@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from headwater.schemas.logs import Log
     from headwater.schemas.task_runs import TaskRun
     from headwater.schemas.variables import VariableCreate, VariableRead
+    from headwater.server.services.loop import Services
 
 
 class LocalClient(LocalDeploymentsMixin):
@@ -294,3 +295,12 @@ class LocalClient(LocalDeploymentsMixin):
 
     def close(self) -> None:
         """Nothing to release: the engine is shared by every client in the process."""
+
+    # -- embedded store only --------------------------------------------------------
+    def start_services(self, loop_seconds: float) -> Services:
+        """Run the server's background services (scheduler, late runs, zombies,
+        cancellations) on this store in daemon threads: what a ``serve()`` process
+        without a server does to keep its schedules.  ``.stop()`` ends them."""
+        from headwater.server.services.loop import Services
+
+        return Services(self.db, loop_seconds).start()

@@ -49,10 +49,10 @@ def serve(
     services = None
     try:
         ids = [deployment.apply(client) for deployment in deployments]
-        if not settings.api_url:  # no server: this process keeps the schedules
-            from headwater.server.services.loop import Services
+        from headwater.client.local import LocalClient
 
-            services = Services(client.db, settings.services_loop_seconds).start()  # type: ignore[attr-defined]
+        if isinstance(client, LocalClient):  # no server: this process keeps the schedules
+            services = client.start_services(settings.services_loop_seconds)
         if print_starting_message:
             _print_started(deployments)
         loop = PollingLoop(
