@@ -37,6 +37,16 @@ def _check_port_free(host: str, port: int) -> None:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", "check --host")
 
 
+def _register_builtin_blocks() -> None:
+    """The built-in block types in the server's store (the UI's block catalogue), once
+    before the server's workers start: the server imports no block classes."""
+    from headwater.blocks.builtins import register_builtin_block_types
+    from headwater.client.local import LocalClient
+
+    with LocalClient() as client:
+        register_builtin_block_types(client)
+
+
 def _display_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -71,6 +81,7 @@ def start(
         fail(f"unknown log level {log_level!r}", "use debug, info, warning or error")
     _check_port_free(host, port)
     db = get_database()  # create or migrate the store once, before the workers start
+    _register_builtin_blocks()
     if workers > 1 and db.is_sqlite:
         console().print(
             "[yellow]Note:[/yellow] several workers share one SQLite file; "

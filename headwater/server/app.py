@@ -89,14 +89,6 @@ def _customize_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _register_builtin_blocks(database: Any) -> None:
-    """Built-in block types in the store from the start (the UI's block catalogue)."""
-    from headwater.server.store.builtin_blocks import register_builtin_block_types
-
-    with database.begin_write() as conn:
-        register_builtin_block_types(conn)
-
-
 def create_app(database_url: str | None = None, api_key: str | None = None) -> FastAPI:
     """The application for ``database_url`` (default: the configured store).
 
@@ -104,7 +96,6 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     settings = get_settings()
     key = api_key if api_key is not None else settings.server_api_key
     database = get_database(database_url)
-    _register_builtin_blocks(database)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

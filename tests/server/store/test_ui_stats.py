@@ -1,13 +1,14 @@
-"""Counts for the work-pool pages, and the built-in block types registered at start."""
+"""Counts for the work-pool and block pages."""
 
 from __future__ import annotations
 
 import time
 
+from headwater.blocks.builtins import register_builtin_block_types
+from headwater.client.local import LocalClient
 from headwater.schemas.work_pools import WorkQueueCreate
 from headwater.server.db.database import get_database
 from headwater.server.store import blocks, work_pool_stats, work_pools
-from headwater.server.store.builtin_blocks import register_builtin_block_types
 from headwater.states import Completed
 from tests.deployment_helpers import apply, make_pool, run_of
 
@@ -48,44 +49,13 @@ def test_pool_counts_queues_workers_online_and_due_runs(database_url: str) -> No
     assert (quiet.queues, quiet.workers, quiet.workers_online, quiet.runs_waiting) == (1, 0, 0, 0)
 
 
-def test_builtin_block_types_register_once_and_again_changes_nothing(database_url: str) -> None:
-    db = get_database(database_url)
-    with db.begin_write() as conn:
-        first = register_builtin_block_types(conn)
-    with db.begin_write() as conn:
-        again = register_builtin_block_types(conn)
-        types = {t.slug: t for t in blocks.read_block_types(conn)}
-    assert first == again
-    for slug in (
-        "secret",
-        "json",
-        "string",
-        "webhook",
-        "slack-webhook",
-        "sqlalchemy-connector",
-        "local-file-system",
-        "remote-file-system",
-    ):
-        assert slug in types and types[slug].is_protected
-        assert types[slug].latest_schema is not None
-    assert types["secret"].latest_schema.secret_fields == ["value"]
-    with db.begin_read() as conn:
-        from sqlalchemy import func, select
-
-        from headwater.server.db.tables import block_schemas
-
-        assert conn.execute(select(func.count()).select_from(block_schemas)).scalar_one() == len(
-            types
-        ), "one schema per type: registering again adds none"
-
-
 def test_documents_per_type_counts_named_blocks_only(database_url: str) -> None:
     from headwater.schemas.blocks import BlockDocumentCreate
     from headwater.server.store import block_stats
 
+    register_builtin_block_types(LocalClient(database_url))
     db = get_database(database_url)
     with db.begin_write() as conn:
-        register_builtin_block_types(conn)
         checksum = blocks.read_block_type(conn, slug="string").latest_schema.checksum
         for name in ("a", "b", None):  # None: an anonymous block, not listed or counted
             document = BlockDocumentCreate(
