@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
-from headwater.states import State
+from headwater.states import State, StateFuture
 from headwater.utilities.timeout import Deadline, applicable_deadline
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 
-class HeadwaterFuture(Generic[R]):
+class HeadwaterFuture(StateFuture, Generic[R]):
     """The eventual final state of one task run.
 
     It holds the task run's live record so ``.state`` can answer (Pending, Running,

@@ -323,6 +323,17 @@ def _short_repr(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+class StateFuture:
+    """What ends in a ``State``: ``headwater.futures.HeadwaterFuture`` derives from it,
+    so ``iter_states`` knows a future without importing the futures module (which
+    imports this one)."""
+
+    __slots__ = ()
+
+    def wait_state(self, timeout: float | None = None) -> State:
+        raise NotImplementedError
+
+
 def _first_failed(data: Any) -> State | None:
     """The first non-completed State found in a returned value (a State, future or list)."""
     for state in iter_states(data):
@@ -333,19 +344,17 @@ def _first_failed(data: Any) -> State | None:
 
 def iter_states(data: Any) -> Iterable[State]:
     """States inside a value a flow returned: a State, a future, or a list/tuple/set/dict."""
-    from headwater.futures import HeadwaterFuture
-
     if isinstance(data, State):
         yield data
-    elif isinstance(data, HeadwaterFuture):
+    elif isinstance(data, StateFuture):
         yield data.wait_state()
     elif isinstance(data, (list, tuple, set, frozenset)):
         for item in data:
-            if isinstance(item, (State, HeadwaterFuture)):
+            if isinstance(item, (State, StateFuture)):
                 yield from iter_states(item)
     elif isinstance(data, dict):
         for item in data.values():
-            if isinstance(item, (State, HeadwaterFuture)):
+            if isinstance(item, (State, StateFuture)):
                 yield from iter_states(item)
 
 
