@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install install-dev lint format typecheck bench clean
+.PHONY: run test install install-dev lint import-graph format typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,21 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# Ruff, then the layering contracts in pyproject.toml (see CONTRIBUTING.md), then the
+# import graph printed in CONTRIBUTING.md must still be the code's.
 lint: install-dev
-	$(BIN)/ruff check headwater tests benchmarks examples
-	$(BIN)/ruff format --check headwater tests benchmarks examples
+	$(BIN)/ruff check headwater tests benchmarks examples scripts
+	$(BIN)/ruff format --check headwater tests benchmarks examples scripts
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/import_graph.py --check
+
+# Rewrite the import graph in CONTRIBUTING.md after a change of layering.
+import-graph: install-dev
+	$(BIN)/python scripts/import_graph.py --write
 
 format: install-dev
-	$(BIN)/ruff format headwater tests benchmarks examples
-	$(BIN)/ruff check --fix headwater tests benchmarks examples
+	$(BIN)/ruff format headwater tests benchmarks examples scripts
+	$(BIN)/ruff check --fix headwater tests benchmarks examples scripts
 
 typecheck: install-dev
 	$(BIN)/mypy
@@ -44,4 +52,4 @@ bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .grimp_cache .import_linter_cache

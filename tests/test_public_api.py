@@ -9,7 +9,8 @@ import sys
 def test_import_headwater_pulls_in_no_heavy_dependencies() -> None:
     code = (
         "import sys, headwater; "
-        "heavy = [m for m in ('sqlalchemy', 'pydantic', 'fastapi', 'rich', 'typer') "
+        "heavy = [m for m in ('sqlalchemy', 'alembic', 'pydantic', 'fastapi', 'starlette', "
+        "'uvicorn', 'jinja2', 'rich', 'typer', 'httpx', 'cloudpickle', 'fsspec') "
         "if m in sys.modules]; print(','.join(heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

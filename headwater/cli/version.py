@@ -10,7 +10,7 @@ from headwater.cli.output import console
 
 def version() -> None:
     """Show the Headwater version and where runs are stored."""
-    from headwater import __version__
+    from headwater._version import __version__
     from headwater.settings import get_settings
 
     settings = get_settings()

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from headwater import __version__
+from headwater._version import __version__
 from headwater.schemas.limits import MAX_BODY_BYTES
 from headwater.server.api import (
     blocks,

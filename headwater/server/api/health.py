@@ -16,7 +16,7 @@ def health() -> dict[str, str]:
 
 @router.get("/version", summary="Server version and store kind")
 def version(db: DatabaseDep) -> dict[str, str]:
-    from headwater import __version__
+    from headwater._version import __version__
     from headwater.server.db.migrate import head_revision
 
     return {"version": __version__, "database": db.dialect, "schema": head_revision()}

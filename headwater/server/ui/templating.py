@@ -18,7 +18,7 @@ import jinja2
 from fastapi import Request
 from starlette.responses import HTMLResponse
 
-from headwater import __version__
+from headwater._version import __version__
 from headwater.states import StateType
 
 TEMPLATES = Path(__file__).parent / "templates"

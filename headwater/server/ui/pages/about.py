@@ -26,7 +26,7 @@ def _redacted_url(url: str) -> str:
 
 @router.get("/about")
 def about(request: Request) -> Response:
-    from headwater import __version__
+    from headwater._version import __version__
     from headwater.server.db.migrate import head_revision
     from headwater.settings import get_settings
 
