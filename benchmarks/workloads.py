@@ -1,6 +1,7 @@
 """Headwater's foundation workloads, each timed in a fresh process and a fresh home.
 
     python benchmarks/workloads.py [--n 10000] [--rss-tasks 100000]
+    python benchmarks/workloads.py --against main [--rounds 5]
 
 Prints one JSON object.  Every figure comes with its baseline from the same run, so
 the numbers can be compared across noisy machines as ratios:
@@ -16,6 +17,12 @@ the numbers can be compared across noisy machines as ratios:
 - ``subflow_ms``: 50 subflow calls, per call;
 - ``peak_rss_mb``: a flow of ``--rss-tasks`` tasks each returning a 10,000-item list
   that is dropped, vs ``baseline_rss_mb`` (the same process after an empty flow).
+
+``--against REF`` compares the per-task workloads with another commit side by side
+instead: the ``headwater`` package of ``REF`` (``git archive``) and of this checkout
+run the task script in alternation, ``--rounds`` times each, and the medians are
+printed with their ratios (``*_vs_against``: below 1 means this checkout is faster;
+``*_best_vs_against`` compares the best rounds, steadier on a busy machine).
 """
 
 from __future__ import annotations
@@ -131,13 +138,16 @@ def _median_wall(args: list[str], env: dict[str, str], repeat: int = 5) -> float
     return statistics.median(_wall(args, env) for _ in range(repeat))
 
 
-def _script(source: str, *args: str, home: str) -> dict[str, Any]:
+def _script(source: str, *args: str, home: str, pythonpath: str | None = None) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
         handle.write(source)
     try:
+        env = _env(home)
+        if pythonpath is not None:
+            env["PYTHONPATH"] = pythonpath
         done = subprocess.run(
             [sys.executable, handle.name, *args],
-            env=_env(home),
+            env=env,
             check=True,
             capture_output=True,
             text=True,
@@ -168,11 +178,46 @@ def run_all(n: int = 10_000, rss_tasks: int = 100_000) -> dict[str, Any]:
     return out
 
 
+def compare(against: str, n: int = 10_000, rounds: int = 5) -> dict[str, Any]:
+    """The task workloads of this checkout and of commit ``against``, alternating."""
+    keys = ("direct_task_us", "mapped_task_us", "subflow_ms")
+    samples: dict[str, dict[str, list[float]]] = {"this": {}, "against": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "archive", against, "headwater"], cwd=REPO, check=True, capture_output=True
+        ).stdout
+        old = os.path.join(tmp, "against")
+        os.makedirs(old)
+        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        for i in range(rounds):
+            for side, path in (("against", old), ("this", str(REPO))):
+                home = os.path.join(tmp, f"{side}{i}")
+                out = _script(TASK_SCRIPT, str(n), home=home, pythonpath=path)
+                for key in keys:
+                    samples[side].setdefault(key, []).append(out[key])
+    result: dict[str, Any] = {"n": n, "rounds": rounds, "against": against}
+    for key in keys:
+        this = statistics.median(samples["this"][key])
+        then = statistics.median(samples["against"][key])
+        result[key] = this
+        result[f"{key}_against"] = then
+        result[f"{key}_vs_against"] = this / then
+        # The best round of each side: what the code costs with the least interference
+        # from other work on the machine.
+        result[f"{key}_best_vs_against"] = min(samples["this"][key]) / min(samples["against"][key])
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="tasks per task workload")
     parser.add_argument("--rss-tasks", type=int, default=100_000, help="tasks in the RSS flow")
+    parser.add_argument("--against", help="a git ref to compare the task workloads with")
+    parser.add_argument("--rounds", type=int, default=5, help="runs per side with --against")
     args = parser.parse_args()
+    if args.against:
+        print(json.dumps(compare(args.against, args.n, args.rounds), indent=2))
+        return
     print(json.dumps(run_all(args.n, args.rss_tasks), indent=2))
 
 
