@@ -40,7 +40,7 @@ class HeadwaterFuture(StateFuture, Generic[R]):
         if self._future.done():
             return self.wait_state()
         record = self._record
-        return State(record["state_type"], record["state_name"], record["state_message"])
+        return State(record.state_type, record.state_name, record.state_message)
 
     def done(self) -> bool:
         return self._future.done()
@@ -61,7 +61,7 @@ class HeadwaterFuture(StateFuture, Generic[R]):
             state = _outcome(self._future, timeout)
         except cf.TimeoutError:
             raise TimeoutError(
-                f"task run {self._record['name']} did not finish within {timeout} s"
+                f"task run {self._record.name} did not finish within {timeout} s"
             ) from None
         return state.result(raise_on_failure=raise_on_failure)
 
@@ -69,7 +69,7 @@ class HeadwaterFuture(StateFuture, Generic[R]):
         self._future.add_done_callback(lambda _: fn(self))
 
     def __repr__(self) -> str:
-        return f"HeadwaterFuture({self._record['name']!r}, state={self.state.name})"
+        return f"HeadwaterFuture({self._record.name!r}, state={self.state.name})"
 
 
 def _outcome(future: cf.Future[State], timeout: float | None) -> State:

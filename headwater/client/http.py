@@ -148,7 +148,7 @@ class HttpClient(HttpDeploymentsMixin):
         return result
 
     def upsert_task_runs(self, records: Sequence[TaskRunRecord]) -> None:
-        self._bulk("/task_runs/bulk", list(records), retry_for=self.retry_seconds)
+        self._bulk("/task_runs/bulk", _task_run_bodies(records), retry_for=self.retry_seconds)
 
     def create_logs(self, records: Sequence[LogRecord]) -> None:
         self._bulk("/logs/bulk", list(records), retry_for=self.retry_seconds)
@@ -164,7 +164,7 @@ class HttpClient(HttpDeploymentsMixin):
         are written (the writer counts both as dropped)."""
         from headwater.client.writer import RecordsRefused, TransientWriteError
 
-        jobs = _chunks("/task_runs/bulk", list(task_run_records))
+        jobs = _chunks("/task_runs/bulk", _task_run_bodies(task_run_records))
         jobs += _chunks("/logs/bulk", list(log_records))
         try:
             refused = self._send_jobs(jobs, WRITE_BATCH_RETRY_SECONDS)
@@ -443,6 +443,11 @@ class HttpClient(HttpDeploymentsMixin):
 
 def _chunks(path: str, records: list[Any]) -> list[tuple[str, list[Any]]]:
     return [(path, records[i : i + CHUNK]) for i in range(0, len(records), CHUNK)]
+
+
+def _task_run_bodies(records: Sequence[TaskRunRecord]) -> list[dict[str, Any]]:
+    """The records' JSON form (the writer's thread runs this, not the flow)."""
+    return [record.to_dict() for record in records]
 
 
 def _encode(records: list[Any]) -> bytes:

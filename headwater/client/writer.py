@@ -100,6 +100,8 @@ class BatchingWriter:
 
     # -- hot path -------------------------------------------------------------------
     def put_task_run(self, record: TaskRunRecord) -> None:
+        """Queue ``record`` for the store, taking it over: nobody changes it afterwards
+        (the rule is on ``TaskRunRecord``; hand over a copy of a run that moves on)."""
         queue = self._queue
         queue.append((_TASK_RUN, record))
         if not self._running:
@@ -237,7 +239,7 @@ class BatchingWriter:
         while queue and count < limit:
             kind, item = queue.popleft()
             if kind == _TASK_RUN:
-                task_runs[item["id"]] = item
+                task_runs[item.id] = item
             elif kind == _LOG:
                 logs.append(item)
             else:

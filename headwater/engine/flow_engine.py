@@ -31,6 +31,7 @@ from headwater.exceptions import (
 )
 from headwater.logging.configuration import setup_logging
 from headwater.logging.loggers import flow_run_logger
+from headwater.schemas.records import TaskRunRecord, new_task_run_record, transition
 from headwater.settings import get_settings
 from headwater.states import (
     Cancelled,
@@ -52,7 +53,6 @@ from headwater.utilities.tracebacks import reraise_trimmed, trim_engine_frames
 if TYPE_CHECKING:
     from headwater.engine.task_results import ResumeMap
     from headwater.flows import Flow
-    from headwater.schemas.records import TaskRunRecord
 
 logger = logging.getLogger("headwater.flow_runs")
 
@@ -174,7 +174,7 @@ class FlowRunEngine:
                 "parameters": parameters,
                 "tags": sorted(current_tags()),
                 "parent_flow_run_id": parent.flow_run_id if parent else None,
-                "parent_task_run_id": self.parent_task["id"] if self.parent_task else None,
+                "parent_task_run_id": self.parent_task.id if self.parent_task else None,
                 "empirical_policy": policy,
                 "entrypoint": flow.entrypoint,
             },
@@ -428,17 +428,11 @@ class FlowRunEngine:
         record = self.parent_task
         if record is None or self.parent is None:
             return
-        now = time.time()
-        record["state_type"] = state.type.value
-        record["state_name"] = state.name
-        record["state_message"] = state.message
-        record["state_timestamp"] = now
-        record["end_time"] = now
-        record["updated"] = now
-        record["result"] = state.state_details.result_ref
-        self.parent.backend.writer.put_task_run(record)
+        record.result = state.state_details.result_ref
+        transition(record, state.type, state.name, state.message)
+        self.parent.backend.writer.put_task_run(record)  # its last transition
         if state.is_completed() and state.has_data:
-            self.parent.remember_result(state.data, record["id"])
+            self.parent.remember_result(state.data, record.id)
 
 
 def _state_repr(state: State) -> str:
@@ -470,45 +464,41 @@ def _subflow_task_record(
     child_id: uuid.UUID,
     task_key: str,
     dynamic_key: str,
-) -> Any:
-    """A task run in the parent flow run standing for the subflow call."""
+) -> TaskRunRecord:
+    """A task run in the parent flow run standing for the subflow call (Running until
+    ``_finish_parent_task``)."""
     now = time.time()
-    record = {
-        "id": new_id(),
-        "flow_run_id": parent.flow_run_id,
-        "task_key": task_key,
-        "dynamic_key": dynamic_key,
-        "name": f"{flow.name}-{dynamic_key}",
-        "state_type": "RUNNING",
-        "state_name": "Running",
-        "state_message": None,
-        "state_timestamp": now,
-        "transitions": [],
-        "tags": sorted(current_tags()),
-        "inputs": {"__subflow_run__": [str(child_id)]},
-        "run_count": 1,
-        "flow_run_attempt": parent.run_count,
-        "cache_key": None,
-        "result": None,
-        "start_time": now,
-        "end_time": None,
-        "created": now,
-        "updated": now,
-    }
-    parent.backend.writer.put_task_run(dict(record))  # type: ignore[arg-type]
+    record = new_task_run_record(
+        new_id(),
+        parent.flow_run_id,
+        task_key,
+        dynamic_key,
+        f"{flow.name}-{dynamic_key}",
+        sorted(current_tags()),
+        parent.run_count,
+        now,
+    )
+    record.inputs = {"__subflow_run__": [str(child_id)]}
+    transition(record, StateType.RUNNING, "Running", None, now)
+    parent.backend.writer.put_task_run(record.copy())  # it moves on: hand over a snapshot
     return record
 
 
+#: Task-run states a flow run's crash ends (as Crashed).
+_UNFINISHED = frozenset(
+    {StateType.PENDING.value, StateType.RUNNING.value, StateType.SCHEDULED.value}
+)
+
+
 def _crash_unfinished_tasks(ctx: FlowRunContext, message: str) -> None:
-    """Task runs still going when the flow run crashed end Crashed in the store too."""
+    """Task runs still going when the flow run crashed end Crashed in the store too.
+
+    Their records belong to their task runs (maybe still running in a thread), so
+    each is changed and handed over as a copy."""
     now = time.time()
     for future in list(ctx.pending_futures):
         record = future._record
-        if record["state_type"] in ("PENDING", "RUNNING", "SCHEDULED"):
-            record["state_type"] = "CRASHED"
-            record["state_name"] = "Crashed"
-            record["state_message"] = message
-            record["state_timestamp"] = now
-            record["end_time"] = now
-            record["updated"] = now
-            ctx.backend.writer.put_task_run(dict(record))  # type: ignore[arg-type]
+        if record.state_type in _UNFINISHED:
+            crashed = record.copy()
+            transition(crashed, StateType.CRASHED, "Crashed", message, now)
+            ctx.backend.writer.put_task_run(crashed)

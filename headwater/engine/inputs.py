@@ -115,7 +115,7 @@ def _resolve(value: Any, key: str, out: Resolution, allowed: bool) -> Any:
         return value
     if isinstance(value, HeadwaterFuture):
         out.lineage.setdefault(key, []).append(str(value.task_run_id))
-        label = f"upstream task run {value._record['name']!r}"
+        label = f"upstream task run {value._record.name!r}"
         return _state_value(value.wait_state(), out, allowed, label)
     if isinstance(value, State):
         task_run_id = value.state_details.task_run_id

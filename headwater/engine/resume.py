@@ -69,7 +69,7 @@ def subflow_entry(parent: FlowRunContext, task_key: str, dynamic_key: str) -> di
     if entry is None:
         return None
     child = entry.get("child_flow_run_id")
-    if entry.get("state_type") == "COMPLETED":
+    if entry.get("state_type") == StateType.COMPLETED:
         ref = entry.get("result")
         if not ref:
             return None  # completed but not persisted: it runs again, as a new run

@@ -29,6 +29,7 @@ from headwater.results.records import (
     write_result,
 )
 from headwater.settings import get_settings
+from headwater.states import StateType
 from headwater.utilities.hashing import UnhashableError
 
 if TYPE_CHECKING:
@@ -270,12 +271,12 @@ def format_storage_key(run: TaskRun, template: str) -> str:
     record = run.record
     flow_ctx = run.flow_ctx
     task_run = _Run(
-        id=record["id"],
-        name=record["name"],
+        id=record.id,
+        name=record.name,
         task_name=run.task.name,
-        task_key=record["task_key"],
-        dynamic_key=record["dynamic_key"],
-        flow_run_id=record["flow_run_id"],
+        task_key=record.task_key,
+        dynamic_key=record.dynamic_key,
+        flow_run_id=record.flow_run_id,
     )
     flow_run = _Run(
         id=flow_ctx.flow_run_id if flow_ctx else None,
@@ -326,8 +327,8 @@ def _resume(run: TaskRun, key: str | None) -> bool:
     plan = run.plan
     assert plan is not None and plan.resume is not None
     record = run.record
-    entry = plan.resume.get((record["task_key"], record["dynamic_key"]))
-    if entry is None or entry.get("state_type") != "COMPLETED" or not entry.get("result"):
+    entry = plan.resume.get((record.task_key, record.dynamic_key))
+    if entry is None or entry.get("state_type") != StateType.COMPLETED or not entry.get("result"):
         return False
     previous_key = entry.get("cache_key")
     if key is not None and previous_key is not None and previous_key != key:
@@ -464,7 +465,7 @@ def persist(run: TaskRun, value: Any) -> ResultRef | None:
     assert plan is not None
     if not plan.persist:
         return None
-    key = run.cache_key or f"task-runs/{run.record['id']}"
+    key = run.cache_key or f"task-runs/{run.record.id}"
     expiration = time.time() + plan.expiration if plan.expiration is not None else None
     try:
         return write_result(plan.storage, key, value, plan.serializer, expiration)

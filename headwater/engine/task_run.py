@@ -1,8 +1,9 @@
 """One task run in progress: its record, its transitions, and the retry decisions.
 
-This is the engine's hot path, so it works on the compact record (a dict that goes
-to the batching writer as is) and builds ``State`` objects only when someone needs
-one (a future, ``return_state=True``, a hook).
+This is the engine's hot path, so it works on the compact record (a slotted
+``TaskRunRecord`` that goes to the batching writer as is, changed only through
+``transition``) and builds ``State`` objects only when someone needs one (a future,
+``return_state=True``, a hook).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from uuid import UUID
 
 from headwater.context import FlowRunContext, TaskRunContext, current_tags
 from headwater.exceptions import TaskRunTimeoutError, UpstreamTaskError
+from headwater.schemas.records import TaskRunRecord, new_task_run_record, transition
 from headwater.states import _NO_DATA, State, StateDetails, StateType, exception_message
 from headwater.utilities.ids import new_id
 from headwater.utilities.tracebacks import trim_engine_frames
@@ -21,19 +23,18 @@ from headwater.utilities.tracebacks import trim_engine_frames
 if TYPE_CHECKING:
     from headwater.client.writer import BatchingWriter
     from headwater.engine.task_results import TaskPlan
-    from headwater.schemas.records import TaskRunRecord
     from headwater.tasks import Task
 
 logger = logging.getLogger("headwater.task_runs")
 
 _NOTHING: Any = _NO_DATA
 
-_PENDING = StateType.PENDING.value
-_RUNNING = StateType.RUNNING.value
-_COMPLETED = StateType.COMPLETED.value
-_FAILED = StateType.FAILED.value
-_SCHEDULED = StateType.SCHEDULED.value
-_CRASHED = StateType.CRASHED.value
+_PENDING = StateType.PENDING
+_RUNNING = StateType.RUNNING
+_COMPLETED = StateType.COMPLETED
+_FAILED = StateType.FAILED
+_SCHEDULED = StateType.SCHEDULED
+_CRASHED = StateType.CRASHED
 
 
 class TaskRunView:
@@ -43,17 +44,12 @@ class TaskRunView:
 
     def __init__(self, run: TaskRun) -> None:
         record = run.record
-        self.id = record["id"]
-        self.name = record["name"]
-        self.flow_run_id = record["flow_run_id"]
-        self.task_key = record["task_key"]
-        self.run_count = record["run_count"]
-        self.tags = record["tags"]
-
-
-#: A plain history (Pending -> Running -> final, no retries) is stored as ``[]``;
-#: readers rebuild it from ``created``/``start_time``/the state (see tables.py).
-PLAIN_HISTORY: list[list[Any]] = []
+        self.id = record.id
+        self.name = record.name
+        self.flow_run_id = record.flow_run_id
+        self.task_key = record.task_key
+        self.run_count = record.run_count
+        self.tags = record.tags
 
 
 class TaskRun:
@@ -63,11 +59,9 @@ class TaskRun:
         "exception",
         "flow_ctx",
         "parameters",
-        "plain",
         "plan",
         "record",
         "task",
-        "transitions",
         "value",
         "writer",
     )
@@ -88,7 +82,6 @@ class TaskRun:
         self.exception: BaseException | None = None
         self.parameters: dict[str, Any] = {}
         self.context: TaskRunContext | None = None
-        self.plain = True
         if dynamic_key is None:
             dynamic_key = (
                 flow_ctx.next_dynamic_key(task.task_key)
@@ -96,30 +89,16 @@ class TaskRun:
                 else task.next_orphan_key()
             )
         extra_tags = current_tags()
-        now = time.time()
-        self.record: TaskRunRecord = {
-            "id": task_run_id or new_id(),
-            "flow_run_id": flow_ctx.flow_run_id if flow_ctx is not None else None,
-            "task_key": task.task_key,
-            "dynamic_key": dynamic_key,
-            "name": f"{task.name}-{dynamic_key}",
-            "state_type": _PENDING,
-            "state_name": "Pending",
-            "state_message": None,
-            "state_timestamp": now,
-            "transitions": PLAIN_HISTORY,
-            "tags": sorted(task.tags | extra_tags) if extra_tags else task.sorted_tags,
-            "inputs": {},
-            "run_count": 0,
-            "flow_run_attempt": flow_ctx.run_count if flow_ctx is not None else 1,
-            "cache_key": None,
-            "result": None,
-            "start_time": None,
-            "end_time": None,
-            "created": now,
-            "updated": now,
-        }
-        self.transitions: list[list[Any]] = [[_PENDING, "Pending", now, None]]
+        self.record: TaskRunRecord = new_task_run_record(
+            task_run_id or new_id(),
+            flow_ctx.flow_run_id if flow_ctx is not None else None,
+            task.task_key,
+            dynamic_key,
+            f"{task.name}-{dynamic_key}",
+            sorted(task.tags | extra_tags) if extra_tags else task.sorted_tags,
+            flow_ctx.run_count if flow_ctx is not None else 1,
+            time.time(),
+        )
         self.cache_key: str | None = None
         # None (the plain path) unless results are persisted or a flow run resumes.
         if task.result_options is None and (flow_ctx is None or flow_ctx.results is None):
@@ -131,43 +110,25 @@ class TaskRun:
 
     @property
     def id(self) -> UUID:
-        return self.record["id"]
+        return self.record.id
 
     @property
     def name(self) -> str:
-        return self.record["name"]
+        return self.record.name
 
-    # -- transitions ------------------------------------------------------------------
-    def _move(
-        self, state_type: str, name: str, message: str | None, now: float, plain: bool = True
-    ) -> None:
-        record = self.record
-        record["state_type"] = state_type
-        record["state_name"] = name
-        record["state_message"] = message
-        record["state_timestamp"] = now
-        record["updated"] = now
-        self.transitions.append([state_type, name, now, message])
-        if not plain and self.plain:
-            self.plain = False
-            record["transitions"] = self.transitions
-
+    # -- transitions (each through ``transition``; see TaskRunRecord for hand-offs) ----
     def set_inputs(self, parameters: dict[str, Any], lineage: dict[str, list[str]]) -> None:
         self.parameters = parameters
         if lineage:
-            self.record["inputs"] = lineage
+            self.record.inputs = lineage
         template = self.task.task_run_name
         if template is not None:
-            self.record["name"] = self.task.format_run_name(parameters)
+            self.record.name = self.task.format_run_name(parameters)
 
     def set_running(self) -> None:
         record = self.record
-        now = time.time()
-        record["run_count"] += 1
-        if record["start_time"] is None:
-            record["start_time"] = now
-        self._move(_RUNNING, "Running" if record["run_count"] == 1 else "Retrying", None, now)
-        self.writer.put_task_run(record.copy())
+        transition(record, _RUNNING, "Retrying" if record.run_count else "Running")
+        self.writer.put_task_run(record.copy())  # the run moves on: hand over a snapshot
 
     def enter(self) -> TaskRunContext:
         flow_ctx = self.flow_ctx
@@ -177,11 +138,11 @@ class TaskRun:
             log_prints = flow_ctx.log_prints if flow_ctx is not None else False
         self.context = TaskRunContext(
             task=task,
-            task_run_id=self.record["id"],
-            task_run_name=self.record["name"],
-            flow_run_id=self.record["flow_run_id"],
+            task_run_id=self.record.id,
+            task_run_name=self.record.name,
+            flow_run_id=self.record.flow_run_id,
             parameters=self.parameters,
-            run_count=self.record["run_count"],
+            run_count=self.record.run_count,
             log_prints=log_prints,
         )
         return self.context
@@ -190,19 +151,17 @@ class TaskRun:
         if isinstance(value, State):
             self._finish_with_state(value)
             return
-        now = time.time()
         self.value = value
         record = self.record
         if self.plan is not None:
             from headwater.engine.task_results import persist
 
-            record["result"] = persist(self, value)
-            record["cache_key"] = self.cache_key
-        record["end_time"] = now
-        self._move(_COMPLETED, "Completed", None, now)
-        self.writer.put_task_run(record)
+            record.result = persist(self, value)
+            record.cache_key = self.cache_key
+        transition(record, _COMPLETED, "Completed")
+        self.writer.put_task_run(record)  # its last transition: handed over for good
         if self.flow_ctx is not None:
-            self.flow_ctx.remember_result(value, record["id"])
+            self.flow_ctx.remember_result(value, record.id)
         if self.task.on_completion:
             self._run_hooks(self.task.on_completion)
         if logger.isEnabledFor(logging.DEBUG):
@@ -210,16 +169,14 @@ class TaskRun:
 
     def cached(self, value: Any, ref: dict[str, Any] | None) -> None:
         """The result came from the cache or a previous attempt: the run ends Cached."""
-        now = time.time()
         self.value = value
         record = self.record
-        record["end_time"] = now
-        record["cache_key"] = self.cache_key
-        record["result"] = ref
-        self._move(_COMPLETED, "Cached", None, now)
+        record.cache_key = self.cache_key
+        record.result = ref
+        transition(record, _COMPLETED, "Cached")
         self.writer.put_task_run(record)
         if self.flow_ctx is not None:
-            self.flow_ctx.remember_result(value, record["id"])
+            self.flow_ctx.remember_result(value, record.id)
         if self.task.on_completion:
             self._run_hooks(self.task.on_completion)
         if logger.isEnabledFor(logging.DEBUG):
@@ -231,9 +188,7 @@ class TaskRun:
             self.value = state.data if state.has_data else None
         elif isinstance(state.data, BaseException):
             self.exception = state.data
-        now = time.time()
-        self.record["end_time"] = now
-        self._move(state.type.value, state.name, state.message, now)
+        transition(self.record, state.type, state.name, state.message)
         self.writer.put_task_run(self.record)
 
     def failed(self, exc: BaseException, final: bool = False) -> float | None:
@@ -248,11 +203,11 @@ class TaskRun:
             message = exception_message(exc)
             exc = exc.with_traceback(trim_engine_frames(exc.__traceback__))
         task = self.task
-        attempt = record["run_count"]
+        attempt = record.run_count
         if not final and attempt <= task.retries and self._should_retry(exc, message):
             delay = task.retry_delay_for(attempt)
-            self._move(_FAILED, "Failed", message, now, plain=False)
-            self._move(_SCHEDULED, "AwaitingRetry", message, now, plain=False)
+            transition(record, _FAILED, "Failed", message, now, keep_history=True)
+            transition(record, _SCHEDULED, "AwaitingRetry", message, now, keep_history=True)
             self.writer.put_task_run(record.copy())
             self._logger().warning(
                 "Attempt %d failed with %s - retry %d/%d in %.3g s",
@@ -264,8 +219,7 @@ class TaskRun:
             )
             return delay
         self.exception = exc
-        record["end_time"] = now
-        self._move(_FAILED, "TimedOut" if timed_out else "Failed", message, now)
+        transition(record, _FAILED, "TimedOut" if timed_out else "Failed", message, now)
         self.writer.put_task_run(record)
         self._logger().error(
             "Finished in state Failed(%r)", message, exc_info=None if timed_out else exc
@@ -286,38 +240,34 @@ class TaskRun:
             return False
 
     def not_ready(self, reason: str) -> None:
-        now = time.time()
         self.exception = UpstreamTaskError(reason)
-        self._move(_PENDING, "NotReady", reason, now)
+        transition(self.record, _PENDING, "NotReady", reason)
         self.writer.put_task_run(self.record)
         self._logger().warning("Not run: %s", reason)
 
     def crashed(self, exc: BaseException) -> None:
-        now = time.time()
         self.exception = exc
-        self.record["end_time"] = now
-        message = f"interrupted by {exception_message(exc)}"
-        self._move(_CRASHED, "Crashed", message, now)
+        transition(self.record, _CRASHED, "Crashed", f"interrupted by {exception_message(exc)}")
         self.writer.put_task_run(self.record)
 
     # -- outcome ---------------------------------------------------------------------
     def state(self) -> State:
         record = self.record
-        details = StateDetails(flow_run_id=record["flow_run_id"], task_run_id=record["id"])
+        details = StateDetails(flow_run_id=record.flow_run_id, task_run_id=record.id)
         data = self.value
         if data is _NOTHING and self.exception is not None:
             data = self.exception
-        ref = record["result"]
+        ref = record.result
         if ref is not None:
             details.result_ref = ref
-            details.cache_key = record["cache_key"]
+            details.cache_key = record.cache_key
             plan = self.plan
             if plan is not None and not plan.in_memory:
                 data = _NOTHING  # read back from storage when asked for
         return State(
-            record["state_type"],
-            record["state_name"],
-            record["state_message"],
+            record.state_type,
+            record.state_name,
+            record.state_message,
             data=data,
             state_details=details,
         )

@@ -63,8 +63,8 @@ class ProcessPoolTaskRunner(TaskRunner):
                 "kwargs": resolution.kwargs,
                 "lineage": resolution.lineage,
                 "task_run_id": run.id,
-                "dynamic_key": run.record["dynamic_key"],
-                "tags": run.record["tags"],
+                "dynamic_key": run.record.dynamic_key,
+                "tags": run.record.tags,
                 "flow": flow_ctx.flow if flow_ctx else None,
                 "flow_run_id": flow_ctx.flow_run_id if flow_ctx else None,
                 "flow_run_name": flow_ctx.flow_run_name if flow_ctx else None,
@@ -96,13 +96,14 @@ class ProcessPoolTaskRunner(TaskRunner):
 
 def _mirror(run: TaskRun, state: State) -> None:
     """Reflect the child's final state in the parent's copy of the record (for
-    ``future.state`` and lineage); the child already stored it."""
+    ``future.state`` and lineage); the child already stored it, so this copy, which
+    this process never handed to its writer, is not handed over either."""
+    from headwater.schemas.records import transition
+
     record = run.record
-    record["state_type"] = state.type.value
-    record["state_name"] = state.name
-    record["state_message"] = state.message
+    transition(record, state.type, state.name, state.message)
     if state.is_completed() and state.has_data and run.flow_ctx is not None:
-        run.flow_ctx.remember_result(state.data, record["id"])
+        run.flow_ctx.remember_result(state.data, record.id)
 
 
 def _run_in_child(payload: bytes) -> bytes:
@@ -146,7 +147,7 @@ def _run_in_child(payload: bytes) -> bytes:
         task_run_id=task_run_id,
         dynamic_key=job["dynamic_key"],
     )
-    run.record["tags"] = job["tags"]
+    run.record.tags = job["tags"]  # before its first hand-off: the owner may
     resolution = Resolution()
     resolution.args, resolution.kwargs, resolution.lineage = (
         job["args"],

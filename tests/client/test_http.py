@@ -16,6 +16,7 @@ from headwater.client.protocol import Client
 from headwater.client.writer import RecordsRefused, TransientWriteError
 from headwater.exceptions import ObjectNotFound, ServerRequestError, ServerUnavailable
 from headwater.schemas.filters import FlowRunFilter, LogFilter, TaskRunFilter
+from headwater.schemas.records import TaskRunRecord
 from headwater.states import Completed, Failed, Running
 from tests._servers import ServerProcess, free_port
 
@@ -50,7 +51,7 @@ def _task_record(flow_run_id: Any, **changes: Any) -> Any:
         "updated": now,
     }
     record.update(changes)
-    return record
+    return TaskRunRecord.from_dict(record)
 
 
 def _log(flow_run_id: Any, message: str, **changes: Any) -> Any:
@@ -104,7 +105,7 @@ def test_records_and_reads(client: HttpClient) -> None:
     client.create_logs([_log(run["id"], f"line {i}") for i in range(3)])
     task_runs = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_ids=[run["id"]]))
     assert sorted(t.name for t in task_runs) == ["t-0", "t-1", "t-2"]
-    assert client.read_task_run(records[0]["id"]).name == "t-0"
+    assert client.read_task_run(records[0].id).name == "t-0"
     logs = client.read_logs(log_filter=LogFilter(flow_run_id=run["id"]))
     assert [log.message for log in logs] == ["line 0", "line 1", "line 2"]
     runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(ids=[run["id"]]))
@@ -145,9 +146,9 @@ def test_write_batch_keeps_good_records_when_some_are_refused(client: HttpClient
     cleaned = _task_record(run["id"], name="nul\x00name", state_message="x" * 200_000)
     with pytest.raises(RecordsRefused) as refused:
         client.write_batch([*good[:4], bad, *good[4:], cleaned], [_log(run["id"], "a\x00b")])
-    assert [r["id"] for r in refused.value.records] == [bad["id"]]  # the writer counts it
+    assert [r["id"] for r in refused.value.records] == [bad.id]  # the writer counts it
     stored = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_ids=[run["id"]]))
-    assert {t.id for t in stored} == {r["id"] for r in [*good, cleaned]}
+    assert {t.id for t in stored} == {r.id for r in [*good, cleaned]}
     logs = client.read_logs(log_filter=LogFilter(flow_run_id=run["id"]))
     assert [log.message for log in logs] == ["a\ufffdb"]
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from headwater.client.writer import BatchingWriter, RecordsRefused, TransientWriteError
+from headwater.schemas.records import TaskRunRecord, new_task_run_record, transition
+from headwater.states import StateType
 
 
 class RecordingClient:
@@ -33,6 +35,16 @@ class RecordingClient:
         return [r for batch in self.batches for r in batch[0]]
 
 
+def _record(run: Any, state: str = "Pending", *, flow_run_id: Any = None) -> TaskRunRecord:
+    """A task run's record (ids are small ints here: the writer only keys by them)."""
+    record = new_task_run_record(run, flow_run_id, "t", "0", "t-0", [], 1, time.time())
+    if state != "Pending":
+        transition(record, StateType.RUNNING, "Running")
+    if state == "Completed":
+        transition(record, StateType.COMPLETED, "Completed")
+    return record
+
+
 def _writer(client: RecordingClient, **kw: Any) -> BatchingWriter:
     return BatchingWriter(lambda: client, **{"flush_seconds": 0.02, "batch_size": 10, **kw})
 
@@ -41,24 +53,26 @@ def test_flush_writes_everything_queued_and_collapses_updates() -> None:
     client = RecordingClient()
     writer = _writer(client, flush_seconds=10)
     for i in range(5):
-        writer.put_task_run({"id": i, "v": "running"})  # type: ignore[typeddict-item]
-        writer.put_task_run({"id": i, "v": "done"})  # type: ignore[typeddict-item]
+        writer.put_task_run(_record(i, "Running"))
+        writer.put_task_run(_record(i, "Completed"))
     writer.put_log({"id": "log"})  # type: ignore[typeddict-item]
     assert writer.flush(5)
-    assert sorted((r["id"], r["v"]) for r in client.task_runs) == [(i, "done") for i in range(5)]
+    assert sorted((r.id, r.state_name) for r in client.task_runs) == [
+        (i, "Completed") for i in range(5)
+    ]
     assert client.batches[0][1] == [{"id": "log"}]
 
 
 def test_background_flush_by_time_and_size() -> None:
     client = RecordingClient()
     writer = _writer(client)
-    writer.put_task_run({"id": 1})  # type: ignore[typeddict-item]
+    writer.put_task_run(_record(1))
     deadline = time.monotonic() + 5
     while not client.batches and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert client.task_runs == [{"id": 1}]
+    assert [r.id for r in client.task_runs] == [1]
     for i in range(100):
-        writer.put_task_run({"id": i + 10})  # type: ignore[typeddict-item]
+        writer.put_task_run(_record(i + 10))
     writer.flush(5)
     assert len(client.task_runs) == 101
 
@@ -66,40 +80,40 @@ def test_background_flush_by_time_and_size() -> None:
 def test_transient_errors_keep_records_until_written() -> None:
     client = RecordingClient(fail_times=3)
     writer = _writer(client)
-    writer.put_task_run({"id": 1})  # type: ignore[typeddict-item]
+    writer.put_task_run(_record(1))
     assert writer.flush(10)
-    assert client.task_runs == [{"id": 1}]
+    assert [r.id for r in client.task_runs] == [1]
     assert writer.dropped == 0
 
 
 def test_permanent_errors_drop_the_batch_count_it_per_flow_run_and_fail_the_flush() -> None:
     client = RecordingClient(fail_times=1, error=ValueError)
     writer = _writer(client, flush_seconds=10)
-    writer.put_task_run({"id": 1, "flow_run_id": "a"})  # type: ignore[typeddict-item]
+    writer.put_task_run(_record(1, flow_run_id="a"))
     writer.put_log({"id": "l", "flow_run_id": "a"})  # type: ignore[typeddict-item]
-    writer.put_task_run({"id": 2, "flow_run_id": None})  # type: ignore[typeddict-item]
+    writer.put_task_run(_record(2, flow_run_id=None))
     assert writer.flush(5) is False  # not everything before it was written
     assert (writer.dropped, writer.dropped_for("a"), writer.dropped_for(None)) == (3, 2, 1)
     assert writer.dropped_for("b") == 0
     assert isinstance(writer.last_error, ValueError)
-    writer.put_task_run({"id": 3})  # type: ignore[typeddict-item]
+    writer.put_task_run(_record(3))
     assert writer.flush(5)  # a later batch is written again
-    assert client.task_runs == [{"id": 3}]
+    assert [r.id for r in client.task_runs] == [3]
 
 
 def test_records_refused_one_by_one_are_the_only_ones_counted() -> None:
     class RefusingClient(RecordingClient):
         def write_batch(self, task_runs: list[Any], logs: list[Any]) -> None:
-            super().write_batch([r for r in task_runs if r["id"] != 2], logs)
-            raise RecordsRefused([r for r in task_runs if r["id"] == 2], "invalid")
+            super().write_batch([r for r in task_runs if r.id != 2], logs)
+            raise RecordsRefused([r for r in task_runs if r.id == 2], "invalid")
 
     client = RefusingClient()
     writer = _writer(client, flush_seconds=10)
     for i in range(3):
-        writer.put_task_run({"id": i, "flow_run_id": "a"})  # type: ignore[typeddict-item]
+        writer.put_task_run(_record(i, flow_run_id="a"))
     assert writer.flush(5) is False
     assert writer.dropped_for("a") == 1
-    assert sorted(r["id"] for r in client.task_runs) == [0, 1]
+    assert sorted(r.id for r in client.task_runs) == [0, 1]
 
 
 class BlockingClient(RecordingClient):
@@ -120,7 +134,7 @@ def test_flush_waits_for_the_batch_the_thread_is_writing() -> None:
     client = BlockingClient()
     writer = _writer(client)
     for i in range(5):
-        writer.put_task_run({"id": i})  # type: ignore[typeddict-item]
+        writer.put_task_run(_record(i))
     assert client.writing.wait(5)  # the thread took the batch: the queue is empty
     assert writer.pending == 5
     assert writer.flush(0.2) is False  # in flight is not durable
@@ -139,13 +153,13 @@ def test_flush_waits_for_the_batch_the_thread_is_writing() -> None:
 def test_close_flushes_and_joins_the_thread() -> None:
     client = RecordingClient()
     writer = _writer(client)
-    writer.put_task_run({"id": 1})  # type: ignore[typeddict-item]
+    writer.put_task_run(_record(1))
     thread = writer._thread
     assert thread is not None
     assert writer.close(5)
     assert not thread.is_alive()
-    assert client.task_runs == [{"id": 1}]
-    writer.put_task_run({"id": 2})  # a record after close starts a new thread
+    assert [r.id for r in client.task_runs] == [1]
+    writer.put_task_run(_record(2))  # a record after close starts a new thread
     assert writer.flush(5)
     assert len(client.task_runs) == 2
 
@@ -153,11 +167,11 @@ def test_close_flushes_and_joins_the_thread() -> None:
 def test_flush_times_out_while_the_store_is_down() -> None:
     client = RecordingClient(fail_times=10_000)
     writer = _writer(client)
-    writer.put_task_run({"id": 1})  # type: ignore[typeddict-item]
+    writer.put_task_run(_record(1))
     assert writer.flush(0.2) is False
     client.fail_times = 0
     assert writer.flush(10)
-    assert client.task_runs == [{"id": 1}]
+    assert [r.id for r in client.task_runs] == [1]
 
 
 def test_a_fast_producer_waits_for_the_writer() -> None:
@@ -168,9 +182,10 @@ def test_a_fast_producer_waits_for_the_writer() -> None:
 
     client = SlowClient()
     writer = _writer(client, batch_size=50, max_pending=500)
+    records = [_record(i) for i in range(5000)]  # made first: the producer is fast
     most = 0
-    for i in range(5000):
-        writer.put_task_run({"id": i})  # type: ignore[typeddict-item]
+    for record in records:
+        writer.put_task_run(record)
         most = max(most, writer.pending)
     assert most <= 500 + 1 + 5 * 50  # the queue's bound, plus one batch in flight
     assert writer.flush(10)
@@ -180,13 +195,13 @@ def test_a_fast_producer_waits_for_the_writer() -> None:
 def test_no_backpressure_while_the_store_is_failing() -> None:
     client = RecordingClient(fail_times=10_000)
     writer = _writer(client, batch_size=10, max_pending=100)
-    writer.put_task_run({"id": -1})  # type: ignore[typeddict-item]
+    writer.put_task_run(_record(-1))
     deadline = time.monotonic() + 5
     while not writer._failures and time.monotonic() < deadline:
         time.sleep(0.01)
     started = time.monotonic()
     for i in range(1000):
-        writer.put_task_run({"id": i})  # type: ignore[typeddict-item]
+        writer.put_task_run(_record(i))
     assert time.monotonic() - started < 1  # buffered, not blocked
     client.fail_times = 0
     assert writer.flush(10)
@@ -197,6 +212,7 @@ _EXIT_SCRIPT = textwrap.dedent(
     """
     import atexit, sys, threading, time
     from headwater.client.writer import TransientWriteError, close_all, get_writer
+    from headwater.schemas.records import new_task_run_record
 
     out, mode = sys.argv[1], sys.argv[2]
     writing = threading.Event()
@@ -208,12 +224,12 @@ _EXIT_SCRIPT = textwrap.dedent(
                 raise TransientWriteError("the store is down")
             time.sleep(0.5)  # still writing when the script ends
             with open(out, "a") as handle:
-                handle.writelines(f"{r['id']}\\n" for r in task_runs)
+                handle.writelines(f"{r.id}\\n" for r in task_runs)
 
     writer = get_writer("test:slow", SlowStore)
     atexit.register(close_all)  # as close_shared_clients does: a second close says nothing
     for i in range(300):
-        writer.put_task_run({"id": i})
+        writer.put_task_run(new_task_run_record(i, None, "t", "0", "t-0", [], 1, time.time()))
     writing.wait(5)
     """
 )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 
 from headwater.schemas.ingest import TaskRunRecords
 from headwater.schemas.pages import TaskRunCount, TaskRunPage, TaskRunQuery
+from headwater.schemas.records import TaskRunRecord
 from headwater.schemas.task_runs import TaskRun
 from headwater.server.api.bodies import RawBody, RawJSONBody, referenced_runs
 from headwater.server.api.dependencies import DatabaseDep
@@ -33,11 +34,10 @@ router = APIRouter(prefix="/task_runs", tags=["Task runs"])
 def upsert_task_runs(body: RawBody, db: DatabaseDep) -> Response:
     """Idempotent: a record older than the stored one (by ``updated``) is ignored, so a
     retried or reordered batch is harmless."""
-    records: list[Any] = TASK_RUN_RECORDS.parse(body)
-    for record in records:
-        record.setdefault("result", None)
+    parsed: list[Any] = TASK_RUN_RECORDS.parse(body)
+    records = [TaskRunRecord.from_dict(record) for record in parsed]
     with db.begin_write() as conn:
-        flow_runs.require_flow_runs(conn, flow_run_ids=referenced_runs(records))
+        flow_runs.require_flow_runs(conn, flow_run_ids=referenced_runs(parsed))
         task_runs.upsert_task_runs(conn, records=records)
     return json_response({"count": len(records)})
 

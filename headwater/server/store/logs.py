@@ -32,7 +32,7 @@ def create_logs(conn: Connection, *, records: Sequence[LogRecord]) -> None:
     def build() -> tuple[Any, Any]:
         return logs, insert_for(conn, logs).on_conflict_do_nothing(index_elements=["id"])
 
-    bulk_statement(conn, "create_logs", build).execute(conn, records)  # type: ignore[arg-type]
+    bulk_statement(conn, "create_logs", build).execute(conn, records)
 
 
 _ORDER = (SortKey(logs.c.timestamp), SortKey(logs.c.id, kind=UUID))

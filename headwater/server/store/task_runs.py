@@ -20,7 +20,7 @@ from headwater.server.store.pagination import (
     decode_cursor,
     order_by,
 )
-from headwater.states import State
+from headwater.states import State, StateType
 
 if TYPE_CHECKING:  # pydantic schemas are imported by the read functions only
     from headwater.schemas.filters import TaskRunFilter, TaskRunSort
@@ -30,9 +30,10 @@ _UPDATABLE = [c.name for c in task_runs.c if c.name not in ("id", "created")]
 
 
 def upsert_task_runs(conn: Connection, *, records: Sequence[TaskRunRecord]) -> None:
-    """Insert or update task runs by id.  An update never moves a row back in time:
-    a record older than the stored one (``updated``) is ignored, so retried or
-    reordered batches are harmless."""
+    """Insert or update task runs by id (``TaskRunRecord`` objects: the engine's, or
+    ``TaskRunRecord.from_dict`` of the API's bodies).  An update never moves a row
+    back in time: a record older than the stored one (``updated``) is ignored, so
+    retried or reordered batches are harmless."""
     if not records:
         return
 
@@ -45,7 +46,7 @@ def upsert_task_runs(conn: Connection, *, records: Sequence[TaskRunRecord]) -> N
         )
         return task_runs, stmt
 
-    bulk_statement(conn, "upsert_task_runs", build).execute(conn, records)  # type: ignore[arg-type]
+    bulk_statement(conn, "upsert_task_runs", build, attributes=True).execute(conn, records)
 
 
 def task_run_schema(data: dict[str, Any]) -> TaskRun:
@@ -76,9 +77,9 @@ def task_run_schema(data: dict[str, Any]) -> TaskRun:
 def plain_history(row: dict[str, Any]) -> list[list[Any]]:
     """The history a row with empty ``transitions`` stands for: Pending when created,
     Running when started, then its current state (see ``tables.task_runs``)."""
-    history: list[list[Any]] = [["PENDING", "Pending", row["created"], None]]
+    history: list[list[Any]] = [[_PENDING, "Pending", row["created"], None]]
     if row["start_time"] is not None:
-        history.append(["RUNNING", "Running", row["start_time"], None])
+        history.append([_RUNNING, "Running", row["start_time"], None])
     if (row["state_type"], row["state_name"]) not in _PLAIN_STEPS:
         history.append(
             [row["state_type"], row["state_name"], row["state_timestamp"], row["state_message"]]
@@ -86,7 +87,9 @@ def plain_history(row: dict[str, Any]) -> list[list[Any]]:
     return history
 
 
-_PLAIN_STEPS = {("PENDING", "Pending"), ("RUNNING", "Running")}
+_PENDING = StateType.PENDING.value
+_RUNNING = StateType.RUNNING.value
+_PLAIN_STEPS = {(_PENDING, "Pending"), (_RUNNING, "Running")}
 
 
 def read_task_run(conn: Connection, *, task_run_id: UUID) -> TaskRun:
@@ -184,7 +187,7 @@ def read_resume_map(
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         previous = out.get((row.task_key, row.dynamic_key))
-        usable = row.state_type == "COMPLETED" and row.result
+        usable = row.state_type == StateType.COMPLETED and row.result
         if previous and previous["state_type"] == "COMPLETED" and previous["result"] and not usable:
             continue  # keep a usable result over a later unusable record
         child = (row.inputs or {}).get("__subflow_run__") or [None]

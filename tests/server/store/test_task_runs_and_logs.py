@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from headwater.schemas.filters import LogFilter, TaskRunFilter
+from headwater.schemas.records import TaskRunRecord
 from headwater.server.db.database import get_database
 from headwater.server.store import flow_runs, logs, task_runs
 from headwater.states import Running
@@ -18,6 +19,10 @@ def _flow_run(url: str) -> Any:
             conn, flow_run={"flow_name": "f", "name": "r"}, state=Running()
         )
     return created["id"]
+
+
+def _typed(*records: dict[str, Any]) -> list[TaskRunRecord]:
+    return [TaskRunRecord.from_dict(record) for record in records]
 
 
 def _record(flow_run_id: Any, i: int, state: str = "COMPLETED", **extra: Any) -> dict[str, Any]:
@@ -53,7 +58,7 @@ def test_upsert_inserts_updates_and_ignores_stale_records(database_url: str) -> 
     db = get_database(database_url)
     running = _record(run_id, 0, "RUNNING")
     with db.begin_write() as conn:
-        task_runs.upsert_task_runs(conn, records=[running, _record(run_id, 1)])
+        task_runs.upsert_task_runs(conn, records=_typed(running, _record(run_id, 1)))
     done = {
         **running,
         "state_type": "COMPLETED",
@@ -63,8 +68,8 @@ def test_upsert_inserts_updates_and_ignores_stale_records(database_url: str) -> 
     }
     stale = {**running, "state_name": "Stale", "updated": running["updated"] - 10}
     with db.begin_write() as conn:
-        task_runs.upsert_task_runs(conn, records=[done])
-        task_runs.upsert_task_runs(conn, records=[stale])
+        task_runs.upsert_task_runs(conn, records=_typed(done))
+        task_runs.upsert_task_runs(conn, records=_typed(stale))
     with db.begin_read() as conn:
         stored = task_runs.read_task_run(conn, task_run_id=running["id"])
         listed = task_runs.read_task_runs(
@@ -91,7 +96,7 @@ def test_explicit_transitions_and_lineage_round_trip(database_url: str) -> None:
     )
     db = get_database(database_url)
     with db.begin_write() as conn:
-        task_runs.upsert_task_runs(conn, records=[record])
+        task_runs.upsert_task_runs(conn, records=_typed(record))
     with db.begin_read() as conn:
         stored = task_runs.read_task_run(conn, task_run_id=record["id"])
     assert [t.message for t in stored.transitions] == [None, "x"]

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from sqlalchemy import update
 
+from headwater.schemas.records import TaskRunRecord
 from headwater.server.db.database import get_database
 from headwater.server.db.tables import flow_runs as flow_runs_table
 from headwater.server.store import flow_runs, logs, task_runs
@@ -97,7 +98,10 @@ def seed_flow_run(
         )
     with db.begin_write() as conn:
         for start in range(0, len(records), 1000):
-            task_runs.upsert_task_runs(conn, records=records[start : start + 1000])
+            task_runs.upsert_task_runs(
+                conn,
+                records=[TaskRunRecord.from_dict(r) for r in records[start : start + 1000]],
+            )
         for start in range(0, len(lines), 1000):
             logs.create_logs(conn, records=lines[start : start + 1000])
         flow_runs.set_flow_run_state(conn, flow_run_id=run_id, state=Completed())
