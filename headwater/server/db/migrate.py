@@ -15,15 +15,17 @@ import contextlib
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, MetaData, String, Table, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from headwater.exceptions import StoreError
-from headwater.server.db.database import Database
 from headwater.server.db.tables import metadata
+
+if TYPE_CHECKING:
+    from headwater.server.db.database import Database
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
