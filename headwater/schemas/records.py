@@ -48,6 +48,7 @@ PLAIN_HISTORY: list[list[Any]] = []
 _PENDING = StateType.PENDING.value
 _RUNNING = StateType.RUNNING.value
 _FINAL = frozenset(kind.value for kind in TERMINAL_TYPES)
+_PLAIN_STEPS = frozenset({(_PENDING, "Pending"), (_RUNNING, "Running")})
 _fields = attrgetter(*TASK_RUN_FIELDS)
 _new = object.__new__
 
@@ -68,7 +69,7 @@ class TaskRunRecord:
     (futures, crash handling, hooks) only reads a record, or changes a copy of it.
     """
 
-    __slots__ = (*TASK_RUN_FIELDS, "history")
+    __slots__ = TASK_RUN_FIELDS
 
     id: UUID
     flow_run_id: UUID | None
@@ -79,7 +80,7 @@ class TaskRunRecord:
     state_name: str
     state_message: str | None
     state_timestamp: float
-    transitions: list[list[Any]]  # [type, name, timestamp, message]; [] while plain
+    transitions: list[list[Any]]  # [[type, name, timestamp, message], ...]; [] while plain
     tags: list[str]
     inputs: dict[str, list[str]]  # parameter -> upstream task run ids (lineage)
     run_count: int
@@ -90,7 +91,6 @@ class TaskRunRecord:
     end_time: float | None
     created: float
     updated: float
-    history: list[list[Any]]  # every transition, kept in ``transitions`` once not plain
 
     def __init__(
         self,
@@ -136,7 +136,6 @@ class TaskRunRecord:
         self.end_time = end_time
         self.created = created
         self.updated = updated
-        self.history = list(transitions)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TaskRunRecord:
@@ -169,8 +168,7 @@ class TaskRunRecord:
         new.end_time = self.end_time
         new.created = self.created
         new.updated = self.updated
-        new.history = history = self.history[:]
-        new.transitions = history if self.transitions else PLAIN_HISTORY
+        new.transitions = self.transitions[:] if self.transitions else PLAIN_HISTORY
         return new
 
     def __repr__(self) -> str:
@@ -209,7 +207,6 @@ def new_task_run_record(
     record.end_time = None
     record.created = now
     record.updated = now
-    record.history = [[_PENDING, "Pending", now, None]]
     return record
 
 
@@ -227,14 +224,26 @@ def transition(
     It sets the state fields and ``updated``; a move to Running counts an attempt
     (``run_count``) and sets ``start_time`` the first time; ``end_time`` is the time a
     final state (Completed, Failed, Cancelled, Crashed) was reached, None otherwise.
-    Every move is added to the record's history; the stored ``transitions`` stay
-    ``[]`` (a plain history the store rebuilds) until a move passes
-    ``keep_history=True`` (a failed attempt that will be retried), and from then on
-    hold the whole history.  Only the record's owner calls this (see the class).
+    ``transitions`` stay ``[]`` while the history is plain (``plain_history`` rebuilds
+    it) until a move passes ``keep_history=True`` (a failed attempt that will be
+    retried): then they get the history so far and every move after it.  Only the
+    record's owner calls this (see the class).
     """
     if now is None:
         now = time.time()
     value: str = state_type._value_
+    transitions = record.transitions
+    if transitions or keep_history:
+        if not transitions:  # the plain history so far, before this move
+            transitions = record.transitions = plain_history(
+                record.created,
+                record.start_time,
+                record.state_type,
+                record.state_name,
+                record.state_timestamp,
+                record.state_message,
+            )
+        transitions.append([value, name, now, message])
     record.state_type = value
     record.state_name = name
     record.state_message = message
@@ -249,10 +258,24 @@ def transition(
         record.end_time = now
     else:
         record.end_time = None
-    history = record.history
-    history.append([value, name, now, message])
-    if keep_history or record.transitions:
-        record.transitions = history
+
+
+def plain_history(
+    created: float,
+    start_time: float | None,
+    state_type: str,
+    state_name: str,
+    state_timestamp: float,
+    state_message: str | None,
+) -> list[list[Any]]:
+    """The history an empty ``transitions`` stands for: Pending when created, Running
+    when started, then the current state (when it is neither of those)."""
+    history: list[list[Any]] = [[_PENDING, "Pending", created, None]]
+    if start_time is not None:
+        history.append([_RUNNING, "Running", start_time, None])
+    if (state_type, state_name) not in _PLAIN_STEPS:
+        history.append([state_type, state_name, state_timestamp, state_message])
+    return history
 
 
 class LogRecord(TypedDict):

@@ -53,9 +53,12 @@ class BulkStatement:
                 converter = _json_text
             converters[column.key] = converter
         order = compiled.positiontup
+        if attributes:
+            self.convert = _attribute_converter(order or list(converters), converters, order)
+            return
         if order is not None:
             # All values fetched in C, then only the few columns that need it converted.
-            getter = (operator.attrgetter if attributes else operator.itemgetter)(*order)
+            getter = operator.itemgetter(*order)
             fixes = [(i, converters[key]) for i, key in enumerate(order) if converters[key]]
 
             def convert(row: dict[str, Any]) -> Any:
@@ -64,15 +67,10 @@ class BulkStatement:
                     values[i] = fix(values[i])  # type: ignore[misc]
                 return tuple(values)
         else:
-            keys = list(converters)
-            fetch = (operator.attrgetter if attributes else operator.itemgetter)(*keys)
-            fixers = list(converters.values())
+            items = list(converters.items())
 
             def convert(row: dict[str, Any]) -> Any:
-                return {
-                    k: v if c is None else c(v)
-                    for k, c, v in zip(keys, fixers, fetch(row), strict=True)
-                }
+                return {k: row[k] if c is None else c(row[k]) for k, c in items}
 
         self.convert = convert
 
@@ -83,6 +81,30 @@ class BulkStatement:
     def execute_one(self, conn: Connection, row: dict[str, Any]) -> int:
         """Insert one row; the number of rows inserted (0 when a conflict skipped it)."""
         return conn.exec_driver_sql(self.sql, self.convert(row)).rowcount
+
+
+def _attribute_converter(
+    keys: Sequence[str],
+    converters: dict[str, Callable[[Any], Any] | None],
+    order: Sequence[str] | None,
+) -> Callable[[Any], Any]:
+    """``row -> parameters`` for rows whose attributes are the columns, as one small
+    generated function: ``(row.id, _json(row.tags), ...)`` (a tuple in ``order``) or a
+    dict by name.  Plain attribute reads in a function are what the interpreter makes
+    fastest on a slotted object, about twice the speed of ``attrgetter``."""
+    namespace: dict[str, Any] = {}
+    parts = []
+    for i, key in enumerate(keys):
+        if not key.isidentifier():
+            raise ValueError(f"column {key!r} cannot be read as an attribute")
+        value = f"row.{key}"
+        if converters[key] is not None:
+            namespace[f"_fix{i}"] = converters[key]
+            value = f"_fix{i}({value})"
+        parts.append(value if order is not None else f"{key!r}: {value}")
+    body = f"({', '.join(parts)},)" if order is not None else f"{{{', '.join(parts)}}}"
+    exec(f"def convert(row):\n    return {body}\n", namespace)
+    return namespace["convert"]
 
 
 _cache: dict[tuple[str, str], BulkStatement] = {}

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import Connection, func, select
 
 from headwater.exceptions import ObjectNotFound
+from headwater.schemas import records
 from headwater.schemas.records import TaskRunRecord
 from headwater.server.db.bulk import bulk_statement
 from headwater.server.db.dialect import insert_for
@@ -75,21 +76,16 @@ def task_run_schema(data: dict[str, Any]) -> TaskRun:
 
 
 def plain_history(row: dict[str, Any]) -> list[list[Any]]:
-    """The history a row with empty ``transitions`` stands for: Pending when created,
-    Running when started, then its current state (see ``tables.task_runs``)."""
-    history: list[list[Any]] = [[_PENDING, "Pending", row["created"], None]]
-    if row["start_time"] is not None:
-        history.append([_RUNNING, "Running", row["start_time"], None])
-    if (row["state_type"], row["state_name"]) not in _PLAIN_STEPS:
-        history.append(
-            [row["state_type"], row["state_name"], row["state_timestamp"], row["state_message"]]
-        )
-    return history
-
-
-_PENDING = StateType.PENDING.value
-_RUNNING = StateType.RUNNING.value
-_PLAIN_STEPS = {(_PENDING, "Pending"), (_RUNNING, "Running")}
+    """The history a row with empty ``transitions`` stands for (see ``tables.task_runs``
+    and ``records.plain_history``)."""
+    return records.plain_history(
+        row["created"],
+        row["start_time"],
+        row["state_type"],
+        row["state_name"],
+        row["state_timestamp"],
+        row["state_message"],
+    )
 
 
 def read_task_run(conn: Connection, *, task_run_id: UUID) -> TaskRun:
