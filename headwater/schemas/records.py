@@ -60,8 +60,8 @@ class TaskRunRecord:
     **Who may change a record.**  The engine code running the task run (its
     ``TaskRun``, or the code standing in for it: a subflow's task record in its flow
     engine, the process runner mirroring its child) owns the record and is the only
-    code that changes it, always through ``transition`` (plus the plain facts set
-    before the first hand-off: inputs, name, tags, result, cache key).
+    code that changes it: its state always through ``transition``, and the plain
+    facts (inputs, name, tags, result, cache key) only while it still holds the object.
     ``BatchingWriter.put_task_run(record)`` hands a record over for good: from then on
     nobody changes that object, because the writer's thread reads it at any time.  So
     the owner hands over ``record.copy()`` when the run will move on (Running,
