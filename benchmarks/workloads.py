@@ -15,12 +15,16 @@ the numbers can be compared across noisy machines as ratios:
 - ``mapped_task_us``: ``noop.map(range(N)).wait()`` vs the same with a bare
   ``ThreadPoolExecutor`` (``thread_pool_us``);
 - ``subflow_ms``: 50 subflow calls, per call;
+- ``*_cpu_us`` / ``subflow_cpu_ms``: the same workloads in CPU time of the whole
+  process (every thread: the engine, the writer, SQLite), which other work on the
+  machine disturbs far less than wall time;
 - ``peak_rss_mb``: a flow of ``--rss-tasks`` tasks each returning a 10,000-item list
   that is dropped, vs ``baseline_rss_mb`` (the same process after an empty flow).
 
 ``--against REF`` compares the per-task workloads with another commit side by side
 instead: the ``headwater`` package of ``REF`` (``git archive``) and of this checkout
-run the task script in alternation, ``--rounds`` times each, and the medians are
+run the task script in alternation (each side first in every other round),
+``--rounds`` times each, and the medians are
 printed with their ratios (``*_vs_against``: below 1 means this checkout is faster;
 ``*_best_vs_against`` compares the best rounds, steadier on a busy machine).
 """
@@ -73,10 +77,13 @@ TASK_SCRIPT = textwrap.dedent(
         for i in range(n):
             child(i)
 
+    cpu = {}
+
     def timed(fn, *args):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         fn(*args)
         flush_all()
+        cpu[fn.__name__] = time.process_time() - cpu_started
         return time.perf_counter() - started
 
     direct(100); mapped(100); parent(2)  # warm up: store open, code paths imported
@@ -95,6 +102,9 @@ TASK_SCRIPT = textwrap.dedent(
         "thread_pool_us": pool_s / n * 1e6,
         "subflow_ms": timed(parent, 50) / 50 * 1e3,
     }
+    out["direct_task_cpu_us"] = cpu["direct"] / n * 1e6
+    out["mapped_task_cpu_us"] = cpu["mapped"] / n * 1e6
+    out["subflow_cpu_ms"] = cpu["parent"] / 50 * 1e3
     print(json.dumps(out))
     """
 )
@@ -180,7 +190,14 @@ def run_all(n: int = 10_000, rss_tasks: int = 100_000) -> dict[str, Any]:
 
 def compare(against: str, n: int = 10_000, rounds: int = 5) -> dict[str, Any]:
     """The task workloads of this checkout and of commit ``against``, alternating."""
-    keys = ("direct_task_us", "mapped_task_us", "subflow_ms")
+    keys = (
+        "direct_task_us",
+        "mapped_task_us",
+        "subflow_ms",
+        "direct_task_cpu_us",
+        "mapped_task_cpu_us",
+        "subflow_cpu_ms",
+    )
     samples: dict[str, dict[str, list[float]]] = {"this": {}, "against": {}}
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
@@ -189,8 +206,9 @@ def compare(against: str, n: int = 10_000, rounds: int = 5) -> dict[str, Any]:
         old = os.path.join(tmp, "against")
         os.makedirs(old)
         subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        sides = [("against", old), ("this", str(REPO))]
         for i in range(rounds):
-            for side, path in (("against", old), ("this", str(REPO))):
+            for side, path in sides if i % 2 == 0 else sides[::-1]:  # no side always first
                 home = os.path.join(tmp, f"{side}{i}")
                 out = _script(TASK_SCRIPT, str(n), home=home, pythonpath=path)
                 for key in keys:
