@@ -19,6 +19,7 @@ from headwater.schemas.blocks import (
     BlockType,
     BlockTypeCreate,
 )
+from headwater.schemas.limits import Offset
 from headwater.server.api.dependencies import DatabaseDep
 from headwater.server.api.responses import json_response, model_response
 from headwater.server.store import blocks
@@ -39,7 +40,7 @@ class BlockDocumentQuery(Schema):
     name: str | None = Field(default=None, max_length=255)
     include_secrets: bool = False
     limit: int = Field(default=200, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 @router.post(

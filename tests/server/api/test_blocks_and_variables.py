@@ -54,6 +54,8 @@ def test_block_listing_and_types(through_server: ServerProcess, api: httpx.Clien
     assert "listed" in names
     assert api.get("/block_types/no-such-type").status_code == 404
     assert api.get("/block_documents/secret/Bad Name").status_code in (404, 422)
+    huge = api.post("/block_documents/filter", json={"offset": 10**40})
+    assert huge.status_code == 422 and "offset" in huge.text
 
 
 def test_variables_through_the_server(through_server: ServerProcess, api: httpx.Client) -> None:
