@@ -14,13 +14,13 @@ from fastapi import FastAPI
 def install_ui(app: FastAPI, api_key: str | None) -> None:
     """Mount the pages, the static assets, the login flow and the HTML error pages."""
     from headwater.server.ui.errors import install_html_errors
-    from headwater.server.ui.pages import ROUTERS
+    from headwater.server.ui.registry import load_pages
     from headwater.server.ui.session import UISessionMiddleware
     from headwater.server.ui.static import router as static_router
     from headwater.server.ui.timing import ServerTimingMiddleware
 
     app.include_router(static_router)
-    for router in ROUTERS:
+    for router in load_pages():
         app.include_router(router)
     install_html_errors(app)
     app.add_middleware(UISessionMiddleware, api_key=api_key or None)

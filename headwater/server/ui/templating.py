@@ -97,9 +97,12 @@ def environment() -> jinja2.Environment:
         short_id=short_id,
         to_json=to_json,
     )
+    from headwater.server.ui.registry import nav_entries
     from headwater.server.ui.static import asset_url
 
-    env.globals.update(version=__version__, state_types=STATE_TYPES, asset=asset_url)
+    env.globals.update(
+        version=__version__, state_types=STATE_TYPES, asset=asset_url, nav_entries=nav_entries
+    )
     return env
 
 

@@ -8,10 +8,10 @@ import sys
 from fastapi import Request
 from starlette.responses import Response
 
-from headwater.server.ui.pages._router import page_router
-from headwater.server.ui.templating import render
+from headwater.server.ui.registry import ui_page
 
-router = page_router()
+ui = ui_page("about", nav="About", order=100)
+router = ui.router
 
 
 def _redacted_url(url: str) -> str:
@@ -34,7 +34,6 @@ def about(request: Request) -> Response:
     db = request.app.state.db
     api_url = str(request.base_url).rstrip("/") + "/api"
     context = {
-        "nav": "about",
         "page_title": "About",
         "facts": [
             ("Version", __version__),
@@ -49,4 +48,4 @@ def about(request: Request) -> Response:
         ],
         "api_url": api_url,
     }
-    return render(request, "about.html", context)
+    return ui.render(request, "about.html", context)

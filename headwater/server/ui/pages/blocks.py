@@ -15,10 +15,10 @@ from fastapi import Request
 from starlette.responses import RedirectResponse, Response
 
 from headwater.server.ui.errors import PageNotFound
-from headwater.server.ui.pages._router import page_router
-from headwater.server.ui.templating import render
+from headwater.server.ui.registry import ui_page
 
-router = page_router()
+ui = ui_page("blocks", nav="Blocks", order=60)
+router = ui.router
 
 PAGE_SIZE = 100
 
@@ -48,7 +48,6 @@ def blocks_page(request: Request, type: str = "", offset: int = 0) -> Response:
         return "/blocks?" + urlencode({k: v for k, v in (("type", type), ("offset", at)) if v})
 
     context = {
-        "nav": "blocks",
         "page_title": "Blocks",
         "types": types,
         "type": type,
@@ -58,7 +57,7 @@ def blocks_page(request: Request, type: str = "", offset: int = 0) -> Response:
         "prev_url": page_url(max(offset - PAGE_SIZE, 0)) if offset else None,
         "href": _href,
     }
-    return render(request, "blocks.html", context, status_code=400 if problem else 200)
+    return ui.render(request, "blocks.html", context, status_code=400 if problem else 200)
 
 
 @router.get("/blocks/catalog")
@@ -69,12 +68,11 @@ def catalog_page(request: Request) -> Response:
         types = blocks.read_block_types(conn)
         counts = block_stats.documents_per_type(conn)
     context = {
-        "nav": "blocks",
         "page_title": "Block catalogue",
         "types": types,
         "counts": counts,
     }
-    return render(request, "block_catalog.html", context)
+    return ui.render(request, "block_catalog.html", context)
 
 
 # -- forms ----------------------------------------------------------------------------------
@@ -125,7 +123,6 @@ def _render_form(
         else f"/blocks/new/{quote(block_type.slug, safe='')}"
     )
     context = {
-        "nav": "blocks",
         "page_title": f"Edit {document.address}" if editing else f"New {block_type.name} block",
         "block_type": block_type,
         "fields": fields,
@@ -144,7 +141,7 @@ def _render_form(
         ),
         "href": _href,
     }
-    return render(request, "block_form.html", context, status_code=status_code)
+    return ui.render(request, "block_form.html", context, status_code=status_code)
 
 
 def _label(fields: list[Any], name: str) -> str:
@@ -186,7 +183,6 @@ def block_page(request: Request, slug: str, name: str) -> Response:
     labels = {f.name: f.label for f in fields}
     secret = {f.name for f in fields if f.kind == "secret"}
     context = {
-        "nav": "blocks",
         "page_title": document.address,
         "document": document,
         "block_type": block_type,
@@ -194,7 +190,7 @@ def block_page(request: Request, slug: str, name: str) -> Response:
         "secret": secret,
         "href": _href,
     }
-    return render(request, "block.html", context)
+    return ui.render(request, "block.html", context)
 
 
 @router.get("/blocks/{slug}/{name}/edit")

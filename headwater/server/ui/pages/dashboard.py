@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
-from headwater.server.ui.pages._router import page_router
-from headwater.server.ui.templating import format_time, render
+from headwater.server.ui.registry import ui_page
+from headwater.server.ui.templating import format_time
 
-router = page_router()
+ui = ui_page("dashboard", nav="Dashboard", href="/", order=10)
+router = ui.router
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,6 @@ def dashboard(request: Request) -> Response:
         for state, n in bucket.counts.items():
             by_state[state] = by_state.get(state, 0) + n
     context = {
-        "nav": "dashboard",
         "page_title": "Dashboard",
         "windows": list(WINDOWS.values()),
         "window": window,
@@ -144,4 +144,4 @@ def dashboard(request: Request) -> Response:
         "pools": pools,
         "now": now,
     }
-    return render(request, "dashboard.html", context, status_code=400 if problem else 200)
+    return ui.render(request, "dashboard.html", context, status_code=400 if problem else 200)

@@ -17,12 +17,12 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from headwater.server.ui.pages._router import page_router
 from headwater.server.ui.pages.flows import parse_id
 from headwater.server.ui.param_form import ParamField, build_fields, field_errors, parse_form
-from headwater.server.ui.templating import render
+from headwater.server.ui.registry import ui_page
 
-router = page_router()
+ui = ui_page("deployments")
+router = ui.router
 
 #: The run options besides parameters: form name → (label, DeploymentFlowRunCreate field).
 OPTION_FIELDS = {"run_name": "name", "run_tags": "tags", "start_at": "scheduled_time"}
@@ -45,7 +45,6 @@ def _page(
     status: int = 200,
 ) -> Response:
     context = {
-        "nav": "deployments",
         "page_title": f"Run {deployment.full_name}",
         "deployment": deployment,
         "fields": fields,
@@ -54,7 +53,7 @@ def _page(
         "general_errors": general,
         "has_schema": bool((deployment.parameter_schema or {}).get("properties")),
     }
-    return render(request, "deployment_run.html", context, status_code=status)
+    return ui.render(request, "deployment_run.html", context, status_code=status)
 
 
 @router.get("/deployments/{deployment_id}/run")

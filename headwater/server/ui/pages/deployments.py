@@ -11,11 +11,11 @@ from urllib.parse import quote, urlencode
 from fastapi import Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from headwater.server.ui.pages._router import page_router
 from headwater.server.ui.pages.flows import MAX_QUERY_CHARS, page_number, parse_id
-from headwater.server.ui.templating import render
+from headwater.server.ui.registry import ui_page
 
-router = page_router()
+ui = ui_page("deployments", nav="Deployments", order=40)
+router = ui.router
 
 PAGE_SIZE = 100
 UPCOMING_RUNS = 10
@@ -54,7 +54,6 @@ def deployments_page(request: Request, q: str = "", page: str = "") -> Response:
 
     first = (number - 1) * PAGE_SIZE + 1
     context = {
-        "nav": "deployments",
         "page_title": "Deployments",
         "deployments": shown,
         "last_runs": last,
@@ -64,7 +63,7 @@ def deployments_page(request: Request, q: str = "", page: str = "") -> Response:
         "prev_url": url(number - 1) if number > 1 else None,
         "summary": f"{first} to {first + len(shown) - 1}" if shown else "",
     }
-    return render(request, "deployments.html", context)
+    return ui.render(request, "deployments.html", context)
 
 
 @router.get("/deployments/{deployment_id}")
@@ -77,14 +76,13 @@ def deployment_page(request: Request, deployment_id: str) -> Response:
         upcoming = deployment_stats.upcoming_runs(conn, deployment_id=found_id, limit=UPCOMING_RUNS)
         recent = deployment_stats.recent_runs(conn, deployment_id=found_id, limit=RECENT_RUNS)
     context = {
-        "nav": "deployments",
         "page_title": deployment.full_name,
         "deployment": deployment,
         "upcoming": upcoming,
         "recent": recent,
         "runs_url": runs_url(deployment.id),
     }
-    return render(request, "deployment.html", context)
+    return ui.render(request, "deployment.html", context)
 
 
 @router.post("/deployments/{deployment_id}/schedules/{schedule_id}/toggle")

@@ -15,7 +15,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from headwater.server.store.pagination import InvalidCursor
 from headwater.server.store.run_retry import RETRYABLE
-from headwater.server.ui.pages._router import page_router
 from headwater.server.ui.pages._runs import (
     FINAL_TYPES,
     LIVE_BATCH,
@@ -26,9 +25,11 @@ from headwater.server.ui.pages._runs import (
     log_json,
     parse_id,
 )
-from headwater.server.ui.templating import STATE_TYPES, render
+from headwater.server.ui.registry import ui_page
+from headwater.server.ui.templating import STATE_TYPES
 
-router = page_router()
+ui = ui_page("flow-runs")
+router = ui.router
 
 TASK_PAGE = 50
 SUBFLOWS = 50
@@ -86,7 +87,6 @@ def flow_run_page(
         )
     final = run["state_type"] in FINAL_TYPES
     context: dict[str, Any] = {
-        "nav": "flow-runs",
         "page_title": f"Flow run {run['name']}",
         "run": run,
         "final": final,
@@ -116,7 +116,7 @@ def flow_run_page(
         "retry_blocker": retry_blocker(run),
         "show_retry": run["state_type"] in RETRYABLE,
     }
-    response = render(request, "flow_run.html", context)
+    response = ui.render(request, "flow_run.html", context)
     elapsed = (time.perf_counter() - started) * 1000
     response.headers["server-timing"] = f"app;dur={elapsed:.1f}"
     return response
@@ -224,7 +224,7 @@ def flow_run_timeline(request: Request, flow_run_id: str) -> Response:
 
         run = read_flow_run_overview(conn, flow_run_id=run_id)
         timeline = run_timeline.read_timeline(conn, flow_run_id=run_id, window=_window(run))
-    return render(request, "_timeline.html", {"timeline": timeline})
+    return ui.render(request, "_timeline.html", {"timeline": timeline})
 
 
 def _epoch(text: str) -> float | None:

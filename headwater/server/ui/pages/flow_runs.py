@@ -19,10 +19,11 @@ from uuid import UUID
 from fastapi import Form, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from headwater.server.ui.pages._router import page_router
-from headwater.server.ui.templating import STATE_TYPES, render
+from headwater.server.ui.registry import ui_page
+from headwater.server.ui.templating import STATE_TYPES
 
-router = page_router()
+ui = ui_page("flow-runs", nav="Flow runs", order=20)
+router = ui.router
 
 UTC = dt.timezone.utc
 #: key → (label, the store's sort order)
@@ -205,7 +206,6 @@ def flow_runs_page(request: Request) -> Response:
         deployments = run_stats.deployment_names(conn)
     rows = [_row(run, deployments, now) for run in runs]
     context = {
-        "nav": "flow-runs",
         "page_title": "Flow runs",
         "rows": rows,
         "choices": choices,
@@ -221,7 +221,7 @@ def flow_runs_page(request: Request) -> Response:
         "back": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         "max_bulk": MAX_BULK,
     }
-    return render(request, "flow_runs.html", context, status_code=400 if problems else 200)
+    return ui.render(request, "flow_runs.html", context, status_code=400 if problems else 200)
 
 
 def _ids(values: list[str]) -> list[UUID]:

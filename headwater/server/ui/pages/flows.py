@@ -9,10 +9,10 @@ from fastapi import Request
 from starlette.responses import Response
 
 from headwater.server.ui.errors import PageNotFound
-from headwater.server.ui.pages._router import page_router
-from headwater.server.ui.templating import render
+from headwater.server.ui.registry import ui_page
 
-router = page_router()
+ui = ui_page("flows", nav="Flows", order=30)
+router = ui.router
 
 PAGE_SIZE = 100
 RECENT_RUNS = 20
@@ -54,7 +54,6 @@ def flows_page(request: Request, q: str = "", page: str = "") -> Response:
     first = (number - 1) * PAGE_SIZE + 1
     shown = found[:PAGE_SIZE]
     context = {
-        "nav": "flows",
         "page_title": "Flows",
         "flows": shown,
         "q": query,
@@ -63,7 +62,7 @@ def flows_page(request: Request, q: str = "", page: str = "") -> Response:
         "prev_url": url(number - 1) if number > 1 else None,
         "summary": f"{first} to {first + len(shown) - 1}" if shown else "",
     }
-    return render(request, "flows.html", context)
+    return ui.render(request, "flows.html", context)
 
 
 @router.get("/flows/{flow_id}")
@@ -86,7 +85,6 @@ def flow_page(request: Request, flow_id: str) -> Response:
         )
         last = deployment_stats.last_runs(conn, deployment_ids=[d.id for d in found_deployments])
     context = {
-        "nav": "flows",
         "page_title": flow["name"],
         "flow": flow,
         "runs": runs,
@@ -94,4 +92,4 @@ def flow_page(request: Request, flow_id: str) -> Response:
         "last_runs": last,
         "all_runs_url": "/flow-runs?" + urlencode({"flow": flow["name"]}),
     }
-    return render(request, "flow.html", context)
+    return ui.render(request, "flow.html", context)

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from headwater.server.ui.pages._router import page_router
+from headwater.server.ui.registry import ui_page
 from headwater.server.ui.session import SESSION_COOKIE, SESSION_SECONDS, cookie_header, sign_session
-from headwater.server.ui.templating import render
 
-router = page_router()
+ui = ui_page()
+router = ui.router
 
 
 def _safe_next(target: str) -> str:
@@ -31,7 +31,7 @@ def _api_key(request: Request) -> str | None:
 def login_form(request: Request, next: str = "/") -> Response:
     if _api_key(request) is None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(next), "error": ""})
+    return ui.render(request, "login.html", {"next": _safe_next(next), "error": ""})
 
 
 @router.post("/login")
@@ -43,7 +43,7 @@ def login(
         return RedirectResponse(_safe_next(next), status_code=303)
     if not hmac.compare_digest(api_key.encode(), expected.encode()):
         context = {"next": _safe_next(next), "error": "That is not this server's API key."}
-        return render(request, "login.html", context, status_code=401)
+        return ui.render(request, "login.html", context, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     value = sign_session(expected)
     response.headers.append(

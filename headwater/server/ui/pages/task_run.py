@@ -10,7 +10,6 @@ from uuid import UUID
 from fastapi import Request
 from starlette.responses import Response
 
-from headwater.server.ui.pages._router import page_router
 from headwater.server.ui.pages._runs import (
     LOG_LEVELS,
     LOG_TAIL,
@@ -19,9 +18,10 @@ from headwater.server.ui.pages._runs import (
     log_json,
     parse_id,
 )
-from headwater.server.ui.templating import render
+from headwater.server.ui.registry import ui_page
 
-router = page_router()
+ui = ui_page("flow-runs")
+router = ui.router
 
 #: Upstream runs listed per input (a mapped input may name thousands).
 MAX_UPSTREAM = 20
@@ -55,7 +55,6 @@ def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: st
     state_type = task_run.state.type.value
     result = task_run.result or task_run.state.state_details.result_ref
     context: dict[str, Any] = {
-        "nav": "flow-runs",
         "page_title": f"Task run {task_run.name}",
         "task_run": task_run,
         "state_type": state_type,
@@ -78,7 +77,7 @@ def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: st
         "q": text,
         "problems": problems,
     }
-    response = render(request, "task_run.html", context)
+    response = ui.render(request, "task_run.html", context)
     response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
 

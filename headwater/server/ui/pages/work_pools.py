@@ -17,10 +17,10 @@ from fastapi import Form, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from headwater.server.ui.pages._router import page_router
-from headwater.server.ui.templating import render
+from headwater.server.ui.registry import ui_page
 
-router = page_router()
+ui = ui_page("work-pools", nav="Work pools", order=50)
+router = ui.router
 
 #: Form field → the schema field it fills.
 _LABELS = {
@@ -103,8 +103,8 @@ def pools_page(request: Request) -> Response:
         pools = work_pools.read_work_pools(conn, limit=1000)
         counts = work_pool_stats.pool_counts(conn)
     rows = [(pool, counts.get(str(pool.id), work_pool_stats.PoolCounts())) for pool in pools]
-    context = {"nav": "work-pools", "page_title": "Work pools", "rows": rows}
-    return render(request, "work_pools.html", context)
+    context = {"page_title": "Work pools", "rows": rows}
+    return ui.render(request, "work_pools.html", context)
 
 
 def _pool_page(
@@ -127,7 +127,6 @@ def _pool_page(
         workers = work_pools.read_workers(conn, pool_name=name)
         waiting = work_pool_stats.waiting_by_queue(conn, pool_id=pool.id, now=now)
     context = {
-        "nav": "work-pools",
         "page_title": f"Work pool {pool.name}",
         "pool": pool,
         "queues": queues,
@@ -140,7 +139,7 @@ def _pool_page(
         "values": values or {},
         "form_problem": problem,
     }
-    return render(request, "work_pool.html", context, status_code=status_code)
+    return ui.render(request, "work_pool.html", context, status_code=status_code)
 
 
 @router.get("/work-pools/{name}")
