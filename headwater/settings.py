@@ -187,6 +187,12 @@ _DECLARED: tuple[Setting, ...] = (
     Setting("results_serializer", str, "pickle", "Serializer of persisted results."),
     Setting("results_refresh_cache", _to_bool, "false", "Ignore cached results (recompute)."),
     Setting("results_lock_timeout_seconds", _to_positive_float, "60", "Cache lock wait limit."),
+    Setting(
+        "lease_seconds",
+        _to_positive_float,
+        "60",
+        "How long a held concurrency slot or lock outlives its holder's last renewal.",
+    ),
 )
 
 SETTINGS_BY_ENV: dict[str, Setting] = {s.env_name: s for s in _DECLARED}
@@ -233,6 +239,7 @@ class Settings:
     results_serializer: str
     results_refresh_cache: bool
     results_lock_timeout_seconds: float
+    lease_seconds: float
 
     @property
     def database_url_or_default(self) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
+from headwater.client.http_concurrency import HttpConcurrencyMixin
 from headwater.client.http_deployments import HttpDeploymentsMixin
 from headwater.client.sender import PipelinedSender
 from headwater.client.transport import Transport, dumps
@@ -63,7 +64,7 @@ _MAX_TEXT = 100_000
 _MAX_BODY = 32 * 1024 * 1024
 
 
-class HttpClient(HttpDeploymentsMixin):
+class HttpClient(HttpDeploymentsMixin, HttpConcurrencyMixin):
     """The REST API as a ``Client``; safe to share between threads."""
 
     #: The batching writer hands over up to this many queued items at once; they are

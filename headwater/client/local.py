@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from headwater.server.services.loop import Services
 
 
-class LocalClient(LocalDeploymentsMixin):
+class LocalClient(LocalDeploymentsMixin, LocalConcurrencyMixin):
     """No server, no HTTP: each call is one transaction on the store."""
 
     def __init__(self, database_url: str | None = None) -> None:

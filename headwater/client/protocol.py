@@ -15,6 +15,7 @@ from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
 from headwater.states import State
 
 if TYPE_CHECKING:
+    from headwater.client.leases import LeaseKeeper
     from headwater.schemas.blocks import (
         BlockDocument,
         BlockDocumentCreate,
@@ -76,6 +77,20 @@ class Client(Protocol):
         ...
 
     def release_cache_lock(self, key: str, holder: str) -> bool: ...
+
+    # -- leases (see client/leases.py and server/store/leases.py) -------------------------
+    def lease_keeper(self) -> LeaseKeeper:
+        """The thread renewing the leases this process holds through this client."""
+        ...
+
+    def renew_leases(self, lease_ids: Sequence[UUID]) -> list[UUID]:
+        """Renew held leases for their duration; the ones still held (a missing one
+        expired before this renewal and holds nothing)."""
+        ...
+
+    def release_lease(self, lease_id: UUID) -> bool:
+        """Give back what a lease holds; False if it held nothing any more."""
+        ...
 
     def read_resume_map(self, flow_run_id: UUID) -> dict[tuple[str, str], dict[str, Any]]:
         """Per (task_key, dynamic_key): what earlier attempts of the run left."""

@@ -3,8 +3,8 @@
 The first to arrive takes a lock on the key, computes, writes the result and lets
 go; the others wait for the lock, then find the result.  For a local storage the
 lock is an ``flock`` on ``<storage>/.locks/<key>.lock`` (released by the kernel if
-the holder dies); for any other storage it is a row in the store's ``cache_locks``
-table with an expiry (see ``server/store/cache_locks.py``).  Waiting is bounded by
+the holder dies); for any other storage it is a lease on the key in the store,
+renewed while held (see ``server/store/cache_locks.py``).  Waiting is bounded by
 ``HEADWATER_RESULTS_LOCK_TIMEOUT_SECONDS``; past it the waiter computes anyway.
 """
 
@@ -68,19 +68,28 @@ def file_lock(path: str, timeout: float) -> Iterator[bool]:
 
 @contextlib.contextmanager
 def store_lock(client: Any, key: str, timeout: float) -> Iterator[bool]:
-    """Hold the store's lock row for ``key`` (expires after ``timeout`` seconds, so a
-    holder that died cannot block others for longer)."""
+    """Hold the store's lease on ``key``: renewed while held (by the client's lease
+    keeper), so a long computation keeps it, and a holder that died frees it one lease
+    duration (``HEADWATER_LEASE_SECONDS``) later."""
+    from headwater.core.lease_ids import cache_lock_id
+    from headwater.settings import get_settings
     from headwater.utilities.ids import new_id
 
     holder = str(new_id())
-    ttl = max(timeout, 1.0)
-    acquired = _wait_loop(lambda: bool(client.acquire_cache_lock(key, holder, ttl)), timeout)
+    duration = get_settings().lease_seconds
+    acquired = _wait_loop(lambda: bool(client.acquire_cache_lock(key, holder, duration)), timeout)
+    if not acquired:
+        yield False
+        return
+    keeper = client.lease_keeper()
+    lease_id = cache_lock_id(key, holder)
+    keeper.hold(lease_id, duration)
     try:
-        yield acquired
+        yield True
     finally:
-        if acquired:
-            with contextlib.suppress(Exception):
-                client.release_cache_lock(key, holder)
+        keeper.drop(lease_id)
+        with contextlib.suppress(Exception):
+            client.release_cache_lock(key, holder)
 
 
 def lock_path(storage: LocalStorage, key: str) -> str:

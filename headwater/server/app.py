@@ -22,6 +22,7 @@ from headwater.server.api import (
     flow_runs,
     flows,
     health,
+    leases,
     logs,
     task_runs,
     variables,
@@ -54,6 +55,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     blocks.router,
     variables.router,
     cache_locks.router,
+    leases.router,
     deployments.router,
     work_pools.router,
 )

@@ -23,6 +23,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from headwater.exceptions import StoreError
+from headwater.server.db.after_commit import KEY as AFTER_COMMIT
+from headwater.server.db.after_commit import Callback, run_callbacks
 from headwater.settings import get_settings
 
 _WRITE_OPTION = "headwater_write"
@@ -44,14 +46,21 @@ class Database:
 
     @contextlib.contextmanager
     def begin_write(self) -> Iterator[Connection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success;
+        then what the transaction registered with ``after_commit`` runs."""
+        pending: list[Callback] = []
         lock = self._write_lock
-        if lock is None:
-            with self._write_engine.begin() as conn:
+        with (
+            lock if lock is not None else contextlib.nullcontext(),
+            self._write_engine.begin() as conn,
+        ):
+            conn.info[AFTER_COMMIT] = pending
+            try:
                 yield conn
-            return
-        with lock, self._write_engine.begin() as conn:
-            yield conn
+            finally:
+                del conn.info[AFTER_COMMIT]
+        if pending:
+            run_callbacks(pending)
 
     @contextlib.contextmanager
     def begin_read(self) -> Iterator[Connection]:

@@ -9,6 +9,7 @@ path writes one row per task rather than a row per state.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Double,
@@ -254,15 +255,43 @@ variables = Table(
     Column("updated", Double, nullable=False),
 )
 
-# One row per cache key being computed (isolation when results are not on a local
-# disk, where file locks cannot be used); a row past ``expires`` is free to take.
-cache_locks = Table(
-    "cache_locks",
+# -- leases: anything held on behalf of a process (see server/store/leases.py) ----------
+# A lease holds ``slots`` units of each of its resources (a concurrency limit, a lock,
+# a cache key) until ``expires``; its holder renews it (``expires = now + duration``).
+# A lease past ``expires`` holds nothing, whether or not its rows were deleted yet.
+leases = Table(
+    "leases",
     metadata,
-    Column("key", String(600), primary_key=True),
-    Column("holder", String(100), nullable=False),
+    Column("id", UUIDType, primary_key=True),
+    Column("resource", String(700), primary_key=True),
+    Column("slots", Integer, nullable=False, default=1),
+    Column("holder", String(200), nullable=False),
+    Column("duration", Double, nullable=False),
+    Column("expires", Double, nullable=False),
+    # The runs it is held for: the UI links to them, and a run that ends frees them.
+    Column("flow_run_id", UUIDType),
+    Column("task_run_id", UUIDType),
+    Column("created", Double, nullable=False),
+    Index(None, "resource", "expires"),
+    Index(None, "flow_run_id"),
+    Index(None, "task_run_id"),
+)
+
+# Who waits for which resource, first come first served (``id`` orders them).  A waiter
+# refreshes ``expires`` while it waits; ``wake`` is where a datagram wakes it (see
+# core/wake.py), so a freed slot reaches the next waiter at once instead of a poll.
+lease_waiters = Table(
+    "lease_waiters",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("ticket", UUIDType, nullable=False),
+    Column("resource", String(700), nullable=False),
+    Column("slots", Integer, nullable=False),
+    Column("wake", String(200)),
     Column("expires", Double, nullable=False),
     Column("created", Double, nullable=False),
+    UniqueConstraint("ticket", "resource"),
+    Index(None, "resource", "id"),
 )
 
 

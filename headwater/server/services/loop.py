@@ -13,13 +13,14 @@ logger = logging.getLogger("headwater.services")
 
 
 def service_functions() -> dict[str, Callable[..., Any]]:
-    from headwater.server.services import cancellations, late_runs, scheduler, zombies
+    from headwater.server.services import cancellations, late_runs, leases, scheduler, zombies
 
     return {
         "scheduler": scheduler.run_once,
         "late_runs": late_runs.run_once,
         "zombies": zombies.run_once,
         "cancellations": cancellations.run_once,
+        "leases": leases.run_once,
     }
 
 

@@ -1,38 +1,63 @@
-"""Cache-key locks in the store: one row per key being computed, with an expiry.
+"""Cache-key locks: a lease on ``cache:<key>`` with room for one holder.
 
 Used for isolation when results are not on a local disk (file locks are used
-there).  Taking a lock is one statement: insert the row, or take over a row whose
-holder let it expire (or is the same holder).
+there).  The lease's id is derived from the key and the holder (``cache_lock_id``),
+so a holder can renew it through the lease functions without being told its id;
+taking the lock again as the same holder renews it.
 """
 
 from __future__ import annotations
 
 import time
 
-from sqlalchemy import Connection, delete, or_
+from sqlalchemy import Connection, select, update
 
-from headwater.server.db.dialect import insert_for
-from headwater.server.db.tables import cache_locks
+from headwater.core.lease_ids import cache_lock_id
+from headwater.server.db.tables import leases
+from headwater.server.store import leases as lease_store
+
+
+def cache_resource(key: str) -> str:
+    return "cache:" + key
 
 
 def acquire_cache_lock(conn: Connection, *, key: str, holder: str, ttl_seconds: float) -> bool:
     """True if ``holder`` now holds the lock on ``key`` for ``ttl_seconds``."""
     now = time.time()
-    stmt = insert_for(conn, cache_locks).values(
-        key=key, holder=holder, expires=now + ttl_seconds, created=now
+    resource = cache_resource(key)
+    lease_id = cache_lock_id(key, holder)
+    lease_store.lock_resources(conn, [resource])
+    mine = conn.execute(
+        update(leases)
+        .where(leases.c.id == lease_id, leases.c.expires > now)
+        .values(expires=now + ttl_seconds, duration=ttl_seconds)
+        .returning(leases.c.id)
+    ).first()
+    if mine is not None:
+        return True
+    # An expired lease of this holder may still have its row: it is not held any more.
+    conn.execute(leases.delete().where(leases.c.id == lease_id))
+    admission = lease_store.acquire(
+        conn,
+        lease_id=lease_id,
+        resources={resource: 1},
+        capacities={resource: 1},
+        holder=holder,
+        duration=ttl_seconds,
+        now=now,
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["key"],
-        set_={"holder": holder, "expires": now + ttl_seconds, "created": now},
-        where=or_(cache_locks.c.expires < now, cache_locks.c.holder == holder),
-    )
-    # RETURNING rather than rowcount: psycopg reports 1 for a skipped conflict update.
-    return conn.execute(stmt.returning(cache_locks.c.holder)).first() is not None
+    return admission.admitted
 
 
 def release_cache_lock(conn: Connection, *, key: str, holder: str) -> bool:
     """Let go of ``key`` (only its holder can); True if a lock was released."""
-    result = conn.execute(
-        delete(cache_locks).where(cache_locks.c.key == key, cache_locks.c.holder == holder)
-    )
-    return bool(result.rowcount)
+    return lease_store.release(conn, lease_id=cache_lock_id(key, holder))
+
+
+def cache_lock_holder(conn: Connection, *, key: str) -> str | None:
+    """Who holds ``key`` now, if anyone."""
+    return conn.execute(
+        select(leases.c.holder).where(
+            leases.c.resource == cache_resource(key), leases.c.expires > time.time()
+        )
+    ).scalar()

@@ -18,6 +18,7 @@ from headwater.server.db.tables import flow_run_states, flow_runs, flows
 from headwater.server.orchestration.context import TransitionContext
 from headwater.server.orchestration.policy import FLOW_RUN_POLICY, decide_transition
 from headwater.server.orchestration.rules import Rule
+from headwater.server.store import leases
 from headwater.server.store.flows import ensure_flow
 from headwater.server.store.pagination import (
     SortKey,
@@ -210,6 +211,9 @@ def set_flow_run_state(
         _apply_bookkeeping(changes, initial, new_state)
         conn.execute(_UPDATE_BY_ID, {**changes, "run_id": flow_run_id})
         _record_state(conn, flow_run_id, new_state)
+        if new_state.type in TERMINAL_TYPES and initial.type not in TERMINAL_TYPES:
+            # A run that ended holds nothing: its slots and locks go to their waiters.
+            leases.release_for_runs(conn, flow_run_ids=[flow_run_id])
     return OrchestrationResult(status, new_state, reason)
 
 
