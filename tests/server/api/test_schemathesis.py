@@ -24,6 +24,9 @@ from tests.conftest import server_store
 #: Examples per operation and mode: bounded so the run stays well under two minutes
 #: (raise it for a deeper search: HEADWATER_TEST_SCHEMATHESIS_EXAMPLES=500).
 EXAMPLES = int(os.environ.get("HEADWATER_TEST_SCHEMATHESIS_EXAMPLES", "20"))
+#: The operations are fuzzed in this many tests, so xdist workers share the work
+#: (one long test per mode kept a single worker busy long after the others were done).
+PARTS = 3
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -49,13 +52,14 @@ def operations(fuzzed_server: ServerProcess) -> list[Any]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # room for a deeper search; 20 examples take ~20 s
+@pytest.mark.parametrize("part", range(PARTS), ids=lambda part: f"part{part + 1}")
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_no_operation_answers_5xx(
-    operations: list[Any], fuzzed_server: ServerProcess, mode: GenerationMode
+    operations: list[Any], fuzzed_server: ServerProcess, mode: GenerationMode, part: int
 ) -> None:
     session = requests.Session()
     failures: list[str] = []
-    for operation in operations:
+    for operation in operations[part::PARTS]:
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
