@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install install-dev lint import-graph format typecheck bench clean
+.PHONY: run test soak install install-dev lint import-graph format typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Long soak and fault runs (marker `soak`; `make test` leaves them out), one at a time.
+soak: install-dev
+	$(BIN)/python -m pytest -m soak -s $(PYTEST_ARGS)
 
 # Ruff, then the layering contracts in pyproject.toml (see CONTRIBUTING.md), then the
 # import graph printed in CONTRIBUTING.md must still be the code's.

@@ -5,23 +5,29 @@ and, when ``HEADWATER_TEST_DATABASE_URL`` is set, against PostgreSQL too (each x
 worker in its own schema, tables emptied between tests).
 
 API tests take ``api_server`` (or ``api``, an httpx client on it): a real
-``headwater server start`` process per test module on a free loopback port, once on
-SQLite and once on a fresh PostgreSQL schema.
+``headwater server start`` process on a free loopback port, once on SQLite and once on
+a fresh PostgreSQL schema, shared by every test of the xdist worker that asks for one
+(``shared_servers``), so tests on it use unique names and never assume an empty store.
+Tests that stop, break or configure their server start their own ``ServerProcess``.
+
+Skipped tests are listed once at the end, grouped by reason with a count.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests._servers import ServerProcess
+from tests._servers import ServerProcess, SharedServers, stop_all
 
 PG_URL = os.environ.get("HEADWATER_TEST_DATABASE_URL")
 #: Schemas are named per checkout too: clones testing at once on one PostgreSQL
@@ -133,15 +139,20 @@ def server_store(kind: str, worker: str) -> Iterator[str | None]:
         _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+@pytest.fixture(scope="session")
+def shared_servers(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[SharedServers]:
+    """This worker's shared servers (see ``SharedServers``), stopped at the end."""
+    root = tmp_path_factory.mktemp("shared-servers")
+    with SharedServers(root, lambda kind: server_store(kind, worker_id)).session() as servers:
+        yield servers
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def api_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
-) -> Iterator[ServerProcess]:
-    """A server shared by a test module, once on SQLite and once on PostgreSQL."""
-    with server_store(request.param, worker_id) as url:
-        home = tmp_path_factory.mktemp("server-home")
-        with ServerProcess(home, database_url=url) as server:
-            yield server
+def api_server(request: pytest.FixtureRequest, shared_servers: SharedServers) -> ServerProcess:
+    """A server shared by the session, once on SQLite and once on PostgreSQL."""
+    return shared_servers.get(request.param)
 
 
 @pytest.fixture
@@ -149,3 +160,37 @@ def api(api_server: ServerProcess) -> Iterator[httpx.Client]:
     """An HTTP client on the module's server, base URL ``/api``."""
     with httpx.Client(base_url=api_server.api_url, timeout=30) as client:
         yield client
+
+
+# -- soak tests run only when asked for (`make soak`: `-m soak`) ----------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect ``soak`` tests unless the ``-m`` expression names them."""
+    if "soak" in (config.option.markexpr or ""):
+        return
+    soak = [item for item in items if item.get_closest_marker("soak") is not None]
+    if soak:
+        config.hook.pytest_deselected(items=soak)
+        items[:] = [item for item in items if item.get_closest_marker("soak") is None]
+
+
+# -- the session's end: no server left behind, skip reasons once -----------------------
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_all()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Skips grouped by reason with a count (instead of ``-rs``'s line per test)."""
+    reasons: collections.Counter[str] = collections.Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, (tuple, list)) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if not reasons:
+        return
+    terminalreporter.section(f"{sum(reasons.values())} skipped", sep="-")
+    for reason, count in reasons.most_common():
+        terminalreporter.write_line(f"{count:5d}  {reason}")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
+from headwater.client.cleaning import clean_name, clean_record, state_body
 from headwater.client.http_concurrency import HttpConcurrencyMixin
 from headwater.client.http_deployments import HttpDeploymentsMixin
 from headwater.client.sender import PipelinedSender
@@ -60,7 +61,6 @@ WRITE_BATCH_RETRY_SECONDS = 0.3
 CHUNK = 1000
 #: The server's page size limit; larger ``limit`` values are read page by page.
 PAGE = 1000
-_MAX_TEXT = 100_000
 _MAX_BODY = 32 * 1024 * 1024
 
 
@@ -104,8 +104,8 @@ class HttpClient(HttpDeploymentsMixin, HttpConcurrencyMixin):
         body: dict[str, Any] = {k: v for k, v in flow_run.items() if v is not None}
         for key in ("name", "flow_name"):
             if key in body:
-                body[key] = _clean_name(body[key])
-        body["state"] = _state_body(state)
+                body[key] = clean_name(body[key])
+        body["state"] = state_body(state)
         # A server that does not answer at all is given up on quickly: the run has not
         # started, and the user is waiting (a busy server is waited for longer).
         response = self.transport.request(
@@ -127,7 +127,7 @@ class HttpClient(HttpDeploymentsMixin, HttpConcurrencyMixin):
     def set_flow_run_state(
         self, flow_run_id: UUID, state: State, *, force: bool = False
     ) -> OrchestrationResult:
-        body = {"state": _state_body(state), "force": force}
+        body = {"state": state_body(state), "force": force}
         response = self.transport.request(
             "POST",
             f"/flow_runs/{flow_run_id}/set_state",
@@ -215,7 +215,7 @@ class HttpClient(HttpDeploymentsMixin, HttpConcurrencyMixin):
         """The server refused a batch: clean every record (NUL, oversize text) and try
         again; if still refused, bisect so only the records it cannot take are lost
         (returned)."""
-        cleaned = [_clean_record(record) for record in records]
+        cleaned = [clean_record(record) for record in records]
         try:
             self.transport.request("POST", path, dumps(cleaned), retry_for=retry_for, warn=warn)
             return []
@@ -453,43 +453,3 @@ def _task_run_bodies(records: Sequence[TaskRunRecord]) -> list[dict[str, Any]]:
 
 def _encode(records: list[Any]) -> bytes:
     return dumps(records)
-
-
-def _state_body(state: State) -> dict[str, Any]:
-    body = state.to_dict()
-    message = body.get("message")
-    if message is not None:
-        body["message"] = _clean_text(message)
-    body["name"] = _clean_name(body["name"])[:100]
-    return body
-
-
-def _clean_text(text: str) -> str:
-    text = text.replace("\x00", "\ufffd")
-    if len(text) > _MAX_TEXT:
-        text = text[: _MAX_TEXT - 40] + "\n… (truncated for the server)"
-    return text
-
-
-def _clean_name(name: str) -> str:
-    """Names may not hold control characters on the server: they become spaces."""
-    if name.isprintable():
-        return name[:200]
-    return "".join(ch if ch.isprintable() else " " for ch in name)[:200] or "unnamed"
-
-
-def _clean_record(record: dict[str, Any]) -> dict[str, Any]:
-    out = dict(record)
-    for key in ("message", "state_message"):
-        if isinstance(out.get(key), str):
-            out[key] = _clean_text(out[key])
-    for key, size in (("name", 300), ("task_key", 300), ("dynamic_key", 100), ("cache_key", 500)):
-        value = out.get(key)
-        if isinstance(value, str):
-            out[key] = value.replace("\x00", "\ufffd")[:size]
-    if isinstance(out.get("transitions"), list):
-        out["transitions"] = [
-            [*t[:3], _clean_text(t[3])] if len(t) > 3 and isinstance(t[3], str) else t
-            for t in out["transitions"][-1000:]
-        ]
-    return out

@@ -217,7 +217,9 @@ class HttpDeploymentsMixin:
         return str(response.json()["state_type"])
 
     def crash_flow_run(self, flow_run_id: UUID, message: str) -> State:
-        body = {"message": message[:100_000].replace("\x00", "\ufffd")}
+        from headwater.client.cleaning import clean_text
+
+        body = {"message": clean_text(message)}
         response = self._call(
             "POST", f"/flow_runs/{flow_run_id}/crash", body, retry_for=WORKER_RETRY_SECONDS
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from headwater.client.cleaning import clean_name, clean_record, clean_state
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.schemas.orchestration import OrchestrationResult
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from headwater.server.services.loop import Services
 
 
+logger = logging.getLogger("headwater.client")
+
+
 class LocalClient(LocalDeploymentsMixin, LocalConcurrencyMixin):
     """No server, no HTTP: each call is one transaction on the store."""
 
@@ -52,24 +57,23 @@ class LocalClient(LocalDeploymentsMixin, LocalConcurrencyMixin):
 
     # -- engine-facing ------------------------------------------------------------
     def create_flow_run(self, flow_run: FlowRunCreate, state: State) -> dict[str, Any]:
+        flow_run = _clean_names(flow_run)
         with self._store_errors(), self.db.begin_write() as conn:
-            return flow_runs.create_flow_run(conn, flow_run=flow_run, state=state)
+            return flow_runs.create_flow_run(conn, flow_run=flow_run, state=clean_state(state))
 
     def set_flow_run_state(
         self, flow_run_id: UUID, state: State, *, force: bool = False
     ) -> OrchestrationResult:
         with self._store_errors(), self.db.begin_write() as conn:
             return flow_runs.set_flow_run_state(
-                conn, flow_run_id=flow_run_id, state=state, force=force
+                conn, flow_run_id=flow_run_id, state=clean_state(state), force=force
             )
 
     def upsert_task_runs(self, records: Sequence[TaskRunRecord]) -> None:
-        with self.db.begin_write() as conn:
-            task_runs.upsert_task_runs(conn, records=records)
+        _report_refused(self._store(records, ()))
 
     def create_logs(self, records: Sequence[LogRecord]) -> None:
-        with self.db.begin_write() as conn:
-            logs.create_logs(conn, records=records)
+        _report_refused(self._store((), records))
 
     def write_batch(
         self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
@@ -79,15 +83,54 @@ class LocalClient(LocalDeploymentsMixin, LocalConcurrencyMixin):
         cannot be written (disk full, read-only) raises ``StoreUnwritable``."""
         from sqlalchemy.exc import OperationalError
 
-        from headwater.client.writer import TransientWriteError
+        from headwater.client.writer import RecordsRefused, TransientWriteError
         from headwater.server.db.store_errors import describe
 
         try:
-            with self._store_errors(), self.db.begin_write() as conn:
-                task_runs.upsert_task_runs(conn, records=task_run_records)
-                logs.create_logs(conn, records=log_records)
+            with self._store_errors():
+                refused = self._store(task_run_records, log_records)
         except OperationalError as exc:  # locked, busy, an I/O hiccup: worth a retry
             raise TransientWriteError(describe(exc)) from exc
+        if refused:
+            raise RecordsRefused(refused, "the store refused them as invalid")
+
+    def _store(
+        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+    ) -> list[Any]:
+        """One transaction; the records refused for good.  A batch the store refuses
+        (a value it cannot hold) is cleaned and bisected, as ``HttpClient`` does when
+        the server refuses one, so only a record that still cannot be written is lost."""
+        from sqlalchemy.exc import DataError
+
+        try:
+            with self.db.begin_write() as conn:
+                task_runs.upsert_task_runs(conn, records=task_run_records)
+                logs.create_logs(conn, records=log_records)
+        except DataError:
+            return [
+                *self._write_refused(task_runs.upsert_task_runs, list(task_run_records)),
+                *self._write_refused(logs.create_logs, list(log_records)),
+            ]
+        return []
+
+    def _write_refused(self, write: Callable[..., None], records: list[Any]) -> list[Any]:
+        from sqlalchemy.exc import DataError
+
+        if not records:
+            return []
+        cleaned = [clean_record(record) for record in records]
+        try:
+            with self.db.begin_write() as conn:
+                write(conn, records=cleaned)
+            return []
+        except DataError:
+            if len(cleaned) == 1:
+                return cleaned
+        half = len(cleaned) // 2
+        return [
+            *self._write_refused(write, cleaned[:half]),
+            *self._write_refused(write, cleaned[half:]),
+        ]
 
     @contextlib.contextmanager
     def _store_errors(self) -> Iterator[None]:
@@ -305,3 +348,18 @@ class LocalClient(LocalDeploymentsMixin, LocalConcurrencyMixin):
         from headwater.server.services.loop import Services
 
         return Services(self.db, loop_seconds).start()
+
+
+def _clean_names(flow_run: FlowRunCreate) -> FlowRunCreate:
+    """Names as ``HttpClient`` sends them (no control characters, at most 200)."""
+    cleaned: dict[str, Any] = dict(flow_run)
+    for key in ("name", "flow_name"):
+        value = cleaned.get(key)
+        if isinstance(value, str):
+            cleaned[key] = clean_name(value)
+    return cleaned  # type: ignore[return-value]
+
+
+def _report_refused(refused: list[Any]) -> None:
+    if refused:
+        logger.error("the store refused %d run records; they are dropped", len(refused))

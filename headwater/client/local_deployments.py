@@ -209,7 +209,10 @@ class LocalDeploymentsMixin:
             return run_control.heartbeat_flow_run(conn, flow_run_id=flow_run_id, pid=pid)
 
     def crash_flow_run(self, flow_run_id: UUID, message: str) -> State:
+        from headwater.client.cleaning import clean_text
         from headwater.server.store import run_control
 
         with self.db.begin_write() as conn:
-            return run_control.crash_flow_run(conn, flow_run_id=flow_run_id, message=message)
+            return run_control.crash_flow_run(
+                conn, flow_run_id=flow_run_id, message=clean_text(message)
+            )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from headwater.settings import get_settings
-from tests._servers import ServerProcess
+from tests._servers import SharedServers
 from tests.cli._run import run_cli
 
 
@@ -46,7 +46,7 @@ def test_profile_errors(
 
 
 def test_use_reports_whether_the_server_answers(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], shared_servers: SharedServers
 ) -> None:
     run_cli(capsys, "profile", "create", "remote")
     run_cli(capsys, "profile", "use", "remote")
@@ -54,9 +54,9 @@ def test_use_reports_whether_the_server_answers(
     run_cli(capsys, "profile", "use", "default")
     code, _, err = run_cli(capsys, "profile", "use", "remote")
     assert code == 0 and "does not answer" in err
-    with ServerProcess(tmp_path / "srv") as server:
-        run_cli(capsys, "config", "set", f"API_URL={server.url}")
-        code, out, _ = run_cli(capsys, "profile", "use", "remote")
+    server = shared_servers.get("sqlite")
+    run_cli(capsys, "config", "set", f"API_URL={server.url}")
+    code, out, _ = run_cli(capsys, "profile", "use", "remote")
     assert code == 0 and f"Connected to the Headwater server at {server.api_url}" in out
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from headwater.client import get_client
+from headwater.exceptions import DeploymentNotFound
 from headwater.schemas.filters import FlowRunFilter
-from tests._servers import ServerProcess
+from tests._servers import ServerProcess, SharedServers
 from tests._workers import FAST_ENV, Process, client_env
 
 SCRIPT = """
@@ -62,6 +63,15 @@ def _wait(predicate, timeout: float = 30.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _registered(client: Any, *names: str) -> bool:
+    try:
+        for name in names:
+            client.read_deployment_by_name(name)
+    except DeploymentNotFound:
+        return False
+    return True
+
+
 def _env(monkeypatch: pytest.MonkeyPatch, home: Path, api_url: str | None) -> dict[str, str]:
     for key, value in FAST_ENV.items():
         monkeypatch.setenv(key, value)
@@ -97,10 +107,9 @@ def test_serve_without_a_server_schedules_and_runs(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    home = tmp_path_factory.mktemp("serve-server")
-    with ServerProcess(home, extra_env=FAST_ENV) as process:
-        yield process
+def server(shared_servers: SharedServers) -> ServerProcess:
+    """The session's SQLite server with short service timings."""
+    return shared_servers.get("sqlite", FAST_ENV)
 
 
 def test_serve_several_deployments_against_a_server(
@@ -111,7 +120,7 @@ def test_serve_several_deployments_against_a_server(
     env = _env(monkeypatch, tmp_path / "client-home", server.api_url)
     with Process([str(script), "two"], env, tmp_path / "serve.log", cwd=script.parent) as p:
         with get_client() as client:
-            _wait(lambda: len(client.read_deployments(limit=10)) >= 2, what="registration")
+            _wait(lambda: _registered(client, "nap/long", "tick/manual"), what="registration")
             long = run_deployment("nap/long", timeout=0)
             done = run_deployment("tick/manual", parameters={"n": 3}, timeout=30)
             assert done.state.name == "Completed", p.log()

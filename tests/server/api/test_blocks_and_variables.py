@@ -3,6 +3,7 @@ the embedded store, secrets encrypted with the server's key and masked on reads.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import httpx
@@ -50,7 +51,8 @@ def test_block_listing_and_types(through_server: ServerProcess, api: httpx.Clien
     Secret(value="x").save("listed", overwrite=True)
     slugs = {t["slug"] for t in api.get("/block_types").json()}
     assert "secret" in slugs
-    names = [d["name"] for d in api.post("/block_documents/filter", json={}).json()]
+    listed = api.post("/block_documents/filter", json={"name": "listed"}).json()
+    names = [d["name"] for d in listed]
     assert "listed" in names
     assert api.get("/block_types/no-such-type").status_code == 404
     assert api.get("/block_documents/secret/Bad Name").status_code in (404, 422)
@@ -59,21 +61,23 @@ def test_block_listing_and_types(through_server: ServerProcess, api: httpx.Clien
 
 
 def test_variables_through_the_server(through_server: ServerProcess, api: httpx.Client) -> None:
-    Variable.set("regions", ["eu", "us"], overwrite=True)
-    assert Variable.get("regions") == ["eu", "us"]
+    name = f"regions_{uuid.uuid4().hex[:8]}"  # the server is shared: a name of its own
+    Variable.set(name, ["eu", "us"], overwrite=True)
+    assert Variable.get(name) == ["eu", "us"]
     assert Variable.get("missing", default="fallback") == "fallback"
     with pytest.raises(ObjectAlreadyExists):
-        Variable.set("regions", ["x"])
-    assert [v["name"] for v in api.post("/variables/filter", json={}).json()] == ["regions"]
+        Variable.set(name, ["x"])
+    listed = api.post("/variables/filter", json={"limit": 1000}).json()
+    assert name in [v["name"] for v in listed]
     assert api.get("/variables/missing").status_code == 404
-    Variable.unset("regions")
-    assert Variable.get("regions") is None
+    Variable.unset(name)
+    assert Variable.get(name) is None
     bad = api.post("/variables", json={"name": "Bad Name", "value": 1})
     assert bad.status_code == 422 and "variable names" in bad.json()["detail"]
 
 
 def test_cache_locks(api: httpx.Client) -> None:
-    body = {"key": "k1", "holder": "a", "ttl_seconds": 30}
+    body = {"key": f"k-{uuid.uuid4().hex}", "holder": "a", "ttl_seconds": 30}
     assert api.post("/cache_locks/acquire", json=body).json() == {"acquired": True}
     other = {**body, "holder": "b"}
     assert api.post("/cache_locks/acquire", json=other).json() == {"acquired": False}

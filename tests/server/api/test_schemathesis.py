@@ -8,6 +8,7 @@ this pytest, so the operations are driven through its Hypothesis strategies.)
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,15 +19,31 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from tests._servers import ServerProcess
+from tests.conftest import server_store
 
 #: Examples per operation and mode: bounded so the run stays well under two minutes
 #: (raise it for a deeper search: HEADWATER_TEST_SCHEMATHESIS_EXAMPLES=500).
 EXAMPLES = int(os.environ.get("HEADWATER_TEST_SCHEMATHESIS_EXAMPLES", "20"))
+#: The operations are fuzzed in this many tests, so xdist workers share the work
+#: (one long test per mode kept a single worker busy long after the others were done).
+PARTS = 3
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzzed_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[ServerProcess]:
+    """A server of its own: the fuzzer leaves arbitrary deployments, schedules and
+    cancellations behind, which tests on the shared servers must not see."""
+    with server_store(request.param, worker_id) as url:
+        home = tmp_path_factory.mktemp("fuzzed-server")
+        with ServerProcess(home, database_url=url) as server:
+            yield server
 
 
 @pytest.fixture(scope="module")
-def operations(api_server: ServerProcess) -> list[Any]:
-    schema = schemathesis.openapi.from_url(f"{api_server.api_url}/openapi.json")
+def operations(fuzzed_server: ServerProcess) -> list[Any]:
+    schema = schemathesis.openapi.from_url(f"{fuzzed_server.api_url}/openapi.json")
     found = [result.ok() for result in schema.get_all_operations()]
     assert len(found) >= 15
     # Long-polls wait up to wait_seconds by design (tested in test_deployments_api).
@@ -35,13 +52,14 @@ def operations(api_server: ServerProcess) -> list[Any]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # room for a deeper search; 20 examples take ~20 s
+@pytest.mark.parametrize("part", range(PARTS), ids=lambda part: f"part{part + 1}")
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_no_operation_answers_5xx(
-    operations: list[Any], api_server: ServerProcess, mode: GenerationMode
+    operations: list[Any], fuzzed_server: ServerProcess, mode: GenerationMode, part: int
 ) -> None:
     session = requests.Session()
     failures: list[str] = []
-    for operation in operations:
+    for operation in operations[part::PARTS]:
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
@@ -51,7 +69,7 @@ def test_no_operation_answers_5xx(
             database=None,
         )
         def call(case: Any) -> None:
-            response = case.call(base_url=api_server.url, session=session, timeout=30)
+            response = case.call(base_url=fuzzed_server.url, session=session, timeout=30)
             if response.status_code >= 500:
                 failures.append(
                     f"{case.method} {case.formatted_path} -> {response.status_code}: "
@@ -63,4 +81,4 @@ def test_no_operation_answers_5xx(
         except Unsatisfiable:  # no invalid request exists (e.g. GET /api/health)
             assert mode is GenerationMode.NEGATIVE
     session.close()
-    assert not failures, "\n".join(failures[:20]) + "\n" + api_server.log()[-3000:]
+    assert not failures, "\n".join(failures[:20]) + "\n" + fuzzed_server.log()[-3000:]

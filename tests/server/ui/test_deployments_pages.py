@@ -91,7 +91,8 @@ def _api(server: ServerProcess, method: str, path: str, **kwargs: Any) -> Any:
 
 
 def _count_runs(server: ServerProcess, deployment_id: str) -> int:
-    body = {"flow_runs": {"deployment_ids": [deployment_id]}}
+    """Runs someone asked for: the scheduler adds its own whenever its loop comes round."""
+    body = {"flow_runs": {"deployment_ids": [deployment_id], "auto_scheduled": False}}
     return int(_api(server, "POST", "/flow_runs/count", json=body))
 
 

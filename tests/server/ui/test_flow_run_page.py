@@ -4,6 +4,7 @@ a subflow and logs; live logs and Cancel of a running flow; Retry; the Gantt of
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -167,9 +168,13 @@ def test_running_flow_tails_logs_live_and_is_cancelled_from_its_page(
         expect(page.locator("#live-status")).to_have_text("Live")
         lines = page.locator("#log-lines .log-line")
         expect(page.locator("#run-state .badge")).to_have_text("Running", timeout=20_000)
-        expect(page.locator("#log-lines")).to_contain_text("step 3", timeout=10_000)
+        # One message exactly: the list's text runs lines together ("step 1" then a
+        # line stamped "20:…" reads "step 120:…"), so a substring can match too early.
+        messages = page.locator("#log-lines .log-message")
+        expect(messages.filter(has_text=re.compile(r"^step 3$"))).to_have_count(1, timeout=10_000)
         seen = lines.count()
-        expect(page.locator("#log-lines")).to_contain_text(f"step {seen + 5}", timeout=10_000)
+        step = re.compile(rf"^step {seen + 5}$")
+        expect(messages.filter(has_text=step)).to_have_count(1, timeout=10_000)
         assert lines.count() > seen, "new lines were appended without a reload"
         page.evaluate("window.__sameDocument = true")
         page.on("dialog", lambda dialog: dialog.accept())

@@ -1,0 +1,172 @@
+"""Flow runs: create, orchestrated state changes, reads, deletes, run control, and
+running or retrying an existing run in this process through the client."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from headwater.client.protocol import Client
+from headwater.exceptions import ObjectNotFound
+from headwater.launch.runs import retry_flow_run, run_flow_run
+from headwater.schemas.filters import FlowRunFilter, FlowRunSort
+from headwater.states import Cancelled, Completed, Failed, Pending, Running, Scheduled, StateType
+from tests.client.conformance.records import new_run, unique
+
+
+class FlowRunsContract:
+    def test_create_flow_run_returns_the_engine_shape_and_is_idempotent(
+        self, client: Client
+    ) -> None:
+        run_id = uuid.uuid4()
+        body: Any = {
+            "id": run_id,
+            "flow_name": unique("conf-create"),
+            "name": "first",
+            "parameters": {"n": 1, "nested": {"a": [1, 2]}},
+            "tags": ["b", "a"],
+        }
+        first = client.create_flow_run(body, Running())
+        again = client.create_flow_run(body, Running())
+        assert first["was_created"] is True and again["was_created"] is False
+        assert first["id"] == again["id"] == run_id and isinstance(first["id"], uuid.UUID)
+        assert first["state"].type is StateType.RUNNING and first["run_count"] == 1
+        assert first["flow_name"] == body["flow_name"] and first["name"] == "first"
+        assert first["parameters"] == {"n": 1, "nested": {"a": [1, 2]}}
+
+    def test_create_flow_run_by_idempotency_key(self, client: Client) -> None:
+        key, flow_name = unique("key"), unique("conf-key")
+        first = new_run(client, Scheduled(), flow_name=flow_name, idempotency_key=key)
+        again = new_run(client, Running(), flow_name=flow_name, idempotency_key=key)
+        assert again["id"] == first["id"] and not again["was_created"]
+        assert again["state"].type is StateType.SCHEDULED  # the existing run, unchanged
+        other_flow = new_run(client, Scheduled(), idempotency_key=key)
+        assert other_flow["was_created"] and other_flow["id"] != first["id"]
+
+    def test_set_flow_run_state_is_orchestrated(self, client: Client) -> None:
+        run = new_run(client, empirical_policy={"retries": 1, "retry_delay_seconds": 0})
+        retry = client.set_flow_run_state(run["id"], Failed(message="boom"))
+        assert not retry.accepted and retry.state.name == "AwaitingRetry"
+        assert client.set_flow_run_state(run["id"], Running()).accepted
+        done = client.set_flow_run_state(run["id"], Completed(message="ok"))
+        assert done.accepted and done.state.type is StateType.COMPLETED
+        refused = client.set_flow_run_state(run["id"], Running())
+        assert not refused.accepted and refused.state.type is StateType.COMPLETED
+        forced = client.set_flow_run_state(run["id"], Pending(), force=True)
+        assert forced.accepted and forced.state.type is StateType.PENDING
+        names = [s.name for s in client.read_flow_run_states(run["id"])]
+        assert names == ["Running", "AwaitingRetry", "Running", "Completed", "Pending"]
+
+    def test_run_text_is_stored_alike_on_every_store(self, client: Client) -> None:
+        """NUL, control characters and oversize messages: cleaned the same way."""
+        run = new_run(client, name="tab\there", flow_name=unique("conf\x00text"))
+        read = client.read_flow_run(run["id"])
+        assert read.name == "tab here" and "\x00" not in read.flow_name
+        long = "x" * 150_000
+        client.set_flow_run_state(run["id"], Failed(message=f"a\x00b {long}"))
+        (_, failed) = client.read_flow_run_states(run["id"])
+        assert failed.message is not None and failed.message.startswith("a\ufffdb x")
+        assert len(failed.message) <= 100_000 and failed.message.endswith("server)")
+
+    def test_unknown_flow_runs_raise_object_not_found(self, client: Client) -> None:
+        missing = uuid.uuid4()
+        for call in (
+            lambda: client.read_flow_run(missing),
+            lambda: client.read_flow_run_states(missing),
+            lambda: client.set_flow_run_state(missing, Running()),
+            lambda: client.delete_flow_run(missing),
+            lambda: client.cancel_flow_run(missing),
+            lambda: client.heartbeat_flow_run(missing),
+            lambda: client.crash_flow_run(missing, "gone"),
+        ):
+            with pytest.raises(ObjectNotFound):
+                call()
+
+    def test_read_flow_run_and_delete(self, client: Client) -> None:
+        run = new_run(client, tags=["x"])
+        read = client.read_flow_run(run["id"])
+        assert (read.id, read.flow_name, read.name) == (run["id"], run["flow_name"], "run")
+        assert read.state.type is StateType.RUNNING and read.tags == ["x"]
+        client.delete_flow_run(run["id"])
+        with pytest.raises(ObjectNotFound):
+            client.read_flow_run(run["id"])
+
+    def test_read_flow_runs_filters_sorts_and_pages(self, client: Client) -> None:
+        flow_name = unique("conf-list")
+        ids = [new_run(client, flow_name=flow_name, name=f"r{i}")["id"] for i in range(5)]
+        client.set_flow_run_state(ids[0], Completed())
+        flt = FlowRunFilter(flow_names=[flow_name])
+        by_name = client.read_flow_runs(flow_run_filter=flt, sort=FlowRunSort.NAME_ASC)
+        assert [r.name for r in by_name] == ["r0", "r1", "r2", "r3", "r4"]
+        newest_first = client.read_flow_runs(flow_run_filter=flt)
+        assert [r.id for r in newest_first] == ids[::-1]
+        page = client.read_flow_runs(
+            flow_run_filter=flt, sort=FlowRunSort.NAME_ASC, limit=2, offset=2
+        )
+        assert [r.name for r in page] == ["r2", "r3"]
+        done = FlowRunFilter(flow_names=[flow_name], state_types=[StateType.COMPLETED])
+        assert [r.id for r in client.read_flow_runs(flow_run_filter=done)] == [ids[0]]
+        assert client.read_flow_runs(flow_run_filter=FlowRunFilter(ids=[uuid.uuid4()])) == []
+
+    def test_read_flows_pages(self, client: Client) -> None:
+        run = new_run(client)
+        names = {flow.name for flow in client.read_flows(limit=100_000)}
+        assert run["flow_name"] in names
+        first, second = client.read_flows(limit=1), client.read_flows(limit=1, offset=1)
+        assert len(first) == len(second) == 1 and first[0].id != second[0].id
+
+    # -- run control ------------------------------------------------------------------
+    def test_cancel_a_run_that_has_not_started_and_one_that_runs(self, client: Client) -> None:
+        waiting = new_run(client, Scheduled())
+        assert client.cancel_flow_run(waiting["id"]).type is StateType.CANCELLED
+        running = new_run(client)
+        client.heartbeat_flow_run(running["id"], pid="4242")
+        assert client.cancel_flow_run(running["id"]).type is StateType.CANCELLING
+        assert client.cancel_flow_run(running["id"]).type is StateType.CANCELLING  # unchanged
+        assert client.heartbeat_flow_run(running["id"]) == "CANCELLING"
+
+    def test_cancel_flow_runs_by_filter(self, client: Client) -> None:
+        flow_name = unique("conf-bulk")
+        ids = [new_run(client, Scheduled(), flow_name=flow_name)["id"] for _ in range(3)]
+        client.set_flow_run_state(ids[2], Cancelled(), force=True)
+        cancelled = client.cancel_flow_runs(FlowRunFilter(flow_names=[flow_name]))
+        assert sorted(cancelled) == sorted(ids[:2])
+        assert client.cancel_flow_runs(FlowRunFilter(flow_names=[flow_name]), limit=10) == []
+
+    def test_heartbeat_and_crash(self, client: Client) -> None:
+        run = new_run(client)
+        assert client.heartbeat_flow_run(run["id"], pid="123") == "RUNNING"
+        crashed = client.crash_flow_run(run["id"], "the process \x00 vanished")
+        assert crashed.type is StateType.CRASHED
+        assert crashed.message == "the process \ufffd vanished"
+        again = client.crash_flow_run(run["id"], "twice")  # a final run stays as it is
+        assert again.type is StateType.CRASHED and again.message == crashed.message
+        assert client.read_flow_run(run["id"]).state.type is StateType.CRASHED
+
+    # -- running an existing run in this process (headwater.launch, through the client) -
+    def test_run_flow_run_runs_a_scheduled_run_here(self, client: Client, flows_file: Path) -> None:
+        run = new_run(
+            client,
+            Scheduled(),
+            entrypoint=f"{flows_file}:add",
+            parameters={"a": 20, "b": 2},
+        )
+        state = run_flow_run(run["id"], client=client)
+        assert state.type is StateType.COMPLETED and state.result() == 42
+        stored = client.read_flow_run(run["id"])
+        assert stored.state.type is StateType.COMPLETED and stored.run_count == 1
+
+    def test_retry_flow_run_reruns_a_failed_run_in_place(
+        self, client: Client, flows_file: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        run = new_run(client, Scheduled(), entrypoint=f"{flows_file}:add", parameters={"a": 1})
+        monkeypatch.setenv("CONFORMANCE_FAIL", "1")
+        assert run_flow_run(run["id"], client=client).type is StateType.FAILED
+        monkeypatch.setenv("CONFORMANCE_FAIL", "0")
+        state = retry_flow_run(run["id"], client=client)
+        assert state.type is StateType.COMPLETED and state.result() == 3
+        stored = client.read_flow_run(run["id"])
+        assert stored.run_count == 2 and stored.state.type is StateType.COMPLETED
