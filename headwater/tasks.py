@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import ParamSpec
 
-from headwater.exceptions import InvalidOptionError
+from headwater.exceptions import (
+    InvalidOptionError,
+    MappingLengthMismatch,
+    MappingMissingIterable,
+)
 from headwater.utilities.callables import Binder
 from headwater.utilities.options import (
     check_callable,
@@ -187,14 +191,14 @@ class Task(Generic[P, R]):
             else:
                 static[key] = value
         if not mapped:
-            raise TypeError(
+            raise MappingMissingIterable(
                 f"task {self.name!r}.map() needs at least one iterable argument; "
                 "got none (wrap constant arguments in unmapped())"
             )
         lengths = {key: len(values) for key, values in mapped.items()}
         if len(set(lengths.values())) > 1:
             shown = ", ".join(f"{k}={n}" for k, n in lengths.items())
-            raise ValueError(
+            raise MappingLengthMismatch(
                 f"task {self.name!r}.map() got iterables of different lengths: {shown}"
             )
         runner, flow_ctx = _runner_and_context()

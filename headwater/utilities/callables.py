@@ -7,7 +7,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from headwater.exceptions import ParameterTypeError
+from headwater.exceptions import ParameterBindError, ParameterTypeError
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -82,11 +82,11 @@ class Binder:
 def bind_or_explain(
     binder: Binder, args: tuple[Any, ...], kwargs: dict[str, Any], what: str
 ) -> dict[str, Any]:
-    """Bind with defaults; a wrong call becomes a one-line ``ParameterTypeError``."""
+    """Bind with defaults; a wrong call becomes a one-line ``ParameterBindError``."""
     try:
         return binder.bind(args, kwargs, with_defaults=True)
     except TypeError as exc:
-        raise ParameterTypeError(f"{what}: {exc}") from None
+        raise ParameterBindError(f"{what}: {exc}") from None
 
 
 _SIMPLE_TYPES: dict[Any, type] = {str: str, int: int, float: float, bool: bool}
