@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from headwater.client.protocol import Client
 
 
-def get_client() -> Client:
-    """A synchronous client for the configured store: the server's REST API when
-    ``HEADWATER_API_URL`` is set, otherwise the embedded store.  Close it when done
+def get_client(httpx_settings: dict[str, Any] | None = None, sync_client: bool = False) -> Any:
+    """Prefect's ``get_client()``: ``async with get_client() as c`` gives awaitable
+    methods, ``with get_client(sync_client=True) as c`` (or no ``with``) plain ones.
+    See ``headwater.client.orchestration``."""
+    from headwater.client.orchestration import get_client as _get_client
+
+    return _get_client(httpx_settings, sync_client)
+
+
+def open_client() -> Client:
+    """Headwater's synchronous client for the configured store: the server's REST API
+    when ``HEADWATER_API_URL`` is set, otherwise the embedded store.  Close it when done
     (or use it as a context manager) if it talks to a server."""
     from headwater.settings import get_settings
 
@@ -58,7 +67,7 @@ def shared_client() -> Client:
             if client is None:
                 if not _shared:
                     atexit.register(close_shared_clients)
-                client = _shared[key] = get_client()
+                client = _shared[key] = open_client()
     return client
 
 

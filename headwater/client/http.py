@@ -19,6 +19,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from headwater.client.http_deployments import HttpDeploymentsMixin
+from headwater.client.http_reads import HttpReadsMixin
 from headwater.client.sender import PipelinedSender
 from headwater.client.transport import Transport, dumps
 from headwater.exceptions import ServerRequestError, ServerUnavailable
@@ -63,7 +64,7 @@ _MAX_TEXT = 100_000
 _MAX_BODY = 32 * 1024 * 1024
 
 
-class HttpClient(HttpDeploymentsMixin):
+class HttpClient(HttpDeploymentsMixin, HttpReadsMixin):
     """The REST API as a ``Client``; safe to share between threads."""
 
     #: The batching writer hands over up to this many queued items at once; they are

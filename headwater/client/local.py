@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from headwater.client.local_deployments import LocalDeploymentsMixin
+from headwater.client.local_reads import LocalReadsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
 from headwater.server.db.database import Database, get_database
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from headwater.server.services.loop import Services
 
 
-class LocalClient(LocalDeploymentsMixin):
+class LocalClient(LocalDeploymentsMixin, LocalReadsMixin):
     """No server, no HTTP: each call is one transaction on the store."""
 
     def __init__(self, database_url: str | None = None) -> None:
