@@ -38,6 +38,7 @@ class FlowRunContext:
         "_lineage",
         "backend",
         "flow",
+        "flow_run",
         "flow_run_id",
         "flow_run_name",
         "log_prints",
@@ -74,6 +75,9 @@ class FlowRunContext:
         self.parent = parent
         # Result settings and the resume map; None when nothing is persisted or cached.
         self.results = results
+        #: What ``get_run_context().flow_run`` gives (set by the engine): the run's
+        #: id, name, parameters, tags, live state, and its stored fields.
+        self.flow_run: Any = None
         self.pending_futures: set[HeadwaterFuture[Any]] = set()
         self._dynamic_keys: dict[str, Iterator[int]] = {}
         self._lineage: dict[int, tuple[UUID, type, int]] = {}
@@ -123,6 +127,7 @@ class TaskRunContext:
     """The task run in progress (inside the task's function)."""
 
     __slots__ = (
+        "_run",
         "flow_run_id",
         "log_prints",
         "parameters",
@@ -142,7 +147,9 @@ class TaskRunContext:
         parameters: dict[str, Any],
         run_count: int,
         log_prints: bool,
+        run: Any = None,
     ) -> None:
+        self._run = run  # the engine's task run: ``task_run`` views it
         self.task = task
         self.task_run_id = task_run_id
         self.task_run_name = task_run_name
@@ -157,8 +164,10 @@ class TaskRunContext:
 
     @property
     def task_run(self) -> Any:
-        """Prefect's ``context.task_run`` (``id``, ``name``, ``flow_run_id``), for
-        ``cache_key_fn`` functions written against Prefect."""
+        """Prefect's ``context.task_run``: ``id``, ``name``, ``flow_run_id``,
+        ``task_key``, ``dynamic_key``, ``run_count``, ``tags``, ``state``."""
+        if self._run is not None:
+            return self._run.view()
         from types import SimpleNamespace
 
         return SimpleNamespace(

@@ -218,6 +218,9 @@ class FlowRunEngine:
             parent=self.parent,
             results=results,
         )
+        from headwater.engine.run_view import FlowRunView
+
+        ctx.flow_run = FlowRunView(self)
         if flow.log_prints:
             from headwater.logging.prints import install_print_capture
 
@@ -395,9 +398,11 @@ class FlowRunEngine:
     def _run_hooks(self, ctx: FlowRunContext, hooks: list[Any]) -> None:
         if not hooks:
             return
-        from headwater.engine.run_view import FlowRunView
+        view = self.ctx.flow_run if self.ctx is not None else None
+        if view is None:
+            from headwater.engine.run_view import FlowRunView
 
-        view = FlowRunView(self)
+            view = FlowRunView(self)
         for hook in hooks:
             try:
                 hook(self.flow, view, self.state)
