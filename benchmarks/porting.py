@@ -101,6 +101,8 @@ def run_corpus(
     names: list[str] | None = None,
     verbose: bool = False,
 ) -> dict[str, object]:
+    if os.sep in python:  # the flows run from a temporary directory
+        python = os.path.abspath(python)
     paths = sorted(FLOWS_DIR.glob("*.py"))
     if names:
         paths = [p for p in paths if p.stem in names]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from headwater.deployments.project import deploy
     from headwater.deployments.run import run_deployment
     from headwater.deployments.serving import serve
+    from headwater.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
     from headwater.flows import Flow, flow
     from headwater.futures import as_completed, wait
     from headwater.logging import get_run_logger
@@ -40,6 +41,9 @@ _EXPORTS = {
     "wait": "headwater.futures",
     "as_completed": "headwater.futures",
     "get_client": "headwater.client",
+    "pause_flow_run": "headwater.flow_runs",
+    "resume_flow_run": "headwater.flow_runs",
+    "suspend_flow_run": "headwater.flow_runs",
     "ThreadPoolTaskRunner": "headwater.task_runners",
     "ProcessPoolTaskRunner": "headwater.task_runners",
     "serve": "headwater.deployments.serving",
@@ -61,9 +65,12 @@ __all__ = [
     "get_client",
     "get_run_context",
     "get_run_logger",
+    "pause_flow_run",
     "quote",
+    "resume_flow_run",
     "run_deployment",
     "serve",
+    "suspend_flow_run",
     "tags",
     "task",
     "unmapped",

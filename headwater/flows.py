@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
+import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import ParamSpec
 
 from headwater.exceptions import InvalidOptionError
-from headwater.utilities.callables import Binder, ParameterValidator
+from headwater.utilities.callables import Binder, ParameterValidator, bind_target, unwrap_method
 from headwater.utilities.options import (
     check_callable,
     check_hooks,
@@ -50,15 +52,18 @@ FLOW_OPTIONS = (
     "persist_result",
     "result_storage",
     "result_serializer",
+    "cache_result_in_memory",
 )
 
 _RESULT_OPTIONS = ("persist_result", "result_storage", "result_serializer")
+HOOK_KINDS = ("on_completion", "on_failure", "on_cancellation", "on_crashed", "on_running")
 
 
 class Flow(Generic[P, R]):
     """A decorated function; calling it runs a flow run (a subflow inside a flow)."""
 
     def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        fn, self._method_kind = unwrap_method(fn)
         check_callable(fn, "@flow")
         check_known(options, FLOW_OPTIONS, "@flow")
         fn_name = getattr(fn, "__name__", type(fn).__name__)
@@ -84,11 +89,12 @@ class Flow(Generic[P, R]):
             raise InvalidOptionError(f"{where}: flow_run_name must be a string or a callable")
         self.flow_run_name: str | Callable[[], str] | None = run_name
         self.task_runner: TaskRunner = _check_task_runner(options.get("task_runner"), where)
-        self.on_completion = check_hooks(options.get("on_completion"), "on_completion", where)
-        self.on_failure = check_hooks(options.get("on_failure"), "on_failure", where)
-        self.on_cancellation = check_hooks(options.get("on_cancellation"), "on_cancellation", where)
-        self.on_crashed = check_hooks(options.get("on_crashed"), "on_crashed", where)
-        self.on_running = check_hooks(options.get("on_running"), "on_running", where)
+        hooks = {kind: check_hooks(options.get(kind), kind, where) for kind in HOOK_KINDS}
+        self.on_completion_hooks = hooks["on_completion"]
+        self.on_failure_hooks = hooks["on_failure"]
+        self.on_cancellation_hooks = hooks["on_cancellation"]
+        self.on_crashed_hooks = hooks["on_crashed"]
+        self.on_running_hooks = hooks["on_running"]
         self.is_async = inspect.iscoroutinefunction(fn)
         self.result_options: FlowResultOptions | None = None
         if any(options.get(k) is not None for k in _RESULT_OPTIONS):
@@ -117,6 +123,48 @@ class Flow(Generic[P, R]):
             return flow_lifecycle.run_flow_sync(self, args, kwargs, return_state=return_state)
         except Exception as exc:  # show the user's frames, not the engine's
             raise exc.with_traceback(trim_engine_frames(exc.__traceback__))  # noqa: B904
+
+    def __get__(self, instance: Any, owner: Any = None) -> Flow[P, R]:
+        """A flow defined on a class: bound to the instance (a method), to the class
+        (``@classmethod``), or to nothing (``@staticmethod``), like a function."""
+        target = bind_target(self._method_kind, instance, owner)
+        if target is None:
+            return self
+        bound = copy.copy(self)
+        bound.fn = types.MethodType(self.fn, target)  # type: ignore[assignment]
+        bound.binder = Binder(bound.fn)
+        if self.validator is not None:
+            bound.validator = ParameterValidator(bound.fn, bound.binder)
+        bound._options = dict(self._options)
+        return bound
+
+    # -- hooks as decorators: ``@my_flow.on_failure`` ----------------------------------
+    def _add_hook(self, kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        check_hooks(fn, kind, f"@flow {self.name!r}")
+        hooks: list[Callable[..., Any]] = getattr(self, f"{kind}_hooks")
+        hooks.append(fn)
+        self._options[kind] = list(hooks)  # kept by with_options copies
+        return fn
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow completes."""
+        return self._add_hook("on_completion", fn)
+
+    def on_failure(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow fails."""
+        return self._add_hook("on_failure", fn)
+
+    def on_cancellation(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow is cancelled."""
+        return self._add_hook("on_cancellation", fn)
+
+    def on_crashed(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow crashes."""
+        return self._add_hook("on_crashed", fn)
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow starts running."""
+        return self._add_hook("on_running", fn)
 
     def with_options(self, **options: Any) -> Flow[P, R]:
         """A copy of this flow with some options changed."""
@@ -259,6 +307,7 @@ def flow(
     persist_result: bool | None = None,
     result_storage: Any = None,
     result_serializer: Any = None,
+    cache_result_in_memory: bool = True,
 ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 
 

@@ -17,7 +17,7 @@ from headwater.exceptions import (
     MappingLengthMismatch,
     MappingMissingIterable,
 )
-from headwater.utilities.callables import Binder
+from headwater.utilities.callables import Binder, bind_target, unwrap_method
 from headwater.utilities.options import (
     check_callable,
     check_hooks,
@@ -59,6 +59,11 @@ TASK_OPTIONS = (
     "log_prints",
     "on_completion",
     "on_failure",
+    "on_running",
+    "on_commit",
+    "on_rollback",
+    "viz_return_value",
+    "asset_deps",
     "cache_policy",
     "cache_key_fn",
     "cache_expiration",
@@ -71,6 +76,7 @@ TASK_OPTIONS = (
 )
 
 _RESULT_OPTIONS = TASK_OPTIONS[TASK_OPTIONS.index("cache_policy") :]
+HOOK_KINDS = ("on_completion", "on_failure", "on_running", "on_commit", "on_rollback")
 
 
 def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
@@ -91,6 +97,7 @@ class Task(Generic[P, R]):
     it to run concurrently (returns a future), or ``map`` it over iterables."""
 
     def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        fn, self._method_kind = unwrap_method(fn)
         check_callable(fn, "@task")
         check_known(options, TASK_OPTIONS, "@task")
         where = f"@task {getattr(fn, '__name__', fn)!r}"
@@ -122,8 +129,13 @@ class Task(Generic[P, R]):
             from headwater.logging.prints import install_print_capture
 
             install_print_capture()
-        self.on_completion = check_hooks(options.get("on_completion"), "on_completion", where)
-        self.on_failure = check_hooks(options.get("on_failure"), "on_failure", where)
+        hooks = {kind: check_hooks(options.get(kind), kind, where) for kind in HOOK_KINDS}
+        self.on_completion_hooks = hooks["on_completion"]
+        self.on_failure_hooks = hooks["on_failure"]
+        self.on_running_hooks = hooks["on_running"]
+        # Kept for transactions (issue 13): run when a transaction commits/rolls back.
+        self.on_commit_hooks = hooks["on_commit"]
+        self.on_rollback_hooks = hooks["on_rollback"]
         run_name = options.get("task_run_name")
         if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
             raise InvalidOptionError(f"{where}: task_run_name must be a string or a callable")
@@ -213,6 +225,48 @@ class Task(Generic[P, R]):
                 runner.submit(self, call_args, call_kwargs, wait_for=wait_for, flow_ctx=flow_ctx)
             )
         return futures
+
+    def __get__(self, instance: Any, owner: Any = None) -> Task[P, R]:
+        """A task defined on a class binds like a method (see ``Flow.__get__``)."""
+        target = bind_target(self._method_kind, instance, owner)
+        if target is None:
+            return self
+        import copy
+        import types
+
+        bound = copy.copy(self)
+        bound.fn = types.MethodType(self.fn, target)  # type: ignore[assignment]
+        bound.binder = Binder(bound.fn)
+        bound._options = dict(self._options)
+        return bound
+
+    # -- hooks as decorators: ``@my_task.on_failure`` -----------------------------------
+    def _add_hook(self, kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        check_hooks(fn, kind, f"@task {self.name!r}")
+        hooks: list[Callable[..., Any]] = getattr(self, f"{kind}_hooks")
+        hooks.append(fn)
+        self._options[kind] = list(hooks)  # kept by with_options copies
+        return fn
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(task, task_run, state)`` when a run of this task completes."""
+        return self._add_hook("on_completion", fn)
+
+    def on_failure(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(task, task_run, state)`` when a run of this task fails for good."""
+        return self._add_hook("on_failure", fn)
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(task, task_run, state)`` each time a run of this task starts running."""
+        return self._add_hook("on_running", fn)
+
+    def on_commit(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Keep ``fn(transaction)`` for when a transaction around this task commits."""
+        return self._add_hook("on_commit", fn)
+
+    def on_rollback(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Keep ``fn(transaction)`` for when a transaction around this task rolls back."""
+        return self._add_hook("on_rollback", fn)
 
     # -- options --------------------------------------------------------------------
     def with_options(self, **options: Any) -> Task[P, R]:
@@ -305,6 +359,11 @@ def task(
     log_prints: bool | None = None,
     on_completion: list[Callable[..., Any]] | None = None,
     on_failure: list[Callable[..., Any]] | None = None,
+    on_running: list[Callable[..., Any]] | None = None,
+    on_commit: list[Callable[..., Any]] | None = None,
+    on_rollback: list[Callable[..., Any]] | None = None,
+    viz_return_value: Any = None,
+    asset_deps: Any = None,
     cache_policy: CachePolicy | None = None,
     cache_key_fn: Callable[[Any, dict[str, Any]], str | None] | None = None,
     cache_expiration: dt.timedelta | None = None,

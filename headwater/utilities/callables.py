@@ -12,6 +12,25 @@ from headwater.exceptions import ParameterBindError, ParameterTypeError
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
+def unwrap_method(fn: Any) -> tuple[Any, str | None]:
+    """``(function, "classmethod" | "staticmethod" | None)`` for ``@flow``/``@task``
+    written above ``@classmethod`` or ``@staticmethod``."""
+    if isinstance(fn, classmethod):
+        return fn.__func__, "classmethod"
+    if isinstance(fn, staticmethod):
+        return fn.__func__, "staticmethod"
+    return fn, None
+
+
+def bind_target(kind: str | None, instance: Any, owner: Any) -> Any:
+    """What a flow or task found on a class binds its function to (None: nothing)."""
+    if kind == "staticmethod":
+        return None
+    if kind == "classmethod":
+        return owner if owner is not None else type(instance)
+    return instance
+
+
 class Binder:
     """Maps ``(args, kwargs)`` to ``{parameter: value}`` for one function.
 

@@ -69,6 +69,8 @@ if __name__ == "__main__":
     assert all_options(3) == 3
     again = all_options.with_options(cache_result_in_memory=False, validate_parameters=False)
     assert again(4) == 4
-    task_copy = everything.with_options(viz_return_value=1, cache_result_in_memory=False)
+    task_copy = everything.with_options(
+        viz_return_value=1, cache_result_in_memory=False, persist_result=True
+    )
     assert task_copy.name == "everything"
     print("PASS")
