@@ -83,7 +83,9 @@ def run_flow(path: Path, python: str, *, prefect: bool, timeout: float) -> Outco
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired:
-            return Outcome(path.stem, False, needs_issue(source), timeout, f"timed out ({timeout} s)")
+            return Outcome(
+                path.stem, False, needs_issue(source), timeout, f"timed out ({timeout} s)"
+            )
     seconds = time.perf_counter() - started
     lines = done.stdout.strip().splitlines()
     passed = done.returncode == 0 and bool(lines) and lines[-1] == "PASS"
@@ -112,7 +114,9 @@ def run_corpus(
         outcome = run_flow(path, python, prefect=prefect, timeout=timeout)
         if verbose:
             mark = "pass" if outcome.passed else "FAIL"
-            print(f"{mark} {outcome.name} ({outcome.seconds:.1f} s) {outcome.detail}", file=sys.stderr)
+            print(
+                f"{mark} {outcome.name} ({outcome.seconds:.1f} s) {outcome.detail}", file=sys.stderr
+            )
         return outcome
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

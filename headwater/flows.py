@@ -131,7 +131,7 @@ class Flow(Generic[P, R]):
         if target is None:
             return self
         bound = copy.copy(self)
-        bound.fn = types.MethodType(self.fn, target)  # type: ignore[assignment]
+        bound.fn = types.MethodType(self.fn, target)
         bound.binder = Binder(bound.fn)
         if self.validator is not None:
             bound.validator = ParameterValidator(bound.fn, bound.binder)

@@ -94,7 +94,10 @@ def return_value_to_state(value: Any, **_: Any) -> State:
     if group.all_completed():
         return Completed(value, "All states completed.")
     if group.any_cancelled():
-        kind, message = StateType.CANCELLED, f"{group.cancelled_count}/{group.total} states cancelled."
+        kind, message = (
+            StateType.CANCELLED,
+            f"{group.cancelled_count}/{group.total} states cancelled.",
+        )
     elif group.any_paused():
         kind, message = StateType.PAUSED, f"{group.paused_count}/{group.total} states paused."
     else:

@@ -8,7 +8,6 @@ many of them; pydantic still validates and serializes it through
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
@@ -247,7 +246,7 @@ class State(Generic[R]):
 
     # -- copying and wire format ------------------------------------------------
     def copy(self, **updates: Any) -> State:
-        new = State(
+        new: State = State(
             self.type,
             self.name,
             self.message,
@@ -372,7 +371,9 @@ def _state(
         data = kwargs.pop("data", _NO_DATA)
     if message is None and isinstance(data, BaseException) and type is not StateType.COMPLETED:
         message = exception_message(data)
-    return State(type, name, message, data=data, timestamp=timestamp, state_details=_details(kwargs))
+    return State(
+        type, name, message, data=data, timestamp=timestamp, state_details=_details(kwargs)
+    )
 
 
 def _details(kwargs: dict[str, Any]) -> StateDetails:

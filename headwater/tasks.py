@@ -235,7 +235,7 @@ class Task(Generic[P, R]):
         import types
 
         bound = copy.copy(self)
-        bound.fn = types.MethodType(self.fn, target)  # type: ignore[assignment]
+        bound.fn = types.MethodType(self.fn, target)
         bound.binder = Binder(bound.fn)
         bound._options = dict(self._options)
         return bound

@@ -359,4 +359,3 @@ def _sort(sort: Any, kind: Any, aliases: dict[str, str], what: str) -> Any:
         return kind(value)
     except ValueError:
         raise unsupported(f"{what}.{value}") from None
-

@@ -28,7 +28,9 @@ class HttpReadsMixin:
         from headwater.schemas.flows import Flow
 
         path = f"/flows/name/{quote(name, safe='')}"
-        return Flow.model_validate_json(self.transport.request("GET", path, retry_for=_READ).content)
+        return Flow.model_validate_json(
+            self.transport.request("GET", path, retry_for=_READ).content
+        )
 
     def count_flow_runs(self, *, flow_run_filter: FlowRunFilter | None = None) -> int:
         from headwater.client.transport import dumps

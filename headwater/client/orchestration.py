@@ -179,7 +179,8 @@ class SyncClient:
         a ``@flow`` object (a run to execute later); Headwater's engine-facing form
         (a record dict and a state) passes through."""
         if isinstance(flow, dict):
-            return self._client.create_flow_run(flow, *args, **kwargs)
+            record: Any = flow
+            return self._client.create_flow_run(record, *args, **kwargs)
         return _create_flow_run(self._client, flow, *args, **kwargs)
 
     # -- task runs ---------------------------------------------------------------------------
@@ -439,19 +440,17 @@ def _create_flow_run(
     for key, value in unsupported.items():
         if value is not None:
             raise ft.unsupported(f"create_flow_run({key}=...)")
-    created = client.create_flow_run(
-        {
-            "id": new_id(),
-            "flow_name": flow.name,
-            "name": name or random_run_name(),
-            "flow_version": getattr(flow, "version", None),
-            "parameters": dict(parameters or {}),
-            "tags": sorted(tags or []),
-            "parent_task_run_id": parent_task_run_id,
-            "entrypoint": getattr(flow, "entrypoint", None),
-        },
-        state or Pending(),
-    )
+    record: Any = {
+        "id": new_id(),
+        "flow_name": flow.name,
+        "name": name or random_run_name(),
+        "flow_version": getattr(flow, "version", None),
+        "parameters": dict(parameters or {}),
+        "tags": sorted(tags or []),
+        "parent_task_run_id": parent_task_run_id,
+        "entrypoint": getattr(flow, "entrypoint", None),
+    }
+    created = client.create_flow_run(record, state or Pending())
     return client.read_flow_run(created["id"])
 
 

@@ -152,12 +152,12 @@ def _resolve(value: Any, key: str, out: Resolution, allowed: bool) -> Any:
         fields = _fields_of(value)
         if not fields:
             return value
-        changed = {}
+        updates = {}
         for name, item in fields.items():
             resolved = _resolve(item, key, out, allowed)
             if resolved is not item:
-                changed[name] = resolved
-        return _replace_fields(value, changed) if changed else value
+                updates[name] = resolved
+        return _replace_fields(value, updates) if updates else value
     if isinstance(value, HeadwaterFuture):
         out.lineage.setdefault(key, []).append(str(value.task_run_id))
         label = f"upstream task run {value._record.name!r}"

@@ -232,7 +232,7 @@ class TaskRun:
         condition = self.task.retry_condition_fn
         if condition is None:
             return True
-        state = State(StateType.FAILED, "Failed", message, data=exc)
+        state: State = State(StateType.FAILED, "Failed", message, data=exc)
         try:
             return bool(condition(self.task, TaskRunView(self), state))
         except Exception as hook_exc:

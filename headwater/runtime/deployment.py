@@ -1,6 +1,7 @@
 """The deployment of the current flow run: ``id``, ``flow_run_id``, ``name``,
 ``version``, ``parameters``; empty values when the run is not a deployment's."""
 
+# ruff: noqa: F822  (the names in __all__ are computed by the module __getattr__)
 from __future__ import annotations
 
 import functools

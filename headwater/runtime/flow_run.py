@@ -7,6 +7,7 @@ Inside a task, the task's flow run; outside any run, the run named by
 ``HEADWATER__FLOW_RUN_ID`` (read from the store) or empty values.
 """
 
+# ruff: noqa: F822  (the names in __all__ are computed by the module __getattr__)
 from __future__ import annotations
 
 import datetime as dt
@@ -63,21 +64,21 @@ def _attribute(name: str, empty: Any) -> Any:
 
 
 def get_name() -> str | None:
-    return _attribute("name", None)  # type: ignore[no-any-return]
+    return _attribute("name", None)
 
 
 def get_flow_name() -> str | None:
     ctx = _context()
     if ctx is not None:
         return ctx.flow.name
-    return _attribute("flow_name", None)  # type: ignore[no-any-return]
+    return _attribute("flow_name", None)
 
 
 def get_flow_version() -> str | None:
     ctx = _context()
     if ctx is not None:
         return ctx.flow.version
-    return _attribute("flow_version", None)  # type: ignore[no-any-return]
+    return _attribute("flow_version", None)
 
 
 def get_tags() -> list[str]:

@@ -1,6 +1,7 @@
 """The current task run: ``id``, ``name``, ``task_name``, ``tags``, ``parameters``,
 ``run_count``, ``api_url``, ``ui_url``; empty values outside a task run."""
 
+# ruff: noqa: F822  (the names in __all__ are computed by the module __getattr__)
 from __future__ import annotations
 
 from typing import Any

@@ -3,8 +3,13 @@
 import asyncio
 
 from prefect import flow, get_client
-from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter
-from prefect.client.schemas.filters import FlowRunFilterState, FlowRunFilterStateName
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateName,
+)
 from prefect.states import Cancelled
 
 

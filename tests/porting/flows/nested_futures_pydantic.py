@@ -2,9 +2,8 @@
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from prefect import flow, task
+from pydantic import BaseModel
 
 
 class Config(BaseModel):

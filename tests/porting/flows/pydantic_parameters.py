@@ -2,9 +2,8 @@
 
 from datetime import date
 
-from pydantic import BaseModel
-
 from prefect import flow
+from pydantic import BaseModel
 
 
 class Window(BaseModel):

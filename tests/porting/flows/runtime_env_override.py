@@ -6,8 +6,8 @@ os.environ["PREFECT__RUNTIME__FLOW_RUN__NAME"] = "pinned-name"
 os.environ["PREFECT__RUNTIME__DEPLOYMENT__NAME"] = "nightly"
 os.environ["PREFECT__RUNTIME__TASK_RUN__TASK_NAME"] = "mocked"
 
-from prefect import flow  # noqa: E402
-from prefect.runtime import deployment, flow_run, task_run  # noqa: E402
+from prefect import flow
+from prefect.runtime import deployment, flow_run, task_run
 
 
 @flow

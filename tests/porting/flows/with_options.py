@@ -9,7 +9,7 @@ attempts: list[int] = []
 def flaky() -> str:
     attempts.append(1)
     if len(attempts) < 2:
-        raise IOError("flaky")
+        raise OSError("flaky")
     return "fine"
 
 
