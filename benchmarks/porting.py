@@ -70,6 +70,9 @@ def run_flow(path: Path, python: str, *, prefect: bool, timeout: float) -> Outco
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HEADWATER_", "PREFECT_"))}
         if prefect:
             env["PREFECT_HOME"] = str(work / "home")
+            # Its temporary server starts slowly on a loaded machine; no telemetry here.
+            env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "300"
+            env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
         else:
             env["HEADWATER_HOME"] = str(work / "home")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)

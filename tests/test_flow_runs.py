@@ -50,7 +50,7 @@ def test_times_out_with_flow_run_wait_timeout() -> None:
     run_id = quick(return_state=True).state_details.flow_run_id
     with get_client() as client:
         client.set_flow_run_state(run_id, Running(), force=True)
-        with pytest.raises(FlowRunWaitTimeout, match="did not finish within 0.2 s"):
+        with pytest.raises(FlowRunWaitTimeout, match=r"did not finish within 0\.2 s"):
             asyncio.run(wait_for_flow_run(str(run_id), timeout=0.2, poll_interval=0.05))
 
 

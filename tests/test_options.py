@@ -13,18 +13,55 @@ from headwater.tasks import TASK_OPTIONS
 
 #: Prefect 3.9's @flow and @task keyword arguments (from its documented signatures).
 PREFECT_FLOW_OPTIONS = (
-    "name version flow_run_name retries retry_delay_seconds task_runner description "
-    "timeout_seconds validate_parameters persist_result result_storage result_serializer "
-    "cache_result_in_memory log_prints on_completion on_failure on_cancellation on_crashed "
-    "on_running"
-).split()
+    "name",
+    "version",
+    "flow_run_name",
+    "retries",
+    "retry_delay_seconds",
+    "task_runner",
+    "description",
+    "timeout_seconds",
+    "validate_parameters",
+    "persist_result",
+    "result_storage",
+    "result_serializer",
+    "cache_result_in_memory",
+    "log_prints",
+    "on_completion",
+    "on_failure",
+    "on_cancellation",
+    "on_crashed",
+    "on_running",
+)
 PREFECT_TASK_OPTIONS = (
-    "name description tags version cache_policy cache_key_fn cache_expiration task_run_name "
-    "retries retry_delay_seconds retry_jitter_factor persist_result result_storage "
-    "result_serializer result_storage_key cache_result_in_memory timeout_seconds log_prints "
-    "refresh_cache on_completion on_failure on_running on_rollback on_commit "
-    "retry_condition_fn viz_return_value asset_deps"
-).split()
+    "name",
+    "description",
+    "tags",
+    "version",
+    "cache_policy",
+    "cache_key_fn",
+    "cache_expiration",
+    "task_run_name",
+    "retries",
+    "retry_delay_seconds",
+    "retry_jitter_factor",
+    "persist_result",
+    "result_storage",
+    "result_serializer",
+    "result_storage_key",
+    "cache_result_in_memory",
+    "timeout_seconds",
+    "log_prints",
+    "refresh_cache",
+    "on_completion",
+    "on_failure",
+    "on_running",
+    "on_rollback",
+    "on_commit",
+    "retry_condition_fn",
+    "viz_return_value",
+    "asset_deps",
+)
 
 
 def test_every_prefect_option_is_known() -> None:
