@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from headwater.deployments.project import deploy
     from headwater.deployments.run import run_deployment
     from headwater.deployments.serving import serve
-    from headwater.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
+    from headwater.flow_runs import (
+        apause_flow_run,
+        aresume_flow_run,
+        asuspend_flow_run,
+        pause_flow_run,
+        resume_flow_run,
+        suspend_flow_run,
+    )
     from headwater.flows import Flow, flow
     from headwater.futures import as_completed, wait
     from headwater.logging import get_run_logger
@@ -42,6 +49,9 @@ _EXPORTS = {
     "as_completed": "headwater.futures",
     "get_client": "headwater.client",
     "pause_flow_run": "headwater.flow_runs",
+    "apause_flow_run": "headwater.flow_runs",
+    "aresume_flow_run": "headwater.flow_runs",
+    "asuspend_flow_run": "headwater.flow_runs",
     "resume_flow_run": "headwater.flow_runs",
     "suspend_flow_run": "headwater.flow_runs",
     "ThreadPoolTaskRunner": "headwater.task_runners",
@@ -59,7 +69,10 @@ __all__ = [
     "ThreadPoolTaskRunner",
     "__version__",
     "allow_failure",
+    "apause_flow_run",
+    "aresume_flow_run",
     "as_completed",
+    "asuspend_flow_run",
     "deploy",
     "flow",
     "get_client",

@@ -201,3 +201,7 @@ def tags(*names: str) -> Iterator[frozenset[str]]:
 
 def current_tags() -> frozenset[str]:
     return _tags.get()
+
+
+#: Prefect's older name for the flow-run context.
+EngineContext = FlowRunContext

@@ -334,3 +334,10 @@ def load_flow(entrypoint: str) -> Flow[Any, Any]:
             f"entrypoint {entrypoint!r} is not a @flow (got {type(obj).__name__})"
         )
     return obj
+
+
+def serve(*deployments: Any, **options: Any) -> None:
+    """Prefect's ``prefect.flows.serve``: ``headwater.deployments.serving.serve``."""
+    from headwater.deployments.serving import serve as serve_deployments
+
+    serve_deployments(*deployments, **options)
