@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import copy
 import inspect
-import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import ParamSpec
 
 from headwater.exceptions import InvalidOptionError
-from headwater.utilities.callables import Binder, ParameterValidator, bind_target, unwrap_method
+from headwater.utilities.callables import (
+    Binder,
+    ParameterValidator,
+    bind_target,
+    bound_copy,
+    unwrap_method,
+)
 from headwater.utilities.options import (
+    add_hook,
     check_callable,
     check_hooks,
     check_known,
@@ -130,21 +135,14 @@ class Flow(Generic[P, R]):
         target = bind_target(self._method_kind, instance, owner)
         if target is None:
             return self
-        bound = copy.copy(self)
-        bound.fn = types.MethodType(self.fn, target)
-        bound.binder = Binder(bound.fn)
+        bound: Flow[P, R] = bound_copy(self, target)
         if self.validator is not None:
             bound.validator = ParameterValidator(bound.fn, bound.binder)
-        bound._options = dict(self._options)
         return bound
 
     # -- hooks as decorators: ``@my_flow.on_failure`` ----------------------------------
     def _add_hook(self, kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        check_hooks(fn, kind, f"@flow {self.name!r}")
-        hooks: list[Callable[..., Any]] = getattr(self, f"{kind}_hooks")
-        hooks.append(fn)
-        self._options[kind] = list(hooks)  # kept by with_options copies
-        return fn
+        return add_hook(self, kind, fn, f"@flow {self.name!r}")
 
     def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Run ``fn(flow, flow_run, state)`` when a run of this flow completes."""

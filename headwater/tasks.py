@@ -17,8 +17,9 @@ from headwater.exceptions import (
     MappingLengthMismatch,
     MappingMissingIterable,
 )
-from headwater.utilities.callables import Binder, bind_target, unwrap_method
+from headwater.utilities.callables import Binder, bind_target, bound_copy, unwrap_method
 from headwater.utilities.options import (
+    add_hook,
     check_callable,
     check_hooks,
     check_known,
@@ -231,22 +232,12 @@ class Task(Generic[P, R]):
         target = bind_target(self._method_kind, instance, owner)
         if target is None:
             return self
-        import copy
-        import types
-
-        bound = copy.copy(self)
-        bound.fn = types.MethodType(self.fn, target)
-        bound.binder = Binder(bound.fn)
-        bound._options = dict(self._options)
+        bound: Task[P, R] = bound_copy(self, target)
         return bound
 
     # -- hooks as decorators: ``@my_task.on_failure`` -----------------------------------
     def _add_hook(self, kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        check_hooks(fn, kind, f"@task {self.name!r}")
-        hooks: list[Callable[..., Any]] = getattr(self, f"{kind}_hooks")
-        hooks.append(fn)
-        self._options[kind] = list(hooks)  # kept by with_options copies
-        return fn
+        return add_hook(self, kind, fn, f"@task {self.name!r}")
 
     def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Run ``fn(task, task_run, state)`` when a run of this task completes."""

@@ -22,6 +22,19 @@ def unwrap_method(fn: Any) -> tuple[Any, str | None]:
     return fn, None
 
 
+def bound_copy(obj: Any, target: Any) -> Any:
+    """A copy of a flow or task whose function is bound to ``target`` (an instance or
+    a class), with its own binder and options."""
+    import copy
+    import types
+
+    bound = copy.copy(obj)
+    bound.fn = types.MethodType(obj.fn, target)
+    bound.binder = Binder(bound.fn)
+    bound._options = dict(obj._options)
+    return bound
+
+
 def bind_target(kind: str | None, instance: Any, owner: Any) -> Any:
     """What a flow or task found on a class binds its function to (None: nothing)."""
     if kind == "staticmethod":
