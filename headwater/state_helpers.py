@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from headwater.schemas.actions import StateCreate
     from headwater.states import State
 
 
@@ -163,13 +162,6 @@ class StateGroup:
         return f"StateGroup({self.counts_message()})"
 
 
-def to_state_create(state: State) -> StateCreate:
-    """The request body that proposes ``state`` to the API."""
-    from headwater.schemas.actions import StateCreate
-
-    return StateCreate.model_validate(state.to_dict())
-
-
 __all__ = [
     "StateGroup",
     "aget_state_exception",
@@ -181,5 +173,4 @@ __all__ = [
     "get_state_result",
     "raise_state_exception",
     "return_value_to_state",
-    "to_state_create",
 ]

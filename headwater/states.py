@@ -505,7 +505,6 @@ from headwater.state_helpers import (  # noqa: E402
     get_state_result,
     raise_state_exception,
     return_value_to_state,
-    to_state_create,
 )
 
 __all__ = [
@@ -541,5 +540,4 @@ __all__ = [
     "is_state_iterable",
     "raise_state_exception",
     "return_value_to_state",
-    "to_state_create",
 ]

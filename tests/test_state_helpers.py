@@ -27,7 +27,6 @@ from headwater.states import (
     get_state_exception,
     raise_state_exception,
     return_value_to_state,
-    to_state_create,
 )
 
 
@@ -82,7 +81,6 @@ def test_states_from_exceptions() -> None:
         failed = exception_to_failed_state()
     assert failed.is_failed() and isinstance(failed.data, KeyError)
     assert exception_to_failed_state(ValueError("v"), message="custom").message == "custom"
-    assert to_state_create(Completed(message="m")).message == "m"
 
 
 def test_return_value_to_state_and_state_groups() -> None:
