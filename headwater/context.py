@@ -127,7 +127,7 @@ class TaskRunContext:
     """The task run in progress (inside the task's function)."""
 
     __slots__ = (
-        "_run",
+        "_record",
         "flow_run_id",
         "log_prints",
         "parameters",
@@ -147,9 +147,9 @@ class TaskRunContext:
         parameters: dict[str, Any],
         run_count: int,
         log_prints: bool,
-        run: Any = None,
+        record: Any = None,
     ) -> None:
-        self._run = run  # the engine's task run: ``task_run`` views it
+        self._record = record  # the engine's record of the run: ``task_run`` views it
         self.task = task
         self.task_run_id = task_run_id
         self.task_run_name = task_run_name
@@ -166,13 +166,73 @@ class TaskRunContext:
     def task_run(self) -> Any:
         """Prefect's ``context.task_run``: ``id``, ``name``, ``flow_run_id``,
         ``task_key``, ``dynamic_key``, ``run_count``, ``tags``, ``state``."""
-        if self._run is not None:
-            return self._run.view()
+        if self._record is not None:
+            return TaskRunView(self._record)
         from types import SimpleNamespace
 
         return SimpleNamespace(
             id=self.task_run_id, name=self.task_run_name, flow_run_id=self.flow_run_id
         )
+
+
+class TaskRunView:
+    """A task run as hooks, ``retry_condition_fn`` and ``get_run_context().task_run``
+    see it: a light view of the engine's record (no store read)."""
+
+    __slots__ = (
+        "_record",
+        "dynamic_key",
+        "flow_run_id",
+        "id",
+        "name",
+        "run_count",
+        "tags",
+        "task_key",
+    )
+
+    def __init__(self, record: Any) -> None:
+        self._record = record
+        self.id = record["id"]
+        self.name = record["name"]
+        self.flow_run_id = record["flow_run_id"]
+        self.task_key = record["task_key"]
+        self.dynamic_key = record["dynamic_key"]
+        self.run_count = record["run_count"]
+        self.tags = record["tags"]
+
+    @property
+    def state(self) -> Any:
+        """The run's current state (type, name and message; no result)."""
+        from headwater.states import State, StateDetails
+
+        record = self._record
+        details = StateDetails(flow_run_id=record["flow_run_id"], task_run_id=record["id"])
+        return State(
+            record["state_type"],
+            record["state_name"],
+            record["state_message"],
+            state_details=details,
+        )
+
+    @property
+    def state_type(self) -> Any:
+        return self.state.type
+
+    @property
+    def state_name(self) -> str:
+        return str(self._record["state_name"])
+
+    @property
+    def start_time(self) -> Any:
+        start = self._record["start_time"]
+        if start is None:
+            return None
+        import datetime as dt
+
+        return dt.datetime.fromtimestamp(start, dt.timezone.utc)
+
+    def __repr__(self) -> str:
+        return f"TaskRun(name={self.name!r}, id={self.id})"
 
 
 def get_run_context() -> FlowRunContext | TaskRunContext:

@@ -209,6 +209,10 @@ class State(Generic[R]):
         if self.type is StateType.COMPLETED:
             return self._value()
         if self.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
+            if not raise_on_failure and (
+                isinstance(self.data, State) or is_state_iterable(self.data)
+            ):
+                return self.data  # the states that decided this one (as Prefect)
             exc = self._exception()
             if raise_on_failure:
                 raise exc
@@ -233,6 +237,8 @@ class State(Generic[R]):
     def _exception(self) -> BaseException:
         if isinstance(self.data, BaseException):
             return self.data
+        if isinstance(self.data, State):
+            return self.data._exception()
         if is_state_iterable(self.data):
             for nested in self.data:
                 if nested.type in _FAILED_TYPES:

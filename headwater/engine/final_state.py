@@ -2,7 +2,11 @@
 
 Futures in the value (also inside lists, tuples, sets and dicts) are first replaced
 by their task runs' final states. Then:
-- a State: that state (a fresh copy; a state that is not final fails the run);
+- a State the flow made (``return Completed(...)``): that state (a fresh copy; a
+  state that is not final fails the run);
+- a task run's state (a returned future, or ``return_state=True``): decided as a group
+  of one, as below, and the caller gets that state back (as Prefect 3 does; the
+  run's message is the task run's own when it did not complete);
 - a non-empty list, tuple or set made only of States: Completed if all completed,
   else Cancelled, Paused or Failed; the collection stays the run's value;
 - anything else (a dict of states, a tuple mixing states and data, ...): Completed
@@ -21,7 +25,15 @@ from headwater.states import Failed, State, StateType, return_value_to_state
 def final_state_from_return(value: Any) -> State:
     value = resolve_futures_to_states(value)
     if isinstance(value, State):
-        return _returned_state(value)
+        if value.state_details.task_run_id is None:
+            return _returned_state(value)
+        state = return_value_to_state([value])
+        if value.type is StateType.PENDING and value.name == "NotReady":
+            state = Failed(message=value.message, name="NotReady")
+        elif not value.is_completed() and value.message:
+            state.message = value.message  # more telling than "1/1 states failed."
+        state.data = value
+        return state
     return return_value_to_state(value)
 
 

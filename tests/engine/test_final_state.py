@@ -65,3 +65,27 @@ def test_an_aggregate_failure_raises_the_first_failed_exception() -> None:
 
     with pytest.raises(ValueError, match="nope"):
         one_bad()
+
+
+def test_a_returned_future_or_task_state_is_given_back_as_a_state() -> None:
+    @flow
+    def returns_future() -> Any:
+        return ok.submit(5)
+
+    @flow
+    def returns_failed_state() -> Any:
+        return broken(return_state=True)
+
+    @flow
+    def returns_own_state() -> Any:
+        return Completed(7, message="made here")
+
+    given = returns_future()
+    assert given.is_completed() and given.result() == 5
+    failed = returns_failed_state(return_state=True)
+    assert failed.is_failed() and failed.message == "ValueError: nope"
+    assert failed.result(raise_on_failure=False).is_failed()
+    with pytest.raises(ValueError, match="nope"):
+        failed.result()
+    own = returns_own_state(return_state=True)
+    assert own.message == "made here" and own.result() == 7 and returns_own_state() == 7

@@ -32,5 +32,5 @@ if __name__ == "__main__":
         ("COMPLETED", "int"),
         ("COMPLETED", "int"),
     ]
-    assert returns_future() == 2
+    assert returns_future().result() == 2  # a returned future gives back its state
     print("PASS")
