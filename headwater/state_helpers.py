@@ -47,8 +47,9 @@ def format_exception(exc: BaseException, tb: Any = None) -> str:
     return "".join(lines)
 
 
-def exception_to_crashed_state(exc: BaseException, result_store: Any = None) -> State:
-    """A Crashed state for something that interrupted a run from outside its code."""
+async def exception_to_crashed_state(exc: BaseException, result_store: Any = None) -> State:
+    """A Crashed state for something that interrupted a run from outside its code
+    (awaitable, as Prefect's)."""
     from headwater.states import Crashed, exception_message
 
     if isinstance(exc, KeyboardInterrupt):
@@ -60,10 +61,11 @@ def exception_to_crashed_state(exc: BaseException, result_store: Any = None) -> 
     return Crashed(exc, message)
 
 
-def exception_to_failed_state(
+async def exception_to_failed_state(
     exc: BaseException | None = None, message: str | None = None, **kwargs: Any
 ) -> State:
-    """A Failed state holding ``exc`` (the one being handled when omitted)."""
+    """A Failed state holding ``exc`` (the one being handled when omitted); awaitable,
+    as Prefect's."""
     import sys
 
     from headwater.states import Failed, exception_message

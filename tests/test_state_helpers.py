@@ -72,15 +72,21 @@ def test_exceptions_from_states() -> None:
 
 
 def test_states_from_exceptions() -> None:
-    crashed = exception_to_crashed_state(RuntimeError("worker died"))
+    crashed = asyncio.run(exception_to_crashed_state(RuntimeError("worker died")))
     assert crashed.is_crashed() and "RuntimeError: worker died" in (crashed.message or "")
-    assert "interrupt" in (exception_to_crashed_state(KeyboardInterrupt()).message or "")
-    try:
-        raise KeyError("k")
-    except KeyError:
-        failed = exception_to_failed_state()
+    interrupted = asyncio.run(exception_to_crashed_state(KeyboardInterrupt()))
+    assert "interrupt" in (interrupted.message or "")
+
+    async def handled() -> State:
+        try:
+            raise KeyError("k")
+        except KeyError:
+            return await exception_to_failed_state()
+
+    failed = asyncio.run(handled())
     assert failed.is_failed() and isinstance(failed.data, KeyError)
-    assert exception_to_failed_state(ValueError("v"), message="custom").message == "custom"
+    custom = asyncio.run(exception_to_failed_state(ValueError("v"), message="custom"))
+    assert custom.message == "custom"
 
 
 def test_return_value_to_state_and_state_groups() -> None:

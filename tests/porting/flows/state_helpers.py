@@ -1,5 +1,7 @@
 """State helpers: exceptions from states and states from exceptions."""
 
+import asyncio
+
 from prefect import flow, task
 from prefect.exceptions import FailedRun
 from prefect.states import (
@@ -31,9 +33,9 @@ def calc() -> str:
 
 if __name__ == "__main__":
     assert calc() == "checked"
-    crashed = exception_to_crashed_state(RuntimeError("worker died"))
+    crashed = asyncio.run(exception_to_crashed_state(RuntimeError("worker died")))
     assert crashed.is_crashed() and "worker died" in crashed.message
-    failed = exception_to_failed_state(ValueError("bad input"))
+    failed = asyncio.run(exception_to_failed_state(ValueError("bad input")))
     assert failed.is_failed()
     assert issubclass(FailedRun, Exception)
     print("PASS")
