@@ -28,22 +28,39 @@ _SPECIAL = (HeadwaterFuture, State, allow_failure, quote, opaque, *_CONTAINERS)
 _ATOMIC = frozenset({int, float, str, bytes, bool, type(None), complex})
 
 
+#: Per type: the names of its fields if it is a dataclass or a pydantic model, else
+#: None (decided once per type, so a plain object argument costs one dict lookup).
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    dataclass_fields = getattr(kind, "__dataclass_fields__", None)
+    if dataclass_fields is not None:
+        return tuple(
+            name
+            for name, field in dataclass_fields.items()
+            if field.init and field._field_type is dataclasses._FIELD  # type: ignore[attr-defined]
+        )
+    model_fields = getattr(kind, "__pydantic_fields__", None)
+    if model_fields is not None and hasattr(kind, "model_copy"):
+        return tuple(model_fields)
+    return None
+
+
 def _fields_of(value: Any) -> dict[str, Any] | None:
     """The fields of a dataclass instance or a pydantic model; None for anything else."""
     kind = type(value)
     if kind in _ATOMIC:
         return None
-    dataclass_fields = getattr(kind, "__dataclass_fields__", None)
-    if dataclass_fields is not None:
-        return {
-            name: getattr(value, name)
-            for name, field in dataclass_fields.items()
-            if field.init and field._field_type is dataclasses._FIELD  # type: ignore[attr-defined]
-        }
-    model_fields = getattr(kind, "__pydantic_fields__", None)
-    if model_fields is not None and hasattr(value, "model_copy"):
-        return {name: getattr(value, name) for name in model_fields}
-    return None
+    try:
+        names = _FIELD_NAMES[kind]
+    except KeyError:
+        names = _FIELD_NAMES[kind] = _field_names(kind)
+    except TypeError:  # an unhashable type object: look every time
+        names = _field_names(kind)
+    if not names:
+        return None
+    return {name: getattr(value, name) for name in names}
 
 
 def _replace_fields(value: Any, changed: dict[str, Any]) -> Any:
