@@ -108,7 +108,7 @@ def test_deployment_runs_know_their_deployment() -> None:
     deployment_id = report.to_deployment(name="nightly", parameters={"region": "us"}).apply()
     client = shared_client()
     run = client.create_flow_run_from_deployment(deployment_id, DeploymentFlowRunCreate())
-    from headwater.engine.flow_engine import run_flow_sync
+    from headwater.engine.flow_lifecycle import run_flow_sync
 
     state = run_flow_sync(report, (), {"region": "us"}, return_state=True, flow_run_id=run.id)
     assert state.result() == (str(deployment_id), "nightly", {"region": "us"}, str(deployment_id))
