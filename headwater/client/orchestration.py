@@ -164,6 +164,9 @@ class SyncClient:
         return self._client.read_flow_run(_uuid(flow_run_id))
 
     def delete_flow_run(self, flow_run_id: UUID | str) -> None:
+        from headwater.client.writer import flush_all
+
+        flush_all()  # records of the run still queued here (its last logs) go first
         self._client.delete_flow_run(_uuid(flow_run_id))
 
     def read_flow_run_states(self, flow_run_id: UUID | str) -> list[State]:

@@ -280,3 +280,26 @@ def test_unsupported_criteria_fail_in_one_line(kwargs: dict[str, Any], named: st
 def test_ids_may_be_strings() -> None:
     with get_client() as client, pytest.raises(ObjectNotFound):
         client.read_flow_run(str(uuid.uuid4()))
+
+
+def test_a_flow_may_delete_runs_that_just_finished() -> None:
+    """Their last log lines may still be queued: they are written before the delete."""
+
+    @flow
+    async def cleanup() -> int:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType.COMPLETED])
+                    )
+                )
+            )
+            for run in runs:
+                await client.delete_flow_run(run.id)
+            return len(runs)
+
+    for n in (1, 3):
+        orchestrated(n)
+    state = asyncio.run(cleanup(return_state=True))
+    assert state.is_completed() and state.result() == 2
