@@ -192,13 +192,13 @@ class TaskRunView:
 
     def __init__(self, record: Any) -> None:
         self._record = record
-        self.id = record["id"]
-        self.name = record["name"]
-        self.flow_run_id = record["flow_run_id"]
-        self.task_key = record["task_key"]
-        self.dynamic_key = record["dynamic_key"]
-        self.run_count = record["run_count"]
-        self.tags = record["tags"]
+        self.id = record.id
+        self.name = record.name
+        self.flow_run_id = record.flow_run_id
+        self.task_key = record.task_key
+        self.dynamic_key = record.dynamic_key
+        self.run_count = record.run_count
+        self.tags = record.tags
 
     @property
     def state(self) -> Any:
@@ -206,12 +206,9 @@ class TaskRunView:
         from headwater.states import State, StateDetails
 
         record = self._record
-        details = StateDetails(flow_run_id=record["flow_run_id"], task_run_id=record["id"])
+        details = StateDetails(flow_run_id=record.flow_run_id, task_run_id=record.id)
         return State(
-            record["state_type"],
-            record["state_name"],
-            record["state_message"],
-            state_details=details,
+            record.state_type, record.state_name, record.state_message, state_details=details
         )
 
     @property
@@ -220,11 +217,11 @@ class TaskRunView:
 
     @property
     def state_name(self) -> str:
-        return str(self._record["state_name"])
+        return str(self._record.state_name)
 
     @property
     def start_time(self) -> Any:
-        start = self._record["start_time"]
+        start = self._record.start_time
         if start is None:
             return None
         import datetime as dt

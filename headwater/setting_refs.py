@@ -4,20 +4,20 @@ renaming).  Each reads the current settings when asked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
 class SettingRef:
-    __slots__ = ("field", "name")
+    __slots__ = ("field", "name", "settings")
 
-    def __init__(self, name: str, field: str) -> None:
+    def __init__(self, name: str, field: str, settings: Callable[[], Any]) -> None:
         self.name = name
         self.field = field
+        self.settings = settings  # ``get_settings``: given, so this module imports nothing
 
     def value(self) -> Any:
-        from headwater.settings import get_settings
-
-        return getattr(get_settings(), self.field)
+        return getattr(self.settings(), self.field)
 
     def __repr__(self) -> str:
         return f"<{self.name}>"

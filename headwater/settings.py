@@ -398,4 +398,4 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'headwater.settings' has no attribute {name!r}")
     from headwater.setting_refs import SettingRef
 
-    return SettingRef(name, field)
+    return SettingRef(name, field, get_settings)

@@ -504,14 +504,71 @@ from headwater.state_helpers import (  # noqa: E402
     StateGroup,
     aget_state_exception,
     araise_state_exception,
-    exception_to_crashed_state,
-    exception_to_failed_state,
     format_exception,
     get_state_exception,
     get_state_result,
     raise_state_exception,
-    return_value_to_state,
 )
+
+
+async def exception_to_crashed_state(exc: BaseException, result_store: Any = None) -> State:
+    """A Crashed state for something that interrupted a run from outside its code
+    (awaitable, as Prefect's)."""
+    if isinstance(exc, KeyboardInterrupt):
+        message = "Execution was aborted by an interrupt signal."
+    elif isinstance(exc, SystemExit):
+        message = "Execution was aborted by Python system exit call."
+    else:
+        message = f"Execution was interrupted by an unexpected exception: {exception_message(exc)}"
+    return Crashed(exc, message)
+
+
+async def exception_to_failed_state(
+    exc: BaseException | None = None, message: str | None = None, **kwargs: Any
+) -> State:
+    """A Failed state holding ``exc`` (the one being handled when omitted); awaitable,
+    as Prefect's."""
+    import sys
+
+    kwargs.pop("result_store", None)
+    kwargs.pop("write_result", None)
+    if exc is None:
+        exc = sys.exc_info()[1]
+        if exc is None:
+            raise ValueError("no exception given and none is being handled")
+    return Failed(exc, message or exception_message(exc), **kwargs)
+
+
+def return_value_to_state(value: Any, **_: Any) -> State:
+    """The state a run ends in when its function returned ``value`` (futures already
+    replaced by their states): a State as is; a non-empty list, tuple or set made
+    only of States decides by them (all Completed → Completed; any Cancelled →
+    Cancelled; any Paused → Paused; otherwise Failed) and keeps the collection as
+    its value; anything else is Completed with ``value``."""
+    if isinstance(value, State):
+        return value
+    if not is_state_iterable(value):
+        return Completed(value)
+    group = StateGroup(value)
+    if group.all_completed():
+        return Completed(value, "All states completed.")
+    if group.any_cancelled():
+        kind, message = (
+            StateType.CANCELLED,
+            f"{group.cancelled_count}/{group.total} states cancelled.",
+        )
+    elif group.any_paused():
+        kind, message = StateType.PAUSED, f"{group.paused_count}/{group.total} states paused."
+    else:
+        kind = StateType.FAILED
+        if group.any_failed():
+            message = f"{group.fail_count}/{group.total} states failed."
+        elif not group.all_final():
+            message = f"{group.not_final_count}/{group.total} states are not final."
+        else:
+            message = f"Given states: {group.counts_message()}"
+    return State(kind, None, message, data=value)
+
 
 __all__ = [
     "AwaitingConcurrencySlot",

@@ -6,8 +6,12 @@ import atexit
 import threading
 from typing import TYPE_CHECKING, Any
 
+from headwater.client.connect import open_client
+
 if TYPE_CHECKING:
     from headwater.client.protocol import Client
+
+__all__ = ["get_client", "open_client", "shared_client"]
 
 
 def get_client(httpx_settings: dict[str, Any] | None = None, sync_client: bool = False) -> Any:
@@ -17,28 +21,6 @@ def get_client(httpx_settings: dict[str, Any] | None = None, sync_client: bool =
     from headwater.client.orchestration import get_client as _get_client
 
     return _get_client(httpx_settings, sync_client)
-
-
-def open_client() -> Client:
-    """Headwater's synchronous client for the configured store: the server's REST API
-    when ``HEADWATER_API_URL`` is set, otherwise the embedded store.  Close it when done
-    (or use it as a context manager) if it talks to a server."""
-    from headwater.settings import get_settings
-
-    settings = get_settings()
-    if settings.api_url:
-        from headwater.client.http import HttpClient
-
-        return HttpClient(
-            settings.api_url,
-            api_key=settings.api_key,
-            timeout=settings.api_timeout_seconds,
-            retry_seconds=settings.api_retry_seconds,
-            start_timeout=settings.api_start_timeout_seconds,
-        )
-    from headwater.client.local import LocalClient
-
-    return LocalClient(settings.database_url)
 
 
 _shared: dict[tuple[object, ...], Client] = {}

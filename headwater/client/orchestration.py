@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from headwater.client import filter_translation as ft
+import headwater.client.filter_translation as ft
 
 if TYPE_CHECKING:
     import httpx
@@ -49,7 +49,7 @@ def get_client(httpx_settings: dict[str, Any] | None = None, sync_client: bool =
     """A client for the configured store: ``async with get_client() as c`` gives
     awaitable methods, ``with get_client(sync_client=True) as c`` (or no ``with``)
     plain ones.  ``httpx_settings`` is accepted for Prefect's signature and unused."""
-    from headwater.client import open_client
+    from headwater.client.connect import open_client
 
     return SyncClient(open_client())
 

@@ -31,7 +31,7 @@ class FlowRunView:
         self.flow_name = engine.flow.name
         self.flow_version = engine.flow.version
         self.parent_flow_run_id = engine.parent.flow_run_id if engine.parent else None
-        self.parent_task_run_id = engine.parent_task["id"] if engine.parent_task else None
+        self.parent_task_run_id = engine.parent_task.id if engine.parent_task else None
 
     @property
     def name(self) -> str:

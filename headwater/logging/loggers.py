@@ -137,11 +137,15 @@ def disable_run_logger() -> Iterator[None]:
         yield
 
 
-def print_as_log(*args: Any, **kwargs: Any) -> None:
-    """``print`` that goes to the run's log (what ``log_prints=True`` installs)."""
-    from headwater.logging.prints import _print
+def print_as_log(*args: Any, sep: str | None = " ", **kwargs: Any) -> None:
+    """``print`` that goes to the run's log inside a run (an INFO line), and prints
+    as usual outside one or when given a ``file``."""
+    import builtins
 
-    _print(*args, **kwargs)
+    if kwargs.get("file") is None and (TaskRunContext.get() or FlowRunContext.get()):
+        get_run_logger().info((sep if sep is not None else " ").join(map(str, args)))
+        return
+    builtins.print(*args, sep=sep, **kwargs)
 
 
 #: Prefect's name for the run logger class.

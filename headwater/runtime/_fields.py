@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -63,6 +64,14 @@ def read_task_run(task_run_id: Any) -> Any:
     from headwater.client import shared_client
 
     return shared_client().read_task_run(_uuid(task_run_id))
+
+
+@functools.lru_cache(maxsize=32)
+def read_deployment(deployment_id: str) -> Any:
+    """A deployment does not change during a run: read once per process."""
+    from headwater.client import shared_client
+
+    return shared_client().read_deployment(_uuid(deployment_id))
 
 
 def _uuid(value: Any) -> Any:

@@ -4,7 +4,6 @@
 # ruff: noqa: F822  (the names in __all__ are computed by the module __getattr__)
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from headwater.runtime import _fields
@@ -12,12 +11,7 @@ from headwater.runtime import _fields
 __all__ = ["flow_run_id", "id", "name", "parameters", "version"]
 
 
-@functools.lru_cache(maxsize=32)
-def read_deployment(deployment_id: str) -> Any:
-    """A deployment does not change during a run: read once per process."""
-    from headwater.client import shared_client
-
-    return shared_client().read_deployment(_fields._uuid(deployment_id))
+read_deployment = _fields.read_deployment
 
 
 def get_id() -> str | None:

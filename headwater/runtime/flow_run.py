@@ -141,9 +141,7 @@ def get_job_variables() -> dict[str, Any] | None:
     deployment_id = get_deployment_id()
     if deployment_id is None:
         return None
-    from headwater.runtime.deployment import read_deployment
-
-    return dict(read_deployment(deployment_id).job_variables)
+    return dict(_fields.read_deployment(deployment_id).job_variables)
 
 
 def get_api_url() -> str | None:
