@@ -96,6 +96,8 @@ def find_futures(args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any) -
 
 def _collect(value: Any, found: list[HeadwaterFuture[Any]]) -> None:
     if not isinstance(value, _SPECIAL):
+        if type(value) in _ATOMIC:
+            return
         fields = _fields_of(value)
         if fields:
             for item in fields.values():
@@ -166,6 +168,8 @@ def _note_producer(value: Any, key: str, out: Resolution, flow_ctx: FlowRunConte
 
 def _resolve(value: Any, key: str, out: Resolution, allowed: bool) -> Any:
     if not isinstance(value, _SPECIAL):
+        if type(value) in _ATOMIC:  # the common case: no call at all
+            return value
         fields = _fields_of(value)
         if not fields:
             return value
