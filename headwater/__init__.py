@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from headwater.deployments.project import deploy
     from headwater.deployments.run import run_deployment
     from headwater.deployments.serving import serve
+    from headwater.flow_runs import (
+        apause_flow_run,
+        aresume_flow_run,
+        asuspend_flow_run,
+        pause_flow_run,
+        resume_flow_run,
+        suspend_flow_run,
+    )
     from headwater.flows import Flow, flow
     from headwater.futures import as_completed, wait
     from headwater.logging import get_run_logger
@@ -40,6 +48,12 @@ _EXPORTS = {
     "wait": "headwater.futures",
     "as_completed": "headwater.futures",
     "get_client": "headwater.client",
+    "pause_flow_run": "headwater.flow_runs",
+    "apause_flow_run": "headwater.flow_runs",
+    "aresume_flow_run": "headwater.flow_runs",
+    "asuspend_flow_run": "headwater.flow_runs",
+    "resume_flow_run": "headwater.flow_runs",
+    "suspend_flow_run": "headwater.flow_runs",
     "ThreadPoolTaskRunner": "headwater.task_runners",
     "ProcessPoolTaskRunner": "headwater.task_runners",
     "serve": "headwater.deployments.serving",
@@ -55,15 +69,21 @@ __all__ = [
     "ThreadPoolTaskRunner",
     "__version__",
     "allow_failure",
+    "apause_flow_run",
+    "aresume_flow_run",
     "as_completed",
+    "asuspend_flow_run",
     "deploy",
     "flow",
     "get_client",
     "get_run_context",
     "get_run_logger",
+    "pause_flow_run",
     "quote",
+    "resume_flow_run",
     "run_deployment",
     "serve",
+    "suspend_flow_run",
     "tags",
     "task",
     "unmapped",

@@ -198,6 +198,7 @@ TASK_SOURCE = TaskSource()
 FLOW_PARAMETERS = FlowParameters()
 RUN_ID = RunId()
 NO_CACHE = NoCache()
+NONE = NO_CACHE  # Prefect's other name for it
 DEFAULT = INPUTS + TASK_SOURCE + RUN_ID
 
 __all__ = [

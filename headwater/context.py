@@ -38,6 +38,7 @@ class FlowRunContext:
         "_lineage",
         "backend",
         "flow",
+        "flow_run",
         "flow_run_id",
         "flow_run_name",
         "log_prints",
@@ -74,6 +75,9 @@ class FlowRunContext:
         self.parent = parent
         # Result settings and the resume map; None when nothing is persisted or cached.
         self.results = results
+        #: What ``get_run_context().flow_run`` gives (set by the engine): the run's
+        #: id, name, parameters, tags, live state, and its stored fields.
+        self.flow_run: Any = None
         self.pending_futures: set[HeadwaterFuture[Any]] = set()
         self._dynamic_keys: dict[str, Iterator[int]] = {}
         self._lineage: dict[int, tuple[UUID, type, int]] = {}
@@ -123,6 +127,7 @@ class TaskRunContext:
     """The task run in progress (inside the task's function)."""
 
     __slots__ = (
+        "_record",
         "flow_run_id",
         "log_prints",
         "parameters",
@@ -142,7 +147,9 @@ class TaskRunContext:
         parameters: dict[str, Any],
         run_count: int,
         log_prints: bool,
+        record: Any = None,
     ) -> None:
+        self._record = record  # the engine's record of the run: ``task_run`` views it
         self.task = task
         self.task_run_id = task_run_id
         self.task_run_name = task_run_name
@@ -157,13 +164,72 @@ class TaskRunContext:
 
     @property
     def task_run(self) -> Any:
-        """Prefect's ``context.task_run`` (``id``, ``name``, ``flow_run_id``), for
-        ``cache_key_fn`` functions written against Prefect."""
+        """Prefect's ``context.task_run``: ``id``, ``name``, ``flow_run_id``,
+        ``task_key``, ``dynamic_key``, ``run_count``, ``tags``, ``state``."""
+        if self._record is not None:
+            return TaskRunView(self._record)
         from types import SimpleNamespace
 
         return SimpleNamespace(
             id=self.task_run_id, name=self.task_run_name, flow_run_id=self.flow_run_id
         )
+
+
+class TaskRunView:
+    """A task run as hooks, ``retry_condition_fn`` and ``get_run_context().task_run``
+    see it: a light view of the engine's record (no store read)."""
+
+    __slots__ = (
+        "_record",
+        "dynamic_key",
+        "flow_run_id",
+        "id",
+        "name",
+        "run_count",
+        "tags",
+        "task_key",
+    )
+
+    def __init__(self, record: Any) -> None:
+        self._record = record
+        self.id = record.id
+        self.name = record.name
+        self.flow_run_id = record.flow_run_id
+        self.task_key = record.task_key
+        self.dynamic_key = record.dynamic_key
+        self.run_count = record.run_count
+        self.tags = record.tags
+
+    @property
+    def state(self) -> Any:
+        """The run's current state (type, name and message; no result)."""
+        from headwater.states import State, StateDetails
+
+        record = self._record
+        details = StateDetails(flow_run_id=record.flow_run_id, task_run_id=record.id)
+        return State(
+            record.state_type, record.state_name, record.state_message, state_details=details
+        )
+
+    @property
+    def state_type(self) -> Any:
+        return self.state.type
+
+    @property
+    def state_name(self) -> str:
+        return str(self._record.state_name)
+
+    @property
+    def start_time(self) -> Any:
+        start = self._record.start_time
+        if start is None:
+            return None
+        import datetime as dt
+
+        return dt.datetime.fromtimestamp(start, dt.timezone.utc)
+
+    def __repr__(self) -> str:
+        return f"TaskRun(name={self.name!r}, id={self.id})"
 
 
 def get_run_context() -> FlowRunContext | TaskRunContext:
@@ -192,3 +258,7 @@ def tags(*names: str) -> Iterator[frozenset[str]]:
 
 def current_tags() -> frozenset[str]:
     return _tags.get()
+
+
+#: Prefect's older name for the flow-run context.
+EngineContext = FlowRunContext

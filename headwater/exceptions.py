@@ -49,6 +49,14 @@ class ParameterTypeError(UserInputError):
     """A flow parameter that does not match the flow's signature or type hints."""
 
 
+class ParameterBindError(ParameterTypeError, TypeError):
+    """Arguments that cannot be bound to a flow's signature (missing, unexpected)."""
+
+
+class SignatureMismatchError(ParameterBindError):
+    """Parameters that do not fit a flow's signature (Prefect's name for a bind error)."""
+
+
 class UnknownOptionError(UserInputError, TypeError):
     """An unknown keyword given to ``@flow``/``@task`` or ``with_options``."""
 
@@ -73,8 +81,10 @@ class ObjectAlreadyExists(UserInputError, ValueError):
     """A create of something (a block, a variable) whose name is taken."""
 
 
-class BlockNotFound(UserInputError, ObjectNotFound):
-    """A block document (or block type) that does not exist; names the ones that do."""
+class BlockNotFound(UserInputError, ObjectNotFound, ValueError):
+    """A block document (or block type) that does not exist; names the ones that do.
+
+    Also a ``ValueError``: Prefect raises one from ``Block.load`` of a missing name."""
 
 
 class BlockDocumentMismatch(UserInputError, ValueError):
@@ -100,6 +110,14 @@ class ServerRequestError(HeadwaterError, ValueError):
         super().__init__(f"the server refused the request ({status_code}): {detail}")
         self.status_code = status_code
         self.detail = detail
+
+
+class ObjectLimitReached(HeadwaterError):
+    """The server refused to create more of something (a limit on a resource)."""
+
+
+class ObjectUnsupported(HeadwaterError):
+    """The server does not support this kind of object or operation."""
 
 
 class UpstreamTaskError(HeadwaterError):
@@ -133,8 +151,16 @@ class CrashedRun(HeadwaterError):
     """A run ended by something other than its own code (signal, exit, interpreter error)."""
 
 
+class FailedRun(HeadwaterError):
+    """A failed run whose state holds no exception of its own (``State.result()``)."""
+
+
 class CancelledRun(HeadwaterError):
     """A run that was cancelled; raised by ``State.result()`` of a Cancelled state."""
+
+
+class PausedRun(HeadwaterError):
+    """A run that is paused (``State.result()`` of a Paused state)."""
 
 
 class MissingResult(HeadwaterError):
@@ -145,12 +171,57 @@ class UnfinishedRun(HeadwaterError):
     """``State.result()`` called on a state that is not final."""
 
 
-class TerminationSignal(BaseException):
+class HeadwaterSignal(BaseException):
+    """Signals the engine reacts to; ``BaseException`` so ``except Exception`` lets them by."""
+
+
+class Abort(HeadwaterSignal):
+    """Stop the run without changing its state (Prefect's name)."""
+
+
+class Pause(HeadwaterSignal):
+    """Stop the run because it was paused (Prefect's name; see ``headwater.flow_runs``)."""
+
+
+class ExternalSignal(BaseException):
+    """A signal from outside the process (SIGTERM)."""
+
+
+class TerminationSignal(ExternalSignal):
     """Raised in the main thread when the process receives SIGTERM during a flow run."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(f"received signal {signum}")
         self.signum = signum
+        self.signal = signum
+
+
+class MappingLengthMismatch(UserInputError, ValueError):
+    """``Task.map`` over iterables of different lengths."""
+
+
+class MappingMissingIterable(UserInputError, TypeError):
+    """``Task.map`` without any iterable argument."""
+
+
+class FlowRunWaitTimeout(HeadwaterError, TimeoutError):
+    """``wait_for_flow_run`` gave up before the run finished."""
+
+
+class MissingFlowError(UserInputError):
+    """An entrypoint names a flow that its file or module does not define."""
+
+
+class InvalidNameError(UserInputError, ValueError):
+    """A name with characters it may not contain."""
+
+
+class ReservedArgumentError(UserInputError, TypeError):
+    """A flow or task parameter whose name the engine reserves (``return_state``, ...)."""
+
+
+class SerializationError(HeadwaterError):
+    """A result or parameter that cannot be serialized."""
 
 
 class DeploymentNotFound(UserInputError, ObjectNotFound):
@@ -169,3 +240,15 @@ class ParameterValidationError(UserInputError, ValueError):
     def __init__(self, message: str, errors: list[dict[str, object]] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or []
+
+
+def exception_traceback(exc: BaseException) -> str:
+    """The formatted traceback of ``exc`` (as Prefect's helper of the same name)."""
+    import traceback
+
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+# Prefect's names for the same classes: a ported ``except PrefectException`` catches ours.
+PrefectException = HeadwaterError
+PrefectSignal = HeadwaterSignal

@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from typing_extensions import ParamSpec
 
 from headwater.exceptions import InvalidOptionError
-from headwater.utilities.callables import Binder, ParameterValidator
+from headwater.utilities.callables import (
+    Binder,
+    ParameterValidator,
+    bind_target,
+    bound_copy,
+    unwrap_method,
+)
 from headwater.utilities.options import (
+    add_hook,
     check_callable,
     check_hooks,
     check_known,
@@ -50,15 +57,18 @@ FLOW_OPTIONS = (
     "persist_result",
     "result_storage",
     "result_serializer",
+    "cache_result_in_memory",
 )
 
 _RESULT_OPTIONS = ("persist_result", "result_storage", "result_serializer")
+HOOK_KINDS = ("on_completion", "on_failure", "on_cancellation", "on_crashed", "on_running")
 
 
 class Flow(Generic[P, R]):
     """A decorated function; calling it runs a flow run (a subflow inside a flow)."""
 
     def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        fn, self._method_kind = unwrap_method(fn)
         check_callable(fn, "@flow")
         check_known(options, FLOW_OPTIONS, "@flow")
         fn_name = getattr(fn, "__name__", type(fn).__name__)
@@ -84,11 +94,12 @@ class Flow(Generic[P, R]):
             raise InvalidOptionError(f"{where}: flow_run_name must be a string or a callable")
         self.flow_run_name: str | Callable[[], str] | None = run_name
         self.task_runner: TaskRunner = _check_task_runner(options.get("task_runner"), where)
-        self.on_completion = check_hooks(options.get("on_completion"), "on_completion", where)
-        self.on_failure = check_hooks(options.get("on_failure"), "on_failure", where)
-        self.on_cancellation = check_hooks(options.get("on_cancellation"), "on_cancellation", where)
-        self.on_crashed = check_hooks(options.get("on_crashed"), "on_crashed", where)
-        self.on_running = check_hooks(options.get("on_running"), "on_running", where)
+        hooks = {kind: check_hooks(options.get(kind), kind, where) for kind in HOOK_KINDS}
+        self.on_completion_hooks = hooks["on_completion"]
+        self.on_failure_hooks = hooks["on_failure"]
+        self.on_cancellation_hooks = hooks["on_cancellation"]
+        self.on_crashed_hooks = hooks["on_crashed"]
+        self.on_running_hooks = hooks["on_running"]
         self.is_async = inspect.iscoroutinefunction(fn)
         self.result_options: FlowResultOptions | None = None
         if any(options.get(k) is not None for k in _RESULT_OPTIONS):
@@ -117,6 +128,41 @@ class Flow(Generic[P, R]):
             return flow_lifecycle.run_flow_sync(self, args, kwargs, return_state=return_state)
         except Exception as exc:  # show the user's frames, not the engine's
             raise exc.with_traceback(trim_engine_frames(exc.__traceback__))  # noqa: B904
+
+    def __get__(self, instance: Any, owner: Any = None) -> Flow[P, R]:
+        """A flow defined on a class: bound to the instance (a method), to the class
+        (``@classmethod``), or to nothing (``@staticmethod``), like a function."""
+        target = bind_target(self._method_kind, instance, owner)
+        if target is None:
+            return self
+        bound: Flow[P, R] = bound_copy(self, target)
+        if self.validator is not None:
+            bound.validator = ParameterValidator(bound.fn, bound.binder)
+        return bound
+
+    # -- hooks as decorators: ``@my_flow.on_failure`` ----------------------------------
+    def _add_hook(self, kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return add_hook(self, kind, fn, f"@flow {self.name!r}")
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow completes."""
+        return self._add_hook("on_completion", fn)
+
+    def on_failure(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow fails."""
+        return self._add_hook("on_failure", fn)
+
+    def on_cancellation(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow is cancelled."""
+        return self._add_hook("on_cancellation", fn)
+
+    def on_crashed(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow crashes."""
+        return self._add_hook("on_crashed", fn)
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(flow, flow_run, state)`` when a run of this flow starts running."""
+        return self._add_hook("on_running", fn)
 
     def with_options(self, **options: Any) -> Flow[P, R]:
         """A copy of this flow with some options changed."""
@@ -259,6 +305,7 @@ def flow(
     persist_result: bool | None = None,
     result_storage: Any = None,
     result_serializer: Any = None,
+    cache_result_in_memory: bool = True,
 ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 
 
@@ -285,3 +332,10 @@ def load_flow(entrypoint: str) -> Flow[Any, Any]:
             f"entrypoint {entrypoint!r} is not a @flow (got {type(obj).__name__})"
         )
     return obj
+
+
+def serve(*deployments: Any, **options: Any) -> None:
+    """Prefect's ``prefect.flows.serve``: ``headwater.deployments.serving.serve``."""
+    from headwater.deployments.serving import serve as serve_deployments
+
+    serve_deployments(*deployments, **options)

@@ -154,6 +154,17 @@ def resolve_futures_to_states(data: Any) -> Any:
     return data
 
 
+def resolve_futures_to_results(data: Any) -> Any:
+    """Replace futures (also inside lists, tuples, sets and dicts) by their results."""
+    if isinstance(data, HeadwaterFuture):
+        return data.result()
+    if isinstance(data, (list, tuple, set, frozenset)):
+        return type(data)(resolve_futures_to_results(item) for item in data)
+    if isinstance(data, dict):
+        return {key: resolve_futures_to_results(value) for key, value in data.items()}
+    return data
+
+
 # Names a Prefect user's code may import after swapping the package name.
 PrefectFuture = HeadwaterFuture
 PrefectFutureList = HeadwaterFutureList

@@ -392,3 +392,17 @@ def temporary_settings(**overrides: Any) -> Iterator[Settings]:
 
 def declared_settings() -> tuple[Setting, ...]:
     return _DECLARED
+
+
+#: Prefect's name for ``get_settings``.
+get_current_settings = get_settings
+
+
+def __getattr__(name: str) -> Any:
+    """``HEADWATER_API_URL`` and the like: setting objects with ``.value()``."""
+    field = name[len("HEADWATER_") :].lower() if name.startswith("HEADWATER_") else ""
+    if field not in Settings.__dataclass_fields__:
+        raise AttributeError(f"module 'headwater.settings' has no attribute {name!r}")
+    from headwater.setting_refs import SettingRef
+
+    return SettingRef(name, field, get_settings)

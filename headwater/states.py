@@ -8,12 +8,18 @@ many of them; pydantic still validates and serializes it through
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
-from headwater.exceptions import CancelledRun, CrashedRun, MissingResult, UnfinishedRun
+from headwater.exceptions import (
+    CancelledRun,
+    CrashedRun,
+    FailedRun,
+    MissingResult,
+    PausedRun,
+    UnfinishedRun,
+)
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -21,6 +27,7 @@ if TYPE_CHECKING:
     from pydantic_core import CoreSchema
 
 UTC = dt.timezone.utc
+R = TypeVar("R")
 
 
 class StateType(str, Enum):
@@ -122,10 +129,11 @@ class StateDetails:
         return f"StateDetails({self.to_dict()})"
 
 
-class State:
+class State(Generic[R]):
     """The state of a flow run or task run at one moment.
 
     ``data`` holds the run's result (or, for failures, its exception) in memory.
+    ``State[int]`` annotates a state whose result is an int.
     """
 
     __slots__ = (
@@ -191,7 +199,9 @@ class State:
         return self.data is not _NO_DATA
 
     # -- results ----------------------------------------------------------------
-    def result(self, raise_on_failure: bool = True, fetch: bool = True) -> Any:
+    def result(
+        self, raise_on_failure: bool = True, fetch: bool = True, retry_result_failure: bool = True
+    ) -> Any:
         """The run's return value; raises the run's exception for failed runs.
 
         A state read back from the store carries no value: ``MissingResult``.
@@ -199,10 +209,16 @@ class State:
         if self.type is StateType.COMPLETED:
             return self._value()
         if self.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
+            if not raise_on_failure and (
+                isinstance(self.data, State) or is_state_iterable(self.data)
+            ):
+                return self.data  # the states that decided this one (as Prefect)
             exc = self._exception()
             if raise_on_failure:
                 raise exc
             return exc
+        if self.type is StateType.PAUSED:
+            raise PausedRun(f"run is {self.name}: it has no result until it is resumed")
         raise UnfinishedRun(f"run is {self.name}, not finished: it has no result yet")
 
     def _value(self) -> Any:
@@ -221,22 +237,22 @@ class State:
     def _exception(self) -> BaseException:
         if isinstance(self.data, BaseException):
             return self.data
-        if self.data is not _NO_DATA:
-            nested = _first_failed(self.data)
-            if nested is not None:
-                return nested._exception()
+        if isinstance(self.data, State):
+            return self.data._exception()
+        if is_state_iterable(self.data):
+            for nested in self.data:
+                if nested.type in _FAILED_TYPES:
+                    return nested._exception()
         message = self.message or f"run ended {self.name}"
         if self.type is StateType.CANCELLED:
             return CancelledRun(message)
         if self.type is StateType.CRASHED:
             return CrashedRun(message)
-        from headwater.exceptions import HeadwaterError
-
-        return HeadwaterError(message)
+        return FailedRun(message)
 
     # -- copying and wire format ------------------------------------------------
     def copy(self, **updates: Any) -> State:
-        new = State(
+        new: State = State(
             self.type,
             self.name,
             self.message,
@@ -334,109 +350,146 @@ class StateFuture:
         raise NotImplementedError
 
 
-def _first_failed(data: Any) -> State | None:
-    """The first non-completed State found in a returned value (a State, future or list)."""
-    for state in iter_states(data):
-        if state.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
-            return state
-    return None
+_FAILED_TYPES = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
 
 
-def iter_states(data: Any) -> Iterable[State]:
-    """States inside a value a flow returned: a State, a future, or a list/tuple/set/dict."""
-    if isinstance(data, State):
-        yield data
-    elif isinstance(data, StateFuture):
-        yield data.wait_state()
-    elif isinstance(data, (list, tuple, set, frozenset)):
-        for item in data:
-            if isinstance(item, (State, StateFuture)):
-                yield from iter_states(item)
-    elif isinstance(data, dict):
-        for item in data.values():
-            if isinstance(item, (State, StateFuture)):
-                yield from iter_states(item)
+def is_state_iterable(value: Any) -> bool:
+    """A non-empty list, tuple or set made only of States (Prefect's rule for what a
+    returned collection of states decides)."""
+    return (
+        isinstance(value, (list, tuple, set, frozenset))
+        and len(value) > 0
+        and all(isinstance(item, State) for item in value)
+    )
 
 
 # -- constructors, Prefect-compatible names ---------------------------------------
+# Each takes its data and message (by position or keyword), ``name=`` to rename the
+# state, ``timestamp=``, and state details as keywords or as ``state_details=``.
+
+
+def _state(
+    type: StateType, name: str, message: str | None, data: Any, kwargs: dict[str, Any]
+) -> State:
+    name = kwargs.pop("name", None) or name
+    timestamp = kwargs.pop("timestamp", None)
+    if data is _NO_DATA:
+        data = kwargs.pop("data", _NO_DATA)
+    if message is None and isinstance(data, BaseException) and type is not StateType.COMPLETED:
+        message = exception_message(data)
+    return State(
+        type, name, message, data=data, timestamp=timestamp, state_details=_details(kwargs)
+    )
 
 
 def _details(kwargs: dict[str, Any]) -> StateDetails:
-    return StateDetails(**kwargs)
+    """State details from a constructor's keywords; Prefect's ``state_details=`` (an
+    object or a dict) is taken as well as the detail fields themselves."""
+    given = kwargs.pop("state_details", None)
+    kwargs.pop("cls", None)  # Prefect's state class argument: there is one State class
+    if isinstance(given, StateDetails):
+        details = given
+    else:
+        details = StateDetails.from_dict(given) if given else StateDetails()
+    for key, value in kwargs.items():
+        if key not in StateDetails.__slots__:
+            raise TypeError(f"unknown state detail {key!r}")
+        setattr(details, key, value)
+    return details
 
 
 def Scheduled(
-    scheduled_time: dt.datetime | None = None,
-    message: str | None = None,
-    name: str = "Scheduled",
-    **details: Any,
+    scheduled_time: dt.datetime | None = None, message: str | None = None, **kwargs: Any
 ) -> State:
-    details["scheduled_time"] = scheduled_time or dt.datetime.now(UTC)
-    return State(StateType.SCHEDULED, name, message, state_details=_details(details))
+    kwargs["scheduled_time"] = scheduled_time or dt.datetime.now(UTC)
+    return _state(StateType.SCHEDULED, "Scheduled", message, _NO_DATA, kwargs)
 
 
-def Late(scheduled_time: dt.datetime | None = None, message: str | None = None) -> State:
-    return Scheduled(scheduled_time, message, name="Late")
+def Late(
+    scheduled_time: dt.datetime | None = None, message: str | None = None, **kwargs: Any
+) -> State:
+    return Scheduled(scheduled_time, message, name="Late", **kwargs)
 
 
 def AwaitingRetry(
-    scheduled_time: dt.datetime | None = None, message: str | None = None, **details: Any
+    scheduled_time: dt.datetime | None = None, message: str | None = None, **kwargs: Any
 ) -> State:
-    return Scheduled(scheduled_time, message, name="AwaitingRetry", **details)
+    return Scheduled(scheduled_time, message, name="AwaitingRetry", **kwargs)
 
 
-def Pending(message: str | None = None, name: str = "Pending", **details: Any) -> State:
-    return State(StateType.PENDING, name, message, state_details=_details(details))
+def AwaitingConcurrencySlot(
+    scheduled_time: dt.datetime | None = None, message: str | None = None, **kwargs: Any
+) -> State:
+    return Scheduled(scheduled_time, message, name="AwaitingConcurrencySlot", **kwargs)
 
 
-def Running(message: str | None = None, name: str = "Running", **details: Any) -> State:
-    return State(StateType.RUNNING, name, message, state_details=_details(details))
+def Pending(message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.PENDING, "Pending", message, _NO_DATA, kwargs)
 
 
-def Retrying(message: str | None = None, **details: Any) -> State:
-    return Running(message, name="Retrying", **details)
+def Submitting(message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.PENDING, "Submitting", message, _NO_DATA, kwargs)
+
+
+def InfrastructurePending(message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.PENDING, "InfrastructurePending", message, _NO_DATA, kwargs)
+
+
+def Running(message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.RUNNING, "Running", message, _NO_DATA, kwargs)
+
+
+def Retrying(message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.RUNNING, "Retrying", message, _NO_DATA, kwargs)
 
 
 def Paused(
-    timeout_seconds: float | None = None, message: str | None = None, **details: Any
+    timeout_seconds: float | None = None,
+    message: str | None = None,
+    pause_expiration_time: dt.datetime | None = None,
+    **kwargs: Any,
 ) -> State:
+    if timeout_seconds is not None and pause_expiration_time is not None:
+        raise ValueError("give timeout_seconds or pause_expiration_time, not both")
     if timeout_seconds is not None:
-        details["pause_timeout"] = dt.datetime.now(UTC) + dt.timedelta(seconds=timeout_seconds)
-    return State(StateType.PAUSED, "Paused", message, state_details=_details(details))
+        pause_expiration_time = dt.datetime.now(UTC) + dt.timedelta(seconds=timeout_seconds)
+    if pause_expiration_time is not None:
+        kwargs["pause_timeout"] = pause_expiration_time
+    return _state(StateType.PAUSED, "Paused", message, _NO_DATA, kwargs)
 
 
-def Completed(
-    data: Any = None, message: str | None = None, name: str = "Completed", **details: Any
+def Suspended(
+    timeout_seconds: float | None = None,
+    message: str | None = None,
+    pause_expiration_time: dt.datetime | None = None,
+    **kwargs: Any,
 ) -> State:
-    return State(StateType.COMPLETED, name, message, data=data, state_details=_details(details))
+    kwargs.setdefault("name", "Suspended")
+    return Paused(timeout_seconds, message, pause_expiration_time, **kwargs)
 
 
-def Cached(data: Any = None, message: str | None = None, **details: Any) -> State:
-    return Completed(data, message, name="Cached", **details)
+def Completed(data: Any = None, message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.COMPLETED, "Completed", message, data, kwargs)
 
 
-def Failed(
-    data: Any = _NO_DATA, message: str | None = None, name: str = "Failed", **details: Any
-) -> State:
-    if message is None and isinstance(data, BaseException):
-        message = exception_message(data)
-    return State(StateType.FAILED, name, message, data=data, state_details=_details(details))
+def Cached(data: Any = None, message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.COMPLETED, "Cached", message, data, kwargs)
 
 
-def Crashed(data: Any = _NO_DATA, message: str | None = None, **details: Any) -> State:
-    if message is None and isinstance(data, BaseException):
-        message = exception_message(data)
-    return State(StateType.CRASHED, "Crashed", message, data=data, state_details=_details(details))
+def Failed(data: Any = _NO_DATA, message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.FAILED, "Failed", message, data, kwargs)
 
 
-def Cancelling(message: str | None = None, **details: Any) -> State:
-    return State(StateType.CANCELLING, "Cancelling", message, state_details=_details(details))
+def Crashed(data: Any = _NO_DATA, message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.CRASHED, "Crashed", message, data, kwargs)
 
 
-def Cancelled(data: Any = _NO_DATA, message: str | None = None, **details: Any) -> State:
-    return State(
-        StateType.CANCELLED, "Cancelled", message, data=data, state_details=_details(details)
-    )
+def Cancelling(message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.CANCELLING, "Cancelling", message, _NO_DATA, kwargs)
+
+
+def Cancelled(data: Any = _NO_DATA, message: str | None = None, **kwargs: Any) -> State:
+    return _state(StateType.CANCELLED, "Cancelled", message, data, kwargs)
 
 
 def exception_message(exc: BaseException) -> str:
@@ -444,3 +497,110 @@ def exception_message(exc: BaseException) -> str:
     text = str(exc)
     kind = type(exc).__name__
     return f"{kind}: {text}" if text else kind
+
+
+# -- helpers, Prefect-compatible names (see headwater/state_helpers.py) -----------------
+from headwater.state_helpers import (  # noqa: E402
+    StateGroup,
+    aget_state_exception,
+    araise_state_exception,
+    format_exception,
+    get_state_exception,
+    get_state_result,
+    raise_state_exception,
+)
+
+
+async def exception_to_crashed_state(exc: BaseException, result_store: Any = None) -> State:
+    """A Crashed state for something that interrupted a run from outside its code
+    (awaitable, as Prefect's)."""
+    if isinstance(exc, KeyboardInterrupt):
+        message = "Execution was aborted by an interrupt signal."
+    elif isinstance(exc, SystemExit):
+        message = "Execution was aborted by Python system exit call."
+    else:
+        message = f"Execution was interrupted by an unexpected exception: {exception_message(exc)}"
+    return Crashed(exc, message)
+
+
+async def exception_to_failed_state(
+    exc: BaseException | None = None, message: str | None = None, **kwargs: Any
+) -> State:
+    """A Failed state holding ``exc`` (the one being handled when omitted); awaitable,
+    as Prefect's."""
+    import sys
+
+    kwargs.pop("result_store", None)
+    kwargs.pop("write_result", None)
+    if exc is None:
+        exc = sys.exc_info()[1]
+        if exc is None:
+            raise ValueError("no exception given and none is being handled")
+    return Failed(exc, message or exception_message(exc), **kwargs)
+
+
+def return_value_to_state(value: Any, **_: Any) -> State:
+    """The state a run ends in when its function returned ``value`` (futures already
+    replaced by their states): a State as is; a non-empty list, tuple or set made
+    only of States decides by them (all Completed → Completed; any Cancelled →
+    Cancelled; any Paused → Paused; otherwise Failed) and keeps the collection as
+    its value; anything else is Completed with ``value``."""
+    if isinstance(value, State):
+        return value
+    if not is_state_iterable(value):
+        return Completed(value)
+    group = StateGroup(value)
+    if group.all_completed():
+        return Completed(value, "All states completed.")
+    if group.any_cancelled():
+        kind, message = (
+            StateType.CANCELLED,
+            f"{group.cancelled_count}/{group.total} states cancelled.",
+        )
+    elif group.any_paused():
+        kind, message = StateType.PAUSED, f"{group.paused_count}/{group.total} states paused."
+    else:
+        kind = StateType.FAILED
+        if group.any_failed():
+            message = f"{group.fail_count}/{group.total} states failed."
+        elif not group.all_final():
+            message = f"{group.not_final_count}/{group.total} states are not final."
+        else:
+            message = f"Given states: {group.counts_message()}"
+    return State(kind, None, message, data=value)
+
+
+__all__ = [
+    "AwaitingConcurrencySlot",
+    "AwaitingRetry",
+    "Cached",
+    "Cancelled",
+    "Cancelling",
+    "Completed",
+    "Crashed",
+    "Failed",
+    "InfrastructurePending",
+    "Late",
+    "Paused",
+    "Pending",
+    "Retrying",
+    "Running",
+    "Scheduled",
+    "State",
+    "StateDetails",
+    "StateGroup",
+    "StateType",
+    "Submitting",
+    "Suspended",
+    "aget_state_exception",
+    "araise_state_exception",
+    "exception_message",
+    "exception_to_crashed_state",
+    "exception_to_failed_state",
+    "format_exception",
+    "get_state_exception",
+    "get_state_result",
+    "is_state_iterable",
+    "raise_state_exception",
+    "return_value_to_state",
+]

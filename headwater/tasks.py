@@ -12,9 +12,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import ParamSpec
 
-from headwater.exceptions import InvalidOptionError
-from headwater.utilities.callables import Binder
+from headwater.exceptions import (
+    InvalidOptionError,
+    MappingLengthMismatch,
+    MappingMissingIterable,
+)
+from headwater.utilities.callables import Binder, bind_target, bound_copy, unwrap_method
 from headwater.utilities.options import (
+    add_hook,
     check_callable,
     check_hooks,
     check_known,
@@ -55,6 +60,11 @@ TASK_OPTIONS = (
     "log_prints",
     "on_completion",
     "on_failure",
+    "on_running",
+    "on_commit",
+    "on_rollback",
+    "viz_return_value",
+    "asset_deps",
     "cache_policy",
     "cache_key_fn",
     "cache_expiration",
@@ -67,6 +77,7 @@ TASK_OPTIONS = (
 )
 
 _RESULT_OPTIONS = TASK_OPTIONS[TASK_OPTIONS.index("cache_policy") :]
+HOOK_KINDS = ("on_completion", "on_failure", "on_running", "on_commit", "on_rollback")
 
 
 def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
@@ -87,6 +98,7 @@ class Task(Generic[P, R]):
     it to run concurrently (returns a future), or ``map`` it over iterables."""
 
     def __init__(self, fn: Callable[P, R], **options: Any) -> None:
+        fn, self._method_kind = unwrap_method(fn)
         check_callable(fn, "@task")
         check_known(options, TASK_OPTIONS, "@task")
         where = f"@task {getattr(fn, '__name__', fn)!r}"
@@ -118,8 +130,13 @@ class Task(Generic[P, R]):
             from headwater.logging.prints import install_print_capture
 
             install_print_capture()
-        self.on_completion = check_hooks(options.get("on_completion"), "on_completion", where)
-        self.on_failure = check_hooks(options.get("on_failure"), "on_failure", where)
+        hooks = {kind: check_hooks(options.get(kind), kind, where) for kind in HOOK_KINDS}
+        self.on_completion_hooks = hooks["on_completion"]
+        self.on_failure_hooks = hooks["on_failure"]
+        self.on_running_hooks = hooks["on_running"]
+        # Kept for transactions (issue 13): run when a transaction commits/rolls back.
+        self.on_commit_hooks = hooks["on_commit"]
+        self.on_rollback_hooks = hooks["on_rollback"]
         run_name = options.get("task_run_name")
         if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
             raise InvalidOptionError(f"{where}: task_run_name must be a string or a callable")
@@ -187,14 +204,14 @@ class Task(Generic[P, R]):
             else:
                 static[key] = value
         if not mapped:
-            raise TypeError(
+            raise MappingMissingIterable(
                 f"task {self.name!r}.map() needs at least one iterable argument; "
                 "got none (wrap constant arguments in unmapped())"
             )
         lengths = {key: len(values) for key, values in mapped.items()}
         if len(set(lengths.values())) > 1:
             shown = ", ".join(f"{k}={n}" for k, n in lengths.items())
-            raise ValueError(
+            raise MappingLengthMismatch(
                 f"task {self.name!r}.map() got iterables of different lengths: {shown}"
             )
         runner, flow_ctx = _runner_and_context()
@@ -209,6 +226,38 @@ class Task(Generic[P, R]):
                 runner.submit(self, call_args, call_kwargs, wait_for=wait_for, flow_ctx=flow_ctx)
             )
         return futures
+
+    def __get__(self, instance: Any, owner: Any = None) -> Task[P, R]:
+        """A task defined on a class binds like a method (see ``Flow.__get__``)."""
+        target = bind_target(self._method_kind, instance, owner)
+        if target is None:
+            return self
+        bound: Task[P, R] = bound_copy(self, target)
+        return bound
+
+    # -- hooks as decorators: ``@my_task.on_failure`` -----------------------------------
+    def _add_hook(self, kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return add_hook(self, kind, fn, f"@task {self.name!r}")
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(task, task_run, state)`` when a run of this task completes."""
+        return self._add_hook("on_completion", fn)
+
+    def on_failure(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(task, task_run, state)`` when a run of this task fails for good."""
+        return self._add_hook("on_failure", fn)
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``fn(task, task_run, state)`` each time a run of this task starts running."""
+        return self._add_hook("on_running", fn)
+
+    def on_commit(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Keep ``fn(transaction)`` for when a transaction around this task commits."""
+        return self._add_hook("on_commit", fn)
+
+    def on_rollback(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Keep ``fn(transaction)`` for when a transaction around this task rolls back."""
+        return self._add_hook("on_rollback", fn)
 
     # -- options --------------------------------------------------------------------
     def with_options(self, **options: Any) -> Task[P, R]:
@@ -301,6 +350,11 @@ def task(
     log_prints: bool | None = None,
     on_completion: list[Callable[..., Any]] | None = None,
     on_failure: list[Callable[..., Any]] | None = None,
+    on_running: list[Callable[..., Any]] | None = None,
+    on_commit: list[Callable[..., Any]] | None = None,
+    on_rollback: list[Callable[..., Any]] | None = None,
+    viz_return_value: Any = None,
+    asset_deps: Any = None,
     cache_policy: CachePolicy | None = None,
     cache_key_fn: Callable[[Any, dict[str, Any]], str | None] | None = None,
     cache_expiration: dt.timedelta | None = None,

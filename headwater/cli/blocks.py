@@ -37,9 +37,9 @@ def user_errors(fn: F) -> F:
 
 
 def _client() -> Any:
-    from headwater.client import get_client
+    from headwater.client import open_client
 
-    return get_client()
+    return open_client()
 
 
 @app.command("ls")

@@ -45,9 +45,9 @@ _clients: list[Any] = []
 
 def open_client() -> Any:
     """The configured client (embedded store or server); closed when the command ends."""
-    from headwater.client import get_client
+    from headwater.client import open_client
 
-    client = get_client()
+    client = open_client()
     _clients.append(client)
     return client
 

@@ -18,9 +18,9 @@ _NOT_FOUND_HINT = "`headwater variable ls` lists variables"
 
 
 def _client() -> Any:
-    from headwater.client import get_client
+    from headwater.client import open_client
 
-    return get_client()
+    return open_client()
 
 
 def _parse(raw: str) -> Any:

@@ -4,32 +4,23 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from headwater.client.connect import open_client
 
 if TYPE_CHECKING:
     from headwater.client.protocol import Client
 
+__all__ = ["get_client", "open_client", "shared_client"]
 
-def get_client() -> Client:
-    """A synchronous client for the configured store: the server's REST API when
-    ``HEADWATER_API_URL`` is set, otherwise the embedded store.  Close it when done
-    (or use it as a context manager) if it talks to a server."""
-    from headwater.settings import get_settings
 
-    settings = get_settings()
-    if settings.api_url:
-        from headwater.client.http import HttpClient
+def get_client(httpx_settings: dict[str, Any] | None = None, sync_client: bool = False) -> Any:
+    """Prefect's ``get_client()``: ``async with get_client() as c`` gives awaitable
+    methods, ``with get_client(sync_client=True) as c`` (or no ``with``) plain ones.
+    See ``headwater.client.orchestration``."""
+    from headwater.client.orchestration import get_client as _get_client
 
-        return HttpClient(
-            settings.api_url,
-            api_key=settings.api_key,
-            timeout=settings.api_timeout_seconds,
-            retry_seconds=settings.api_retry_seconds,
-            start_timeout=settings.api_start_timeout_seconds,
-        )
-    from headwater.client.local import LocalClient
-
-    return LocalClient(settings.database_url)
+    return _get_client(httpx_settings, sync_client)
 
 
 _shared: dict[tuple[object, ...], Client] = {}
@@ -58,7 +49,7 @@ def shared_client() -> Client:
             if client is None:
                 if not _shared:
                     atexit.register(close_shared_clients)
-                client = _shared[key] = get_client()
+                client = _shared[key] = open_client()
     return client
 
 

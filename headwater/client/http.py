@@ -21,6 +21,7 @@ from uuid import UUID
 from headwater.client.cleaning import clean_name, clean_record, state_body
 from headwater.client.http_concurrency import HttpConcurrencyMixin
 from headwater.client.http_deployments import HttpDeploymentsMixin
+from headwater.client.http_reads import HttpReadsMixin
 from headwater.client.sender import PipelinedSender
 from headwater.client.transport import Transport, dumps
 from headwater.exceptions import ServerRequestError, ServerUnavailable
@@ -64,7 +65,7 @@ PAGE = 1000
 _MAX_BODY = 32 * 1024 * 1024
 
 
-class HttpClient(HttpDeploymentsMixin, HttpConcurrencyMixin):
+class HttpClient(HttpDeploymentsMixin, HttpReadsMixin, HttpConcurrencyMixin):
     """The REST API as a ``Client``; safe to share between threads."""
 
     #: The batching writer hands over up to this many queued items at once; they are

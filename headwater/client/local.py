@@ -11,6 +11,7 @@ from uuid import UUID
 from headwater.client.cleaning import clean_name, clean_record, clean_state
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
+from headwater.client.local_reads import LocalReadsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
 from headwater.server.db.database import Database, get_database
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("headwater.client")
 
 
-class LocalClient(LocalDeploymentsMixin, LocalConcurrencyMixin):
+class LocalClient(LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin):
     """No server, no HTTP: each call is one transaction on the store."""
 
     def __init__(self, database_url: str | None = None) -> None:

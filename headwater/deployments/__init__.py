@@ -25,7 +25,23 @@ _EXPORTS = {
     "deploy": "headwater.deployments.project",
 }
 
-__all__ = ["GitRepository", "RunnerDeployment", "deploy", "run_deployment", "serve"]
+__all__ = [
+    "GitRepository",
+    "RunnerDeployment",
+    "arun_deployment",
+    "deploy",
+    "run_deployment",
+    "serve",
+]
+
+
+async def arun_deployment(*args: Any, **kwargs: Any) -> Any:
+    """``run_deployment`` for async code (it runs in a worker thread)."""
+    import asyncio
+
+    from headwater.deployments.run import run_deployment as run
+
+    return await asyncio.to_thread(run, *args, **kwargs)
 
 
 def __getattr__(name: str) -> Any:

@@ -25,7 +25,7 @@ def serve(
     run_once: bool = False,
 ) -> None:
     """Register ``deployments`` and run their runs until stopped (Ctrl-C)."""
-    from headwater.client import get_client
+    from headwater.client import open_client
     from headwater.exceptions import InvalidOptionError
     from headwater.settings import get_settings
     from headwater.workers.polling import PollingLoop
@@ -45,7 +45,7 @@ def serve(
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise InvalidOptionError(f"limit must be a positive integer, got {limit!r}")
     settings = get_settings()
-    client = get_client()
+    client = open_client()
     services = None
     try:
         ids = [deployment.apply(client) for deployment in deployments]

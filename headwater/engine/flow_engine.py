@@ -30,7 +30,7 @@ from headwater.exceptions import (
     TerminationSignal,
 )
 from headwater.logging.configuration import setup_logging
-from headwater.logging.loggers import flow_run_logger
+from headwater.logging.loggers import context_flow_logger
 from headwater.schemas.records import TaskRunRecord, new_task_run_record, transition
 from headwater.settings import get_settings
 from headwater.states import (
@@ -87,13 +87,18 @@ class FlowRunEngine:
         self._take_place_in_parent()
 
     # -- start --------------------------------------------------------------------
-    def start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State | None:
-        """Bind the parameters (a bad one fails the run and raises, in one line); the
-        final state already known when a resumed parent has this subflow's result,
-        None when the run is to be run."""
+    def start(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], *, return_state: bool = False
+    ) -> State | None:
+        """Bind the parameters (a bad one fails the run and raises, in one line; with
+        ``return_state`` the Failed state is the answer instead); the final state
+        already known when a resumed parent has this subflow's result, None when the
+        run is to be run."""
         try:
             self.bind(args, kwargs)
         except Exception as exc:
+            if return_state and self.state is not None:
+                return self.state  # recorded Failed; its message names the parameter
             reraise_trimmed(exc)
         return self.cached_state
 
@@ -107,12 +112,13 @@ class FlowRunEngine:
                 parameters = flow.validator.validate(parameters, what)
         except Exception as exc:
             self.parameters = dict(kwargs)
-            failed = Failed(message=f"invalid parameters: {exc}")
+            failed = Failed(exc, message=f"invalid parameters: {exc}")
             if self.existing_id is not None:
                 self.backend.client.set_flow_run_state(self.flow_run_id, failed, force=True)
-                self.state = failed
             else:
                 self._create(failed)
+            failed.state_details.flow_run_id = self.flow_run_id
+            self.state = failed  # keeps the exception for result() and return_state
             self._finish_parent_task(failed)
             raise
         self.parameters = parameters
@@ -218,6 +224,9 @@ class FlowRunEngine:
             parent=self.parent,
             results=results,
         )
+        from headwater.engine.run_view import FlowRunView
+
+        ctx.flow_run = FlowRunView(self)
         if flow.log_prints:
             from headwater.logging.prints import install_print_capture
 
@@ -226,8 +235,8 @@ class FlowRunEngine:
         ctx.task_runner.start()
         self._install_sigterm()
         what = "subflow run" if self.parent else "flow run"
-        flow_run_logger(ctx).info("Beginning %s %r for flow %r", what, self.name, flow.name)
-        self._run_hooks(ctx, flow.on_running)
+        context_flow_logger(ctx).info("Beginning %s %r for flow %r", what, self.name, flow.name)
+        self._run_hooks(ctx, flow.on_running_hooks)
         return ctx
 
     # -- one attempt ----------------------------------------------------------------
@@ -243,7 +252,7 @@ class FlowRunEngine:
         if exc is None:
             return final_state_from_return(value)
         exc = exc.with_traceback(trim_engine_frames(exc.__traceback__))
-        flow_run_logger(ctx).error(
+        context_flow_logger(ctx).error(
             "Encountered exception during execution: %s", exception_message(exc), exc_info=exc
         )
         return Failed(exc)
@@ -324,7 +333,7 @@ class FlowRunEngine:
         when = state.state_details.scheduled_time
         delay = (when - dt.datetime.now(dt.timezone.utc)).total_seconds() if when else 0.0
         delay = max(delay, 0.0)
-        flow_run_logger(ctx).warning(
+        context_flow_logger(ctx).warning(
             "Flow run failed; retrying in %.3g s (%s)", delay, state.message
         )
         return delay
@@ -338,15 +347,15 @@ class FlowRunEngine:
     # -- end ------------------------------------------------------------------------
     def finish(self, ctx: FlowRunContext, state: State) -> None:
         """Log the final state, run the matching hooks, finish the subflow's task."""
-        log = flow_run_logger(ctx)
+        log = context_flow_logger(ctx)
         level = logging.INFO if state.is_completed() else logging.ERROR
         log.log(level, "Finished in state %s", _state_repr(state))
         flow = self.flow
         hooks = {
-            StateType.COMPLETED: flow.on_completion,
-            StateType.FAILED: flow.on_failure,
-            StateType.CRASHED: flow.on_crashed,
-            StateType.CANCELLED: flow.on_cancellation,
+            StateType.COMPLETED: flow.on_completion_hooks,
+            StateType.FAILED: flow.on_failure_hooks,
+            StateType.CRASHED: flow.on_crashed_hooks,
+            StateType.CANCELLED: flow.on_cancellation_hooks,
         }.get(state.type, [])
         self._run_hooks(ctx, hooks)
         self._finish_parent_task(state)
@@ -383,6 +392,7 @@ class FlowRunEngine:
         """Release the run's context: its task runner (not waiting for task runs left
         behind by a crash or a timeout), the context variable, the signal handler."""
         if ctx is not None:
+            ctx.flow_run = None  # the view refers to this engine: no cycle left behind
             state = self.state
             left_behind = state is not None and (state.is_crashed() or state.name == "TimedOut")
             ctx.task_runner.shutdown(wait=not left_behind)
@@ -395,14 +405,16 @@ class FlowRunEngine:
     def _run_hooks(self, ctx: FlowRunContext, hooks: list[Any]) -> None:
         if not hooks:
             return
-        from headwater.engine.run_view import FlowRunView
+        view = ctx.flow_run
+        if view is None:
+            from headwater.engine.run_view import FlowRunView
 
-        view = FlowRunView(self)
+            view = FlowRunView(self)
         for hook in hooks:
             try:
                 hook(self.flow, view, self.state)
             except Exception as exc:
-                flow_run_logger(ctx).error(
+                context_flow_logger(ctx).error(
                     "Hook %r raised %s",
                     getattr(hook, "__name__", hook),
                     exception_message(exc),

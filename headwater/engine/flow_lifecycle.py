@@ -119,6 +119,12 @@ def _advance(
         return stop.value
 
 
+def _name_the_run(engine: FlowRunEngine, state: State) -> None:
+    """Prefect's states name their flow run (``state.state_details.flow_run_id``)."""
+    if state.state_details.flow_run_id is None:
+        state.state_details.flow_run_id = engine.flow_run_id
+
+
 # -- the sync driver -----------------------------------------------------------------
 
 
@@ -132,7 +138,7 @@ def run_flow_sync(
 ) -> Any:
     """Run ``flow``; with ``flow_run_id``, run that existing flow run again in place."""
     engine = FlowRunEngine(flow, flow_run_id)
-    state = engine.start(args, kwargs)
+    state = engine.start(args, kwargs, return_state=return_state)
     if state is None:
         steps = phases(engine)
         step = _advance(steps)
@@ -144,6 +150,7 @@ def run_flow_sync(
             else:
                 step = _advance(steps, reply)
         state = step
+    _name_the_run(engine, state)
     return state if return_state else state.result()
 
 
@@ -182,7 +189,7 @@ async def run_flow_async(
     from headwater.utilities.tracebacks import reraise_trimmed
 
     engine = FlowRunEngine(flow, flow_run_id)
-    state = engine.start(args, kwargs)
+    state = engine.start(args, kwargs, return_state=return_state)
     if state is None:
         steps = phases(engine)
         step = _advance(steps)
@@ -194,6 +201,7 @@ async def run_flow_async(
             else:
                 step = _advance(steps, reply)
         state = step
+    _name_the_run(engine, state)
     if return_state:
         return state
     try:

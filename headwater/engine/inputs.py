@@ -1,25 +1,72 @@
 """Resolving a task's inputs: futures and states become values, lineage is noted.
 
-Futures are looked for in the arguments and inside lists, tuples, sets and dicts
-(recursively); a container is only rebuilt when something inside it changed.
+Futures are looked for in the arguments and inside lists, tuples, sets, dicts,
+dataclass instances and pydantic models (recursively); a container is only rebuilt
+when something inside it changed (a dataclass with ``dataclasses.replace``, a model
+with ``model_copy``).  ``quote`` stops the search; ``opaque`` resolves a future or
+state it wraps but does not look inside the value.
 Plain values are matched (by identity) against results of earlier task runs in the
 flow run, so direct calls get lineage too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from headwater.futures import HeadwaterFuture
 from headwater.states import State, StateType
-from headwater.utilities.annotations import allow_failure, quote
+from headwater.utilities.annotations import allow_failure, opaque, quote
 
 if TYPE_CHECKING:
     from headwater.context import FlowRunContext
 
 _CONTAINERS = (list, tuple, set, frozenset, dict)
-_SPECIAL = (HeadwaterFuture, State, allow_failure, quote, *_CONTAINERS)
+_SPECIAL = (HeadwaterFuture, State, allow_failure, quote, opaque, *_CONTAINERS)
+#: Types never worth looking into (the common arguments: checked first, cheaply).
+_ATOMIC = frozenset({int, float, str, bytes, bool, type(None), complex})
+
+
+#: Per type: the names of its fields if it is a dataclass or a pydantic model, else
+#: None (decided once per type, so a plain object argument costs one dict lookup).
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    dataclass_fields = getattr(kind, "__dataclass_fields__", None)
+    if dataclass_fields is not None:
+        return tuple(
+            name
+            for name, field in dataclass_fields.items()
+            if field.init and field._field_type is dataclasses._FIELD  # type: ignore[attr-defined]
+        )
+    model_fields = getattr(kind, "__pydantic_fields__", None)
+    if model_fields is not None and hasattr(kind, "model_copy"):
+        return tuple(model_fields)
+    return None
+
+
+def _fields_of(value: Any) -> dict[str, Any] | None:
+    """The fields of a dataclass instance or a pydantic model; None for anything else."""
+    kind = type(value)
+    if kind in _ATOMIC:
+        return None
+    try:
+        names = _FIELD_NAMES[kind]
+    except KeyError:
+        names = _FIELD_NAMES[kind] = _field_names(kind)
+    except TypeError:  # an unhashable type object: look every time
+        names = _field_names(kind)
+    if not names:
+        return None
+    return {name: getattr(value, name) for name in names}
+
+
+def _replace_fields(value: Any, changed: dict[str, Any]) -> Any:
+    if dataclasses.is_dataclass(value):
+        return dataclasses.replace(value, **changed)  # type: ignore[type-var]
+    return value.model_copy(update=changed)
 
 
 class Resolution:
@@ -49,11 +96,20 @@ def find_futures(args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any) -
 
 def _collect(value: Any, found: list[HeadwaterFuture[Any]]) -> None:
     if not isinstance(value, _SPECIAL):
+        if type(value) in _ATOMIC:
+            return
+        fields = _fields_of(value)
+        if fields:
+            for item in fields.values():
+                _collect(item, found)
         return
     if isinstance(value, HeadwaterFuture):
         found.append(value)
     elif isinstance(value, allow_failure):
         _collect(value.value, found)
+    elif isinstance(value, opaque):
+        if isinstance(value.value, HeadwaterFuture):
+            found.append(value.value)
     elif isinstance(value, dict):
         for item in value.values():
             _collect(item, found)
@@ -112,7 +168,17 @@ def _note_producer(value: Any, key: str, out: Resolution, flow_ctx: FlowRunConte
 
 def _resolve(value: Any, key: str, out: Resolution, allowed: bool) -> Any:
     if not isinstance(value, _SPECIAL):
-        return value
+        if type(value) in _ATOMIC:  # the common case: no call at all
+            return value
+        fields = _fields_of(value)
+        if not fields:
+            return value
+        updates = {}
+        for name, item in fields.items():
+            resolved = _resolve(item, key, out, allowed)
+            if resolved is not item:
+                updates[name] = resolved
+        return _replace_fields(value, updates) if updates else value
     if isinstance(value, HeadwaterFuture):
         out.lineage.setdefault(key, []).append(str(value.task_run_id))
         label = f"upstream task run {value._record.name!r}"
@@ -126,6 +192,11 @@ def _resolve(value: Any, key: str, out: Resolution, allowed: bool) -> Any:
         return _resolve(value.value, key, out, True)
     if isinstance(value, quote):
         return value.value
+    if isinstance(value, opaque):
+        inner = value.value
+        if isinstance(inner, (HeadwaterFuture, State)):
+            return _resolve(inner, key, out, allowed)
+        return inner
     if isinstance(value, dict):
         changed = False
         items = {}

@@ -94,7 +94,7 @@ def persist_flow_result(
 ) -> None:
     """Write a completed flow run's result and put its ref on the state."""
     from headwater.futures import resolve_futures_to_states
-    from headwater.logging.loggers import flow_run_logger
+    from headwater.logging.loggers import context_flow_logger
     from headwater.results.records import write_result
 
     value = _plain_value(resolve_futures_to_states(state.data if state.has_data else None))
@@ -104,7 +104,7 @@ def persist_flow_result(
             write_result(results.storage, key, value, results.serializer)
         )
     except Exception as exc:
-        flow_run_logger(ctx).warning(
+        context_flow_logger(ctx).warning(
             "Could not persist the flow run's result (%s: %s)", type(exc).__name__, exc
         )
 

@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from headwater.context import FlowRunContext, TaskRunContext, current_tags
+from headwater.context import FlowRunContext, TaskRunContext, TaskRunView, current_tags
 from headwater.exceptions import TaskRunTimeoutError, UpstreamTaskError
 from headwater.schemas.records import TaskRunRecord, new_task_run_record, transition
 from headwater.states import _NO_DATA, State, StateDetails, StateType, exception_message
@@ -35,21 +35,6 @@ _COMPLETED = StateType.COMPLETED
 _FAILED = StateType.FAILED
 _SCHEDULED = StateType.SCHEDULED
 _CRASHED = StateType.CRASHED
-
-
-class TaskRunView:
-    """What hooks and ``retry_condition_fn`` receive as ``task_run``."""
-
-    __slots__ = ("flow_run_id", "id", "name", "run_count", "tags", "task_key")
-
-    def __init__(self, run: TaskRun) -> None:
-        record = run.record
-        self.id = record.id
-        self.name = record.name
-        self.flow_run_id = record.flow_run_id
-        self.task_key = record.task_key
-        self.run_count = record.run_count
-        self.tags = record.tags
 
 
 class TaskRun:
@@ -129,6 +114,8 @@ class TaskRun:
         record = self.record
         transition(record, _RUNNING, "Retrying" if record.run_count else "Running")
         self.writer.put_task_run(record.copy())  # the run moves on: hand over a snapshot
+        if self.task.on_running_hooks:
+            self._run_hooks(self.task.on_running_hooks)
 
     def enter(self) -> TaskRunContext:
         flow_ctx = self.flow_ctx
@@ -144,6 +131,7 @@ class TaskRun:
             parameters=self.parameters,
             run_count=self.record.run_count,
             log_prints=log_prints,
+            record=self.record,
         )
         return self.context
 
@@ -162,8 +150,8 @@ class TaskRun:
         self.writer.put_task_run(record)  # its last transition: handed over for good
         if self.flow_ctx is not None:
             self.flow_ctx.remember_result(value, record.id)
-        if self.task.on_completion:
-            self._run_hooks(self.task.on_completion)
+        if self.task.on_completion_hooks:
+            self._run_hooks(self.task.on_completion_hooks)
         if logger.isEnabledFor(logging.DEBUG):
             self._logger().debug("Finished in state Completed()")
 
@@ -177,8 +165,8 @@ class TaskRun:
         self.writer.put_task_run(record)
         if self.flow_ctx is not None:
             self.flow_ctx.remember_result(value, record.id)
-        if self.task.on_completion:
-            self._run_hooks(self.task.on_completion)
+        if self.task.on_completion_hooks:
+            self._run_hooks(self.task.on_completion_hooks)
         if logger.isEnabledFor(logging.DEBUG):
             self._logger().debug("Finished in state Cached()")
 
@@ -190,6 +178,11 @@ class TaskRun:
             self.exception = state.data
         transition(self.record, state.type, state.name, state.message)
         self.writer.put_task_run(self.record)
+        hooks = self.task.on_completion_hooks if state.is_completed() else None
+        if state.is_failed() or state.is_crashed():
+            hooks = self.task.on_failure_hooks
+        if hooks:
+            self._run_hooks(hooks)
 
     def failed(self, exc: BaseException, final: bool = False) -> float | None:
         """Record a failed attempt; the delay before the next one, or None if final."""
@@ -224,17 +217,17 @@ class TaskRun:
         self._logger().error(
             "Finished in state Failed(%r)", message, exc_info=None if timed_out else exc
         )
-        if task.on_failure:
-            self._run_hooks(task.on_failure)
+        if task.on_failure_hooks:
+            self._run_hooks(task.on_failure_hooks)
         return None
 
     def _should_retry(self, exc: BaseException, message: str) -> bool:
         condition = self.task.retry_condition_fn
         if condition is None:
             return True
-        state = State(StateType.FAILED, "Failed", message, data=exc)
+        state: State = State(StateType.FAILED, "Failed", message, data=exc)
         try:
-            return bool(condition(self.task, TaskRunView(self), state))
+            return bool(condition(self.task, TaskRunView(self.record), state))
         except Exception as hook_exc:
             self._logger().error("retry_condition_fn raised %r; not retrying", hook_exc)
             return False
@@ -282,7 +275,7 @@ class TaskRun:
 
     def _run_hooks(self, hooks: list[Any]) -> None:
         state = self.state()
-        view = TaskRunView(self)
+        view = TaskRunView(self.record)
         for hook in hooks:
             try:
                 hook(self.task, view, state)
@@ -292,10 +285,10 @@ class TaskRun:
                 )
 
     def _logger(self) -> logging.LoggerAdapter:
-        from headwater.logging.loggers import task_run_logger
+        from headwater.logging.loggers import context_task_logger
 
         ctx = self.context or self.enter()
-        return task_run_logger(ctx, self.flow_ctx)
+        return context_task_logger(ctx, self.flow_ctx)
 
 
 def _orphan_plan(task: Task[Any, Any]) -> TaskPlan | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from uuid import UUID
 
 from headwater.context import FlowRunContext
 from headwater.utilities.ids import new_id
@@ -42,11 +43,16 @@ class StoreHandler(logging.Handler):
                 from headwater.client.backend import get_backend
 
                 writer = get_backend().writer
+            task_run_id = getattr(record, "task_run_id", None)
+            if isinstance(flow_run_id, str):  # Prefect-style loggers carry ids as text
+                flow_run_id = UUID(flow_run_id)
+            if isinstance(task_run_id, str):
+                task_run_id = UUID(task_run_id)
             writer.put_log(
                 {
                     "id": new_id(),
                     "flow_run_id": flow_run_id,
-                    "task_run_id": getattr(record, "task_run_id", None),
+                    "task_run_id": task_run_id,
                     "name": record.name,
                     "level": record.levelno,
                     "message": format_message(record),

@@ -238,6 +238,9 @@ class DeploymentFilter(Schema):
         default=None, description="``flow-name/deployment-name`` each."
     )
     flow_names: Annotated[list[Name], Field(max_length=MAX_IDS)] | None = None
+    names: Annotated[list[Name], Field(max_length=MAX_IDS)] | None = Field(
+        default=None, description="Deployment names (without the flow's name)."
+    )
     name_like: Annotated[str, Field(max_length=200)] | None = None
     tags_all: Tags | None = None
     work_pool_names: Annotated[list[Name], Field(max_length=100)] | None = None

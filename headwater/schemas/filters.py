@@ -19,6 +19,8 @@ class FlowRunSort(str, Enum):
     EXPECTED_START_TIME_ASC = "EXPECTED_START_TIME_ASC"
     EXPECTED_START_TIME_DESC = "EXPECTED_START_TIME_DESC"
     NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+    END_TIME_DESC = "END_TIME_DESC"
 
 
 class FlowRunFilter(Schema):
@@ -27,14 +29,25 @@ class FlowRunFilter(Schema):
     ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     flow_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     flow_names: list[Name] | None = Field(default=None, max_length=MAX_IDS)
+    flow_versions: list[Name] | None = Field(default=None, max_length=100)
+    names: list[Name] | None = Field(default=None, max_length=MAX_IDS)
     state_types: list[StateType] | None = Field(default=None, max_length=20)
+    state_types_not: list[StateType] | None = Field(default=None, max_length=20)
     state_names: list[Name] | None = Field(default=None, max_length=50)
+    state_names_not: list[Name] | None = Field(default=None, max_length=50)
     tags_all: list[Tag] | None = Field(default=None, max_length=50)
+    tags_any: list[Tag] | None = Field(default=None, max_length=50)
     parent_flow_run_id: UUID | None = None
+    parent_flow_run_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     parent_task_run_id: UUID | None = None
+    has_parent: bool | None = Field(
+        default=None, description="True: subflow runs only; False: top-level runs only."
+    )
     name_like: Key | None = Field(default=None, max_length=200)
     start_time_after: Timestamp | None = None
     start_time_before: Timestamp | None = None
+    end_time_after: Timestamp | None = None
+    end_time_before: Timestamp | None = None
     expected_start_time_after: Timestamp | None = None
     expected_start_time_before: Timestamp | None = None
     deployment_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
@@ -55,14 +68,25 @@ class TaskRunFilter(Schema):
     ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     flow_run_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     state_types: list[StateType] | None = Field(default=None, max_length=20)
+    state_names: list[Name] | None = Field(default=None, max_length=50)
     task_keys: list[Key] | None = Field(default=None, max_length=100)
+    names: list[Name] | None = Field(default=None, max_length=MAX_IDS)
     name_like: Key | None = Field(default=None, max_length=200)
+    tags_all: list[Tag] | None = Field(default=None, max_length=50)
+    start_time_after: Timestamp | None = None
+    start_time_before: Timestamp | None = None
 
 
 class LogFilter(Schema):
     flow_run_id: UUID | None = None
+    flow_run_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     task_run_id: UUID | None = None
+    task_run_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    task_run_is_null: bool | None = Field(
+        default=None, description="True: flow-run logs only; False: task-run logs only."
+    )
     level_ge: int | None = Field(default=None, ge=0, le=100)
+    level_le: int | None = Field(default=None, ge=0, le=100)
     timestamp_after: Timestamp | None = None
     timestamp_before: Timestamp | None = None
     text: Key | None = Field(default=None, max_length=200)

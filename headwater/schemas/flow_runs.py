@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from pydantic import Field
 
 from headwater.schemas.base import Schema, Timestamp
 from headwater.schemas.orchestration import SetStateStatus
-from headwater.states import State
+from headwater.states import State, StateType
 
 
 class FlowRun(Schema):
@@ -44,12 +45,18 @@ class FlowRun(Schema):
     heartbeat: Timestamp | None = None
 
     @property
-    def state_type(self) -> str:
-        return self.state.type.value
+    def state_type(self) -> StateType:
+        """A ``str`` enum: compares equal to ``"COMPLETED"`` and to ``StateType.COMPLETED``."""
+        return self.state.type
 
     @property
     def state_name(self) -> str:
         return self.state.name
+
+    @property
+    def estimated_run_time(self) -> dt.timedelta:
+        """Time spent running so far (Prefect's name)."""
+        return dt.timedelta(seconds=self.total_run_time)
 
 
 class StateTransition(Schema):

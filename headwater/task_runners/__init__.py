@@ -9,12 +9,14 @@ if TYPE_CHECKING:
     from headwater.task_runners.processes import ProcessPoolTaskRunner
     from headwater.task_runners.threads import ThreadPoolTaskRunner
 
-__all__ = ["ProcessPoolTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]
+__all__ = ["ConcurrentTaskRunner", "ProcessPoolTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]
 
 _WHERE = {
     "TaskRunner": "headwater.task_runners.base",
     "ThreadPoolTaskRunner": "headwater.task_runners.threads",
     "ProcessPoolTaskRunner": "headwater.task_runners.processes",
+    # Prefect 3 keeps its 2.x name as an alias of the thread pool.
+    "ConcurrentTaskRunner": "headwater.task_runners.threads",
 }
 
 
@@ -24,4 +26,5 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'headwater.task_runners' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module_name), name)
+    target = "ThreadPoolTaskRunner" if name == "ConcurrentTaskRunner" else name
+    return getattr(importlib.import_module(module_name), target)

@@ -31,3 +31,12 @@ class allow_failure(BaseAnnotation[T]):
 
 class quote(BaseAnnotation[T]):
     """Pass this argument as is: do not look inside it for futures."""
+
+
+class opaque(BaseAnnotation[T]):
+    """Resolve this argument if it is a future or a state, but do not look inside
+    the value for more futures (cheap for large results)."""
+
+
+#: Prefect's older spelling.
+Quote = quote

@@ -7,9 +7,41 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from headwater.exceptions import ParameterTypeError
+from headwater.exceptions import ParameterBindError, ParameterTypeError
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def unwrap_method(fn: Any) -> tuple[Any, str | None]:
+    """``(function, "classmethod" | "staticmethod" | None)`` for ``@flow``/``@task``
+    written above ``@classmethod`` or ``@staticmethod``."""
+    if isinstance(fn, classmethod):
+        return fn.__func__, "classmethod"
+    if isinstance(fn, staticmethod):
+        return fn.__func__, "staticmethod"
+    return fn, None
+
+
+def bound_copy(obj: Any, target: Any) -> Any:
+    """A copy of a flow or task whose function is bound to ``target`` (an instance or
+    a class), with its own binder and options."""
+    import copy
+    import types
+
+    bound = copy.copy(obj)
+    bound.fn = types.MethodType(obj.fn, target)
+    bound.binder = Binder(bound.fn)
+    bound._options = dict(obj._options)
+    return bound
+
+
+def bind_target(kind: str | None, instance: Any, owner: Any) -> Any:
+    """What a flow or task found on a class binds its function to (None: nothing)."""
+    if kind == "staticmethod":
+        return None
+    if kind == "classmethod":
+        return owner if owner is not None else type(instance)
+    return instance
 
 
 class Binder:
@@ -82,11 +114,11 @@ class Binder:
 def bind_or_explain(
     binder: Binder, args: tuple[Any, ...], kwargs: dict[str, Any], what: str
 ) -> dict[str, Any]:
-    """Bind with defaults; a wrong call becomes a one-line ``ParameterTypeError``."""
+    """Bind with defaults; a wrong call becomes a one-line ``ParameterBindError``."""
     try:
         return binder.bind(args, kwargs, with_defaults=True)
     except TypeError as exc:
-        raise ParameterTypeError(f"{what}: {exc}") from None
+        raise ParameterBindError(f"{what}: {exc}") from None
 
 
 _SIMPLE_TYPES: dict[Any, type] = {str: str, int: int, float: float, bool: bool}

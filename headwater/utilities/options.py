@@ -107,3 +107,13 @@ def check_optional_bool(value: Any, option: str, where: str) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise InvalidOptionError(f"{where}: {option} must be True or False, got {value!r}")
+
+
+def add_hook(owner: Any, kind: str, fn: Callable[..., Any], where: str) -> Callable[..., Any]:
+    """``@my_flow.on_failure``-style decorators: append ``fn`` to ``owner``'s hooks of
+    ``kind`` (kept by ``with_options`` copies) and return it unchanged."""
+    check_hooks(fn, kind, where)
+    hooks: list[Callable[..., Any]] = getattr(owner, f"{kind}_hooks")
+    hooks.append(fn)
+    owner._options[kind] = list(hooks)
+    return fn

@@ -25,11 +25,11 @@ def start_worker(
 ) -> PollingLoop:
     """Poll ``pool_name`` and run its runs until stopped (or once); the finished loop
     (``.started`` runs).  ``WorkPoolNotFound`` for a missing pool or queue."""
-    from headwater.client import get_client
+    from headwater.client import open_client
     from headwater.settings import get_settings
 
     settings = get_settings()
-    client = get_client()
+    client = open_client()
     try:
         client.read_work_pool(pool_name)
         for queue in work_queue_names or ():

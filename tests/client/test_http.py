@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from headwater.client import get_client
+from headwater.client import get_client, open_client
 from headwater.client.http import HttpClient
 from headwater.client.writer import RecordsRefused, TransientWriteError
 from headwater.exceptions import ServerRequestError, ServerUnavailable
@@ -71,10 +71,13 @@ def test_get_client_follows_the_api_url(
 ) -> None:
     for url in (api_server.url, api_server.api_url, api_server.api_url + "/"):
         monkeypatch.setenv("HEADWATER_API_URL", url)
-        client = get_client()
+        client = open_client()
         assert isinstance(client, HttpClient) and client.api_url == api_server.api_url
         client.read_flows(limit=1)
         client.close()
+        with get_client() as facade:  # Prefect's get_client: the same transport underneath
+            assert facade.api_url == api_server.api_url
+            facade.read_flows(limit=1)
 
 
 @pytest.mark.parametrize(

@@ -376,5 +376,5 @@ def _skip_too_late(conn: Connection, rows: list[Any], now: float) -> int:
 
 
 def _mark_skipped(conn: Connection, run_id: Any, message: str) -> None:
-    skipped = State(StateType.CANCELLED, "Skipped", message)
+    skipped: State = State(StateType.CANCELLED, "Skipped", message)
     set_flow_run_state(conn, flow_run_id=run_id, state=skipped)

@@ -313,6 +313,8 @@ def read_deployments(
             )
         if flt.flow_names is not None:
             query = query.where(flows.c.name.in_(flt.flow_names))
+        if flt.names is not None:
+            query = query.where(deployments.c.name.in_(flt.names))
         if flt.name_like:
             query = query.where(deployments.c.name.ilike(f"%{flt.name_like}%"))
         for tag in flt.tags_all or ():

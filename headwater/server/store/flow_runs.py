@@ -6,7 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.sql import Select
 
 from headwater.exceptions import ObjectNotFound
@@ -252,6 +252,8 @@ SORTS: dict[str, tuple[SortKey, ...]] = {
         _ID,
     ),
     "NAME_ASC": (SortKey(flow_runs.c.name, kind=str), _ID),
+    "NAME_DESC": (SortKey(flow_runs.c.name, descending=True, kind=str), _ID),
+    "END_TIME_DESC": (SortKey(flow_runs.c.end_time, descending=True, nullable=True), _ID),
 }
 
 
@@ -267,16 +269,35 @@ def apply_flow_run_filter(query: Select[Any], flt: FlowRunFilter | None, dialect
     if flt.flow_names is not None:
         named = select(flows.c.id).where(flows.c.name.in_(flt.flow_names))
         query = query.where(c.flow_id.in_(named))
+    if flt.flow_versions is not None:
+        query = query.where(c.flow_version.in_(flt.flow_versions))
+    if flt.names is not None:
+        query = query.where(c.name.in_(flt.names))
     if flt.state_types is not None:
         query = query.where(c.state_type.in_([t.value for t in flt.state_types]))
+    if flt.state_types_not is not None:
+        query = query.where(c.state_type.not_in([t.value for t in flt.state_types_not]))
     if flt.state_names is not None:
         query = query.where(c.state_name.in_(flt.state_names))
+    if flt.state_names_not is not None:
+        query = query.where(c.state_name.not_in(flt.state_names_not))
     for tag in flt.tags_all or ():
         query = query.where(json_array_contains(c.tags, tag, dialect))
+    if flt.tags_any is not None:
+        query = query.where(or_(*(json_array_contains(c.tags, t, dialect) for t in flt.tags_any)))
     if flt.parent_flow_run_id is not None:
         query = query.where(c.parent_flow_run_id == flt.parent_flow_run_id)
+    if flt.parent_flow_run_ids is not None:
+        query = query.where(c.parent_flow_run_id.in_(flt.parent_flow_run_ids))
     if flt.parent_task_run_id is not None:
         query = query.where(c.parent_task_run_id == flt.parent_task_run_id)
+    if flt.has_parent is not None:
+        column = c.parent_task_run_id
+        query = query.where(column.is_not(None) if flt.has_parent else column.is_(None))
+    if flt.end_time_after is not None:
+        query = query.where(c.end_time >= flt.end_time_after.timestamp())
+    if flt.end_time_before is not None:
+        query = query.where(c.end_time <= flt.end_time_before.timestamp())
     if flt.name_like:
         query = query.where(c.name.ilike(f"%{flt.name_like}%"))
     if flt.start_time_after is not None:

@@ -78,10 +78,19 @@ def _filtered(query: Any, flt: LogFilter | None) -> Any:
     c = logs.c
     if flt.flow_run_id is not None:
         query = query.where(c.flow_run_id == flt.flow_run_id)
+    if flt.flow_run_ids is not None:
+        query = query.where(c.flow_run_id.in_(flt.flow_run_ids))
     if flt.task_run_id is not None:
         query = query.where(c.task_run_id == flt.task_run_id)
+    if flt.task_run_ids is not None:
+        query = query.where(c.task_run_id.in_(flt.task_run_ids))
+    if flt.task_run_is_null is not None:
+        column = c.task_run_id
+        query = query.where(column.is_(None) if flt.task_run_is_null else column.is_not(None))
     if flt.level_ge is not None:
         query = query.where(c.level >= flt.level_ge)
+    if flt.level_le is not None:
+        query = query.where(c.level <= flt.level_le)
     if flt.timestamp_after is not None:
         query = query.where(c.timestamp > flt.timestamp_after.timestamp())
     if flt.timestamp_before is not None:

@@ -106,7 +106,7 @@ SORTS: dict[str, tuple[SortKey, ...]] = {
 }
 
 
-def _filtered(query: Any, flt: TaskRunFilter | None) -> Any:
+def _filtered(query: Any, flt: TaskRunFilter | None, dialect: str) -> Any:
     if flt is None:
         return query
     c = task_runs.c
@@ -116,10 +116,23 @@ def _filtered(query: Any, flt: TaskRunFilter | None) -> Any:
         query = query.where(c.flow_run_id.in_(flt.flow_run_ids))
     if flt.state_types is not None:
         query = query.where(c.state_type.in_([t.value for t in flt.state_types]))
+    if flt.state_names is not None:
+        query = query.where(c.state_name.in_(flt.state_names))
     if flt.task_keys is not None:
         query = query.where(c.task_key.in_(flt.task_keys))
+    if flt.names is not None:
+        query = query.where(c.name.in_(flt.names))
     if flt.name_like:
         query = query.where(c.name.ilike(f"%{flt.name_like}%"))
+    if flt.start_time_after is not None:
+        query = query.where(c.start_time >= flt.start_time_after.timestamp())
+    if flt.start_time_before is not None:
+        query = query.where(c.start_time <= flt.start_time_before.timestamp())
+    if flt.tags_all:
+        from headwater.server.db.dialect import json_array_contains
+
+        for tag in flt.tags_all:
+            query = query.where(json_array_contains(c.tags, tag, dialect))
     return query
 
 
@@ -148,7 +161,7 @@ def read_task_runs_page(
     """One page of task runs and the cursor of the next (None after the last page)."""
     sort_name = sort.value if sort is not None else "CREATED_ASC"
     keys = SORTS[sort_name]
-    query = _filtered(select(task_runs), task_run_filter)
+    query = _filtered(select(task_runs), task_run_filter, conn.dialect.name)
     if cursor is not None:
         query = query.where(after(keys, decode_cursor(cursor, sort_name, keys)))
     rows = conn.execute(query.order_by(*order_by(keys)).limit(limit).offset(offset)).all()
@@ -157,7 +170,9 @@ def read_task_runs_page(
 
 
 def count_task_runs(conn: Connection, *, task_run_filter: TaskRunFilter | None = None) -> int:
-    query = _filtered(select(func.count()).select_from(task_runs), task_run_filter)
+    query = _filtered(
+        select(func.count()).select_from(task_runs), task_run_filter, conn.dialect.name
+    )
     return conn.execute(query).scalar_one()
 
 

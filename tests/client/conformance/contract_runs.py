@@ -118,6 +118,28 @@ class FlowRunsContract:
         first, second = client.read_flows(limit=1), client.read_flows(limit=1, offset=1)
         assert len(first) == len(second) == 1 and first[0].id != second[0].id
 
+    def test_read_a_flow_by_id_and_by_name(self, client: Client) -> None:
+        run = new_run(client)
+        by_name = client.read_flow_by_name(run["flow_name"])
+        assert by_name.name == run["flow_name"]
+        assert client.read_flow(by_name.id).name == run["flow_name"]
+        with pytest.raises(ObjectNotFound):
+            client.read_flow_by_name(unique("no-such-flow"))
+        with pytest.raises(ObjectNotFound):
+            client.read_flow(uuid.uuid4())
+
+    def test_count_flow_runs_follows_the_filter(self, client: Client) -> None:
+        flow_name = unique("conf-count")
+        ids = [new_run(client, flow_name=flow_name, name=f"c{i}")["id"] for i in range(3)]
+        client.set_flow_run_state(ids[0], Completed())
+        assert client.count_flow_runs(flow_run_filter=FlowRunFilter(flow_names=[flow_name])) == 3
+        done = FlowRunFilter(flow_names=[flow_name], state_types=[StateType.COMPLETED])
+        assert client.count_flow_runs(flow_run_filter=done) == 1
+        assert client.count_flow_runs() >= 3
+
+    def test_hello_answers(self, client: Client) -> None:
+        assert client.hello()["status"] == "ok"
+
     # -- run control ------------------------------------------------------------------
     def test_cancel_a_run_that_has_not_started_and_one_that_runs(self, client: Client) -> None:
         waiting = new_run(client, Scheduled())
