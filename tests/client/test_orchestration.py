@@ -81,11 +81,13 @@ def outer() -> int:
     return orchestrated(1)
 
 
-def _run_all() -> dict[int, Any]:
-    states = {n: orchestrated(n, return_state=True) for n in (1, 2)}
-    with tags("nightly"):
-        states[3] = orchestrated(3, return_state=True)
-    outer()
+def _run_all(mark: str) -> dict[int, Any]:
+    """Runs everything under the tag ``mark``: a shared server holds other tests' runs too."""
+    with tags(mark):
+        states = {n: orchestrated(n, return_state=True) for n in (1, 2)}
+        with tags("nightly"):
+            states[3] = orchestrated(3, return_state=True)
+        outer()
     flush_all()
     return states
 
@@ -99,7 +101,9 @@ def test_async_client_reads_with_prefect_filters_on_a_server(on_server: str) -> 
 
 
 def _check_reads() -> None:
-    states = _run_all()
+    mark = f"reads-{uuid.uuid4().hex[:8]}"
+    states = _run_all(mark)
+    ours = FlowRunFilterTags(all_=[mark])
     failed_id = states[2].state_details.flow_run_id
 
     async def read() -> dict[str, Any]:
@@ -107,11 +111,13 @@ def _check_reads() -> None:
             failed = await client.read_flow_runs(
                 flow_filter=FlowFilter(name=FlowFilterName(any_=["orchestrated"])),
                 flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.FAILED]))
+                    tags=ours,
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.FAILED])),
                 ),
             )
             not_failed = await client.read_flow_runs(
                 flow_run_filter=FlowRunFilter(
+                    tags=ours,
                     state=FlowRunFilterState(
                         type=FlowRunFilterStateType(not_any_=[StateType.FAILED])
                     ),
@@ -120,10 +126,12 @@ def _check_reads() -> None:
                 sort=FlowRunSort.NAME_ASC,
             )
             tagged = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["nightly"]))
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[mark, "nightly"]))
             )
             by_name = await client.count_flow_runs(
-                flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["orch-1", "orch-3"]))
+                flow_run_filter=FlowRunFilter(
+                    tags=ours, name=FlowRunFilterName(any_=["orch-1", "orch-3"])
+                )
             )
             failed_tasks = await client.read_task_runs(
                 task_run_filter=TaskRunFilter(
@@ -173,7 +181,7 @@ def test_sync_client_admin_on_a_server(on_server: str) -> None:
 
 
 def _check_admin() -> None:
-    _run_all()
+    _run_all(f"admin-{uuid.uuid4().hex[:8]}")
     with get_client(sync_client=True) as client:
         assert client.hello().status_code == 200
         assert [
