@@ -179,11 +179,11 @@ def test_a_run_whose_worker_and_process_died_is_crashed_by_the_server(
         with get_client() as client:
             crashed = _wait(
                 lambda: (r := client.read_flow_run(run.id)).state.name == "Crashed" and r,
-                timeout=15,
+                timeout=25,
                 what="Crashed",
             )
-        # zombie threshold 3 s + a loop of 0.2 s + the last heartbeat (0.3 s) + slack
-        assert time.monotonic() - killed < 5.5
+        # zombie threshold 8 s + a loop of 0.2 s + the last heartbeat (0.3 s) + slack
+        assert time.monotonic() - killed < 11
         assert "stopped sending heartbeats" in crashed.state.message
     finally:
         process.stop()

@@ -66,22 +66,23 @@ def test_capacity_release_and_all_or_nothing(database_url: str) -> None:
 
 
 def test_an_expired_lease_holds_nothing_and_cannot_be_renewed(database_url: str) -> None:
+    # The clock is passed in, so a slow machine cannot expire a lease early.
     db = get_database(database_url)
-    short, _ = _acquire(db, capacity=1, duration=0.15)
-    kept, _ = _acquire(db, capacity=2, duration=0.5)
+    t0 = time.time()
+    short, _ = _acquire(db, capacity=1, duration=10, now=t0)
+    kept, _ = _acquire(db, capacity=2, duration=20, now=t0)
     assert short and kept
     with db.begin_write() as conn:
-        assert leases.renew(conn, lease_ids=[kept]) == {kept}
-        rows = leases.read_leases(conn, resources=[R])
+        assert leases.renew(conn, lease_ids=[kept], now=t0 + 1) == {kept}  # until t0 + 21
+        rows = leases.read_leases(conn, resources=[R], now=t0 + 1)
     assert {row["id"] for row in rows} == {short, kept}
-    time.sleep(0.25)
-    with db.begin_write() as conn:  # short expired: only kept is renewed
-        assert leases.renew(conn, lease_ids=[short, kept]) == {kept}
-    assert _held(db) == 1
-    time.sleep(0.6)
-    assert _held(db) == 0
-    assert lease_service.run_once(db) == 2  # the rows go too
-    assert lease_service.run_once(db) == 0
+    with db.begin_write() as conn:  # short expired at t0 + 10: only kept is renewed
+        assert leases.renew(conn, lease_ids=[short, kept], now=t0 + 11) == {kept}
+    with db.begin_read() as conn:
+        assert leases.held_slots(conn, resources=[R], now=t0 + 11).get(R, 0) == 1
+        assert leases.held_slots(conn, resources=[R], now=t0 + 32).get(R, 0) == 0
+    assert lease_service.run_once(db, now=t0 + 32) == 2  # the rows go too
+    assert lease_service.run_once(db, now=t0 + 32) == 0
 
 
 def test_waiters_are_admitted_first_come_first_served(database_url: str) -> None:
