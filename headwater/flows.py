@@ -322,11 +322,15 @@ flow.from_source = Flow.from_source  # type: ignore[attr-defined]
 
 
 def load_flow(entrypoint: str) -> Flow[Any, Any]:
-    """The ``Flow`` an entrypoint (``"file.py:function"``, ``"module:function"``) names;
+    """The ``Flow`` an entrypoint (``"file.py:function"``, ``"module:function"``) names
+    (or that the object it names makes with ``__headwater_flow__()``);
     ``EntrypointError`` in one line when it names nothing or something else."""
     from headwater.utilities.entrypoints import EntrypointError, load_object
 
     obj = load_object(entrypoint)
+    convert = getattr(obj, "__headwater_flow__", None)
+    if not isinstance(obj, Flow) and callable(convert):
+        obj = convert()  # another API's flow (a Prefect 1 flow of headwater.v1) as a @flow
     if not isinstance(obj, Flow):
         raise EntrypointError(
             f"entrypoint {entrypoint!r} is not a @flow (got {type(obj).__name__})"

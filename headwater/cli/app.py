@@ -14,6 +14,7 @@ from headwater.cli import (
     profiles,
     server,
     task_runs,
+    v1,
     variables,
     work_pools,
     workers,
@@ -40,6 +41,7 @@ app.command("deploy")(deployments.deploy_command)
 app.add_typer(work_pools.app, name="work-pool")
 app.add_typer(work_pools.queue_app, name="work-queue")
 app.add_typer(workers.app, name="worker")
+app.add_typer(v1.app, name="v1")
 
 
 def main() -> None:

@@ -81,6 +81,11 @@ def load_object(entrypoint: str) -> Any:
     return obj
 
 
+def load_script(path: str) -> Any:
+    """The module a Python file defines, run once (``EntrypointError`` in one line)."""
+    return _load_script(path, path)
+
+
 def _load_script(path: str, entrypoint: str) -> Any:
     file = Path(path)
     if not file.is_file():

@@ -1,0 +1,1 @@
+"""Prefect 1's ``prefect.core``: ``Flow``, ``Task``, ``Parameter``, ``Edge``."""

@@ -1,0 +1,1 @@
+"""Prefect 1's ``prefect.engine``: ``state`` and ``signals``."""
