@@ -4,7 +4,7 @@ written with ``@flow``/``@task``, in the same run.
     python benchmarks/v1.py [--n 2000] [--rounds 3]
 
 Each round runs, in a fresh process and a fresh ``HEADWATER_HOME``, a chain of N
-no-op tasks (each takes the previous task's result) and a map of N no-op children,
+tiny tasks (each adds one to the previous task's result) and a map of N no-op children,
 once as a v1 graph (``flow.run()``) and once with the v2 API (direct calls and
 ``.map()``); the two APIs alternate which goes first.  Every task run is recorded in
 the embedded store in both cases.  Prints one JSON object: the medians per task in
@@ -35,7 +35,7 @@ SCRIPT = textwrap.dedent(
 
         @task
         def noop(x):
-            return x
+            return x + 1
 
         @task
         def items(n):
@@ -65,7 +65,7 @@ SCRIPT = textwrap.dedent(
 
         @task
         def noop(x):
-            return x
+            return x + 1
 
         @task
         def items(n):

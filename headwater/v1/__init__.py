@@ -13,11 +13,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from headwater.v1.context import context
     from headwater.v1.core.edge import Edge, flatten, unmapped
     from headwater.v1.core.flow import Flow
     from headwater.v1.core.parameter import DateTimeParameter, Parameter
     from headwater.v1.core.task import Task, task
+    from headwater.v1.run_context import context
     from headwater.v1.tasks.control_flow import case, ifelse, merge, switch
 
 _EXPORTS = {
@@ -33,7 +33,7 @@ _EXPORTS = {
     "merge": "headwater.v1.tasks.control_flow",
     "ifelse": "headwater.v1.tasks.control_flow",
     "switch": "headwater.v1.tasks.control_flow",
-    "context": "headwater.v1.context",
+    "context": "headwater.v1.run_context",
 }
 _MODULES = ("triggers", "engine", "tasks", "storage", "run_configs", "schedules", "executors")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from headwater.v1.context import context
 from headwater.v1.engine import signals
 from headwater.v1.engine import state as v1
+from headwater.v1.run_context import context
 
 SUCCEEDED = "Task run succeeded."
 

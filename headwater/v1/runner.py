@@ -14,12 +14,12 @@ import inspect
 from typing import Any
 
 from headwater.v1.calls import Call, from_headwater_state, handle, headwater_task
-from headwater.v1.context import context
 from headwater.v1.core.edge import MappedConstant
 from headwater.v1.core.parameter import Parameter
 from headwater.v1.engine import signals
 from headwater.v1.engine import state as v1
 from headwater.v1.exceptions import V1GraphError
+from headwater.v1.run_context import context
 
 _SINK: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "headwater_v1_sink", default=None

@@ -26,7 +26,7 @@ class Parameter(Task):
         super().__init__(name=name, slug=name, tags=tags)
 
     def run(self) -> Any:
-        from headwater.v1.context import context
+        from headwater.v1.run_context import context
 
         values = context.get("parameters") or {}
         if self.name in values:

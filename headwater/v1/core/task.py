@@ -94,7 +94,7 @@ class Task:
 
     @property
     def logger(self) -> Any:
-        from headwater.v1.context import context
+        from headwater.v1.run_context import context
 
         return context.get("logger")
 

@@ -15,7 +15,7 @@ class Signal(Exception):
 
     def __init__(self, message: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(message, *args)
-        result = kwargs.pop("result", None)
+        result = kwargs.pop("result", self)  # Prefect 1: the signal itself by default
         self.state = kwargs.pop("state", None) or self._state_cls(
             message=message, result=result, **kwargs
         )
