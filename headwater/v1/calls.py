@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from headwater.exceptions import TaskRunTimeoutError
 from headwater.v1.engine import signals
 from headwater.v1.engine import state as v1
 from headwater.v1.run_context import context
@@ -89,9 +90,10 @@ def run_call(call: Call) -> Any:
         except Exception as exc:
             final = run_count > task.max_retries
             failed = exc.state if isinstance(exc, signals.FAIL) else None
-            if failed is None or failed.result is None:
-                message = f"Error during execution of task: {exc!r}"
-                failed = (failed.__class__ if failed else v1.Failed)(message, result=exc)
+            if isinstance(exc, TaskRunTimeoutError):
+                failed = v1.TimedOut(f"Task timed out: {exc}", result=exc)
+            elif failed is None:
+                failed = v1.Failed(f"Error during execution of task: {exc!r}", result=exc)
             if not final:
                 if task.state_handlers:
                     handle(task, v1.Running(), v1.Retrying(f"Retrying: {failed.message}"))
@@ -163,8 +165,6 @@ def from_headwater_state(hw_state: Any, call: Call) -> Any:
         if own is not None and own.is_failed():
             return own
         exc = hw_state.result(raise_on_failure=False)
-        from headwater.exceptions import TaskRunTimeoutError
-
         if isinstance(exc, TaskRunTimeoutError):
             return v1.TimedOut(f"Task timed out: {exc}", result=exc)
         return v1.Failed(hw_state.message or "Task run failed.", result=exc)
