@@ -111,7 +111,7 @@ class FlowExecution:
         values = {
             "flow_name": flow.name,
             "parameters": dict(self.parameters),
-            "scheduled_start_time": dt.datetime.now(dt.timezone.utc),
+            "scheduled_start_time": _scheduled_start_time(),
             "flow_run_id": str(flow_ctx.flow_run_id) if flow_ctx else None,
             "flow_run_name": flow_ctx.flow_run_name if flow_ctx else None,
             "running_with_backend": False,
@@ -287,6 +287,19 @@ class FlowExecution:
         if any(s.is_failed() for s in key_states):
             return v1.Failed("Some reference tasks failed.", result=result)
         return v1.Success("All reference tasks succeeded.", result=result)
+
+
+def _scheduled_start_time() -> dt.datetime:
+    """When the flow run was due (a deployment's schedule), else now."""
+    from headwater.runtime.flow_run import get_scheduled_start_time
+
+    try:
+        when = get_scheduled_start_time()
+    except Exception:  # the run could not be read: the run's own clock is good enough
+        return dt.datetime.now(dt.timezone.utc)
+    if not isinstance(when, dt.datetime):
+        return dt.datetime.now(dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
 def _expand(upstream: dict[Any, Any]) -> dict[Any, Any]:
