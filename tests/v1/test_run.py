@@ -172,3 +172,10 @@ def test_flows_run_against_a_server_are_recorded_there(
     assert run.state.name == "Completed"
     by_state = sorted(r.state.name for r in task_runs)
     assert "Skipped" in by_state and by_state.count("Completed") >= 4
+    # the same UI shows them: the flow run's page lists its v1 task runs
+    import httpx
+
+    page = httpx.get(f"{api_server.url}/flow-runs/{run.id}", timeout=30)
+    assert page.status_code == 200
+    for name in ("is_big", "big", "Merge", "report"):
+        assert name in page.text
