@@ -235,6 +235,26 @@ class _Claimer:
         return held_back
 
 
+def _sendable(conn: Connection, runs: list[Any]) -> list[Any]:
+    """The runs that serialise to JSON; the others end Crashed, saying why."""
+    from headwater.states import Crashed
+
+    out = []
+    for run in runs:
+        try:
+            run.model_dump_json()
+        except (ValueError, UnicodeError) as exc:
+            set_flow_run_state(
+                conn,
+                flow_run_id=run.id,
+                state=Crashed(message=f"the run's stored fields cannot be sent: {exc}"),
+                force=True,
+            )
+            continue
+        out.append(run)
+    return out
+
+
 def _deployment_limits(conn: Connection, ids: set[Any]) -> dict[str, tuple[int, str]]:
     ids = {i for i in ids if i is not None}
     if not ids:
@@ -301,7 +321,7 @@ def poll_once(
             conn, work_pool_id=pool_id, deployment_ids=request.deployment_ids, now=now
         )
         cancelling = cancelling_among(conn, flow_run_ids=list(request.watched_ids))
-    claimed: list[UUID] = []
+    runs: list[Any] = []
     if due or heartbeat:
         with db.begin_write() as conn:
             if heartbeat and request.watched_ids:
@@ -335,14 +355,14 @@ def poll_once(
                     deployment_ids=None if pool_id is not None else request.deployment_ids,
                     now=now,
                 )
+                # Serialised before the claim commits: a run that cannot be sent (a value
+                # stored before the edge refused it) fails now instead of being claimed
+                # by a response that never arrives.
+                runs = _sendable(conn, read_flow_runs_by_ids(conn, flow_run_ids=claimed))
             elif pool_id is None and request.deployment_ids:
                 conn.execute(
                     update(deployments)
                     .where(deployments.c.id.in_(request.deployment_ids))
                     .values(last_polled=now)
                 )
-    runs = []
-    if claimed:
-        with db.begin_read() as conn:
-            runs = read_flow_runs_by_ids(conn, flow_run_ids=claimed)
     return ClaimResult(flow_runs=runs, cancelling=cancelling)

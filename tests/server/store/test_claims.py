@@ -211,3 +211,27 @@ def test_a_saturated_deployment_never_starves_the_others(database_url: str) -> N
     assert _claim(db, limit=1) == [backlog[0]]
     assert _claim(db, limit=1) == [waiting]
     assert _state(db, backlog[1]) == "Scheduled"
+
+
+def test_a_run_that_cannot_be_sent_is_not_claimed_into_the_void(database_url: str) -> None:
+    """A value stored before the edge refused it (a lone surrogate, on SQLite) fails
+    its run inside the claim's transaction; the other runs are claimed and sent."""
+    if database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL never stored a lone surrogate: the case cannot arise there")
+    from sqlalchemy import text
+
+    db = get_database(database_url)
+    make_pool(db)
+    d = apply(db, work_pool_name="pool")
+    bad, good = run_of(db, d.id)["id"], run_of(db, d.id)["id"]
+    with db.begin_write() as conn:
+        conn.execute(
+            text("UPDATE flow_runs SET parameters = :p WHERE id = :id"),
+            {"p": '{"n": "\\ud800"}', "id": bad.bytes},
+        )
+    result = claims.poll_once(db, request=ClaimRequest(worker_name="w"), pool_name="pool")
+    assert [r.id for r in result.flow_runs] == [good]
+    result.model_dump_json()  # what the API sends
+    with db.begin_read() as conn:
+        state = flow_runs.read_flow_run(conn, flow_run_id=bad).state
+    assert state.name == "Crashed" and "cannot be sent" in (state.message or "")
