@@ -65,6 +65,11 @@ class InvalidOptionError(UserInputError, ValueError):
     """A ``@flow``/``@task`` option with a value it cannot take."""
 
 
+class UnstorableValueError(UserInputError, ValueError):
+    """A value no store can keep (NUL, a lone surrogate, NaN or Infinity in JSON),
+    refused alike by both clients and the API (422), on SQLite and PostgreSQL."""
+
+
 class NotAFunctionError(UserInputError, TypeError):
     """``@flow``/``@task`` applied to something that is not callable."""
 

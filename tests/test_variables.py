@@ -33,7 +33,9 @@ def test_set_get_overwrite_unset(database_url: str) -> None:
         ("", 1, "variable names are 1-255 characters"),
         ("ok", "v" * 5_000, "at most 5,000 characters"),
         ("ok", {1, 2}, "must be JSON"),
-        ("ok", float("nan"), "must be JSON"),
+        ("ok", float("nan"), "NaN and Infinity cannot be stored"),
+        ("ok", {"k": "a\x00b"}, "contains a NUL character"),
+        ("ok", ["lone \ud800"], "contains a lone surrogate"),
     ],
 )
 def test_bounds(database_url: str, name: str, value: object, message: str) -> None:

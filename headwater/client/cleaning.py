@@ -13,12 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 from headwater.states import State
+from headwater.utilities.storable import storable_text, text_problem
 
 MAX_TEXT = 100_000
 
 
+def check_parameters(flow_run: Any) -> None:
+    """A new run's parameters as the API checks them: ``UnstorableValueError``
+    naming the value when no store could keep them (both clients call this, so a
+    NaN or a lone surrogate is refused alike, embedded or through a server)."""
+    from headwater.exceptions import UnstorableValueError
+    from headwater.utilities.storable import json_problem
+
+    problem = json_problem(flow_run.get("parameters") or {}, "parameters")
+    if problem is not None:
+        raise UnstorableValueError(problem)
+
+
 def clean_text(text: str) -> str:
-    text = text.replace("\x00", "\ufffd")
+    text = storable_text(text)
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 40] + "\n… (truncated for the server)"
     return text
@@ -28,6 +41,7 @@ def clean_name(name: str) -> str:
     """Names may not hold control characters on the server: they become spaces."""
     if name.isprintable():
         return name[:200]
+    name = storable_text(name)
     return "".join(ch if ch.isprintable() else " " for ch in name)[:200] or "unnamed"
 
 
@@ -73,10 +87,23 @@ def _clean_fields(record: dict[str, Any]) -> dict[str, Any]:
     for key, size in (("name", 300), ("task_key", 300), ("dynamic_key", 100), ("cache_key", 500)):
         value = out.get(key)
         if isinstance(value, str):
-            out[key] = value.replace("\x00", "\ufffd")[:size]
+            out[key] = storable_text(value)[:size]
     if isinstance(out.get("transitions"), list):
         out["transitions"] = [
             [*t[:3], clean_text(t[3])] if len(t) > 3 and isinstance(t[3], str) else t
             for t in out["transitions"][-1000:]
         ]
     return out
+
+
+def logs_need_cleaning(records: Any) -> bool:
+    """Whether a log line holds text no store keeps (NUL, a lone surrogate): the
+    embedded SQLite store would keep it as written, PostgreSQL and the API refuse it,
+    so the embedded client cleans such a batch first and all stores read alike."""
+    for record in records:
+        name, message = record["name"], record["message"]
+        if name.isascii() and message.isascii() and "\x00" not in name + message:
+            continue
+        if text_problem(name) or text_problem(message):
+            return True
+    return False

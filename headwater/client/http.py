@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
-from headwater.client.cleaning import clean_name, clean_record, state_body
+from headwater.client.cleaning import check_parameters, clean_name, clean_record, state_body
 from headwater.client.http_concurrency import HttpConcurrencyMixin
 from headwater.client.http_deployments import HttpDeploymentsMixin
 from headwater.client.http_reads import HttpReadsMixin
@@ -102,6 +102,7 @@ class HttpClient(HttpDeploymentsMixin, HttpReadsMixin, HttpConcurrencyMixin):
 
     # -- engine-facing ------------------------------------------------------------
     def create_flow_run(self, flow_run: FlowRunCreate, state: State) -> dict[str, Any]:
+        check_parameters(flow_run)
         body: dict[str, Any] = {k: v for k, v in flow_run.items() if v is not None}
         for key in ("name", "flow_name"):
             if key in body:
@@ -453,4 +454,7 @@ def _task_run_bodies(records: Sequence[TaskRunRecord]) -> list[dict[str, Any]]:
 
 
 def _encode(records: list[Any]) -> bytes:
-    return dumps(records)
+    try:
+        return dumps(records)
+    except TypeError:  # text with no UTF-8 form (a lone surrogate): cleaned, as refused
+        return dumps([clean_record(record) for record in records])

@@ -8,7 +8,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from headwater.client.cleaning import clean_name, clean_record, clean_state
+from headwater.client.cleaning import (
+    check_parameters,
+    clean_name,
+    clean_record,
+    clean_state,
+    logs_need_cleaning,
+)
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.client.local_reads import LocalReadsMixin
@@ -58,6 +64,7 @@ class LocalClient(LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin)
 
     # -- engine-facing ------------------------------------------------------------
     def create_flow_run(self, flow_run: FlowRunCreate, state: State) -> dict[str, Any]:
+        check_parameters(flow_run)
         flow_run = _clean_names(flow_run)
         with self._store_errors(), self.db.begin_write() as conn:
             return flow_runs.create_flow_run(conn, flow_run=flow_run, state=clean_state(state))
@@ -104,15 +111,17 @@ class LocalClient(LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin)
         from sqlalchemy.exc import DataError
 
         try:
-            with self.db.begin_write() as conn:
-                task_runs.upsert_task_runs(conn, records=task_run_records)
-                logs.create_logs(conn, records=log_records)
-        except DataError:
-            return [
-                *self._write_refused(task_runs.upsert_task_runs, list(task_run_records)),
-                *self._write_refused(logs.create_logs, list(log_records)),
-            ]
-        return []
+            if not (log_records and logs_need_cleaning(log_records)):
+                with self.db.begin_write() as conn:
+                    task_runs.upsert_task_runs(conn, records=task_run_records)
+                    logs.create_logs(conn, records=log_records)
+                return []
+        except (DataError, UnicodeEncodeError):  # PostgreSQL's refusal; SQLite's on surrogates
+            pass
+        return [
+            *self._write_refused(task_runs.upsert_task_runs, list(task_run_records)),
+            *self._write_refused(logs.create_logs, list(log_records)),
+        ]
 
     def _write_refused(self, write: Callable[..., None], records: list[Any]) -> list[Any]:
         from sqlalchemy.exc import DataError
@@ -124,7 +133,7 @@ class LocalClient(LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin)
             with self.db.begin_write() as conn:
                 write(conn, records=cleaned)
             return []
-        except DataError:
+        except (DataError, UnicodeEncodeError):
             if len(cleaned) == 1:
                 return cleaned
         half = len(cleaned) // 2

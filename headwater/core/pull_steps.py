@@ -24,6 +24,11 @@ def step_name(name: str) -> str:
     return name.rsplit(".", 1)[-1] if name.startswith("pull.") else name
 
 
+def looks_like_option(value: Any) -> bool:
+    """A git argument that git would take for an option (``--upload-pack=...``)."""
+    return isinstance(value, str) and value.lstrip().startswith("-")
+
+
 def check_pull_steps(steps: Any) -> list[dict[str, Any]]:
     """Steps in their stored form; ``InvalidOptionError`` naming the first bad one."""
     if steps is None:
@@ -57,5 +62,11 @@ def check_pull_steps(steps: Any) -> list[dict[str, Any]]:
             value = arguments.get(key)
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise InvalidOptionError(f"{where} ({name}): {key} must be a non-empty string")
+        for key in ("repository", "branch"):
+            if looks_like_option(arguments.get(key)):
+                raise InvalidOptionError(
+                    f"{where} ({name}): {key} must not start with '-' (git would read it as "
+                    "an option)"
+                )
         out.append({name: dict(arguments)})
     return out

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from headwater.core.pull_steps import check_pull_steps
+from headwater.core.pull_steps import check_pull_steps, looks_like_option
 from headwater.exceptions import UserInputError
 
 GIT_TIMEOUT_SECONDS = 300
@@ -72,13 +72,19 @@ def git_clone(
     directory: str | None = None,
 ) -> Path:
     """Clone ``repository`` (a URL or a local path) at ``branch`` into the code cache, or
-    update the copy already there; change into it."""
+    update the copy already there; change into it.
+
+    The repository and branch go to git after ``--`` (or are refused when they start
+    with ``-``): a value like ``--upload-pack=CMD`` must never become an option."""
+    for key, value in (("repository", repository), ("branch", branch)):
+        if looks_like_option(value):
+            raise PullStepError(f"git_clone: {key} {_redact(str(value))!r} must not start with '-'")
     target = Path(directory).expanduser() if directory else clone_directory(repository, branch)
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target):
         if (target / ".git").is_dir():
             ref = branch or "HEAD"
-            _git(["fetch", "--depth", "1", "origin", ref], cwd=target, what=repository)
+            _git(["fetch", "--depth", "1", "--", "origin", ref], cwd=target, what=repository)
             _git(["reset", "--hard", "FETCH_HEAD"], cwd=target, what=repository)
             _git(["clean", "-fdq"], cwd=target, what=repository)
         else:
@@ -92,7 +98,7 @@ def git_clone(
                 import shutil
 
                 shutil.rmtree(tmp)
-            _git([*command, repository, str(tmp)], cwd=target.parent, what=repository)
+            _git([*command, "--", repository, str(tmp)], cwd=target.parent, what=repository)
             tmp.rename(target)
     os.chdir(target)
     return target

@@ -22,6 +22,7 @@ from headwater.schemas.limits import (
     Tags,
 )
 from headwater.states import State, StateDetails, StateType
+from headwater.utilities.storable import json_problem
 
 
 class FlowCreate(Schema):
@@ -97,26 +98,19 @@ class FlowRunCreate(Schema):
 
 
 def check_json_document(value: Any, what: str) -> Any:
-    """A JSON document the stores can keep: finite numbers, no NUL, bounded size."""
+    """A JSON document the stores can keep: finite numbers, valid text without NUL,
+    bounded size (the same check on SQLite and PostgreSQL, and in both clients)."""
+    problem = json_problem(value, what)
+    if problem is not None:
+        raise ValueError(problem)
     try:
-        size = len(json.dumps(value, separators=(",", ":"), allow_nan=False))
-    except ValueError:
-        raise ValueError(f"{what} must not contain NaN or Infinity") from None
+        size = len(json.dumps(value, separators=(",", ":")))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be JSON: {exc}") from None
     if size > MAX_PARAMETERS_BYTES:
         raise ValueError(
             f"{what} are {size:,} characters as JSON; at most {MAX_PARAMETERS_BYTES:,} are accepted"
         )
-    stack = [value]
-    while stack:  # iterative: a deeply nested document must not exhaust the stack
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                raise ValueError(f"{what} must not contain NUL characters")
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
     return value
 
 

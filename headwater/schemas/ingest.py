@@ -20,6 +20,7 @@ from headwater.schemas.limits import (
     MAX_NAME_CHARS,
     MAX_TASK_NAME_CHARS,
     MAX_TRANSITIONS,
+    STORABLE,
     Epoch,
     Key,
     Message,
@@ -37,8 +38,8 @@ StateTypeName = Literal[
     "CANCELLED",
     "CRASHED",
 ]
-StateName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-TaskName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TASK_NAME_CHARS)]
+StateName = Annotated[str, StringConstraints(min_length=1, max_length=100), STORABLE]
+TaskName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TASK_NAME_CHARS), STORABLE]
 Transition = (
     tuple[StateTypeName, StateName, Epoch] | tuple[StateTypeName, StateName, Epoch, Message | None]
 )
@@ -81,8 +82,8 @@ class TaskRunRecordIn(TypedDict):
 
     id: UUID
     flow_run_id: UUID | None
-    task_key: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TASK_NAME_CHARS)]
-    dynamic_key: Annotated[str, StringConstraints(max_length=100)]
+    task_key: TaskName
+    dynamic_key: Annotated[str, StringConstraints(max_length=100), STORABLE]
     name: TaskName
     state_type: StateTypeName
     state_name: StateName
@@ -109,7 +110,7 @@ class LogRecordIn(TypedDict):
     id: UUID
     flow_run_id: UUID | None
     task_run_id: UUID | None
-    name: Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
+    name: Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS), STORABLE]
     level: Annotated[int, Field(ge=0, le=100)]
     message: Message
     timestamp: Epoch

@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from headwater.utilities.storable import text_problem
+
 MAX_NAME_CHARS = 200
 MAX_TASK_NAME_CHARS = 300
 MAX_KEY_CHARS = 500
@@ -36,9 +38,11 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+def _storable(value: str) -> str:
+    """No NUL, no lone surrogate: text both stores keep (see ``utilities.storable``)."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -47,11 +51,18 @@ Name = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_NAME_CHARS, pattern=_NO_CONTROL),
     AfterValidator(_not_blank),
+    AfterValidator(_storable),
 ]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_CHARS, pattern=_NO_CONTROL)]
+Tag = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_TAG_CHARS, pattern=_NO_CONTROL),
+    AfterValidator(_storable),
+]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
-Key = Annotated[str, StringConstraints(max_length=MAX_KEY_CHARS), AfterValidator(_no_nul)]
-Message = Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS), AfterValidator(_no_nul)]
+Key = Annotated[str, StringConstraints(max_length=MAX_KEY_CHARS), AfterValidator(_storable)]
+#: Add to an ``Annotated[str, ...]``: text both stores keep (no NUL, no lone surrogate).
+STORABLE = AfterValidator(_storable)
+Message = Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS), AfterValidator(_storable)]
 #: Seconds since the epoch, between 1970 and 3000.
 Epoch = Annotated[float, Field(ge=0.0, le=MAX_EPOCH, allow_inf_nan=False)]
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, Field
 
 from headwater.schemas.base import Schema, Timestamp
+from headwater.utilities.storable import json_problem
 
 MAX_NAME_LENGTH = 255
 MAX_VALUE_CHARS = 5_000
@@ -26,6 +27,9 @@ def check_variable_name(value: str) -> str:
 
 
 def check_variable_value(value: Any) -> Any:
+    problem = json_problem(value, "the variable's value")
+    if problem is not None:
+        raise ValueError(problem)
     try:
         text = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:

@@ -6,24 +6,36 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import math
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
+
+from headwater.utilities.storable import storable_text, text_problem
 
 #: Values whose JSON exceeds this many characters are kept as a short description.
 MAX_VALUE_CHARS = 20_000
 
 
 def to_jsonable(value: Any, depth: int = 0, lossy: list[Any] | None = None) -> Any:
-    """A JSON-compatible copy of ``value``; what has no JSON form becomes its repr
-    (and, when ``lossy`` is given, is noted in it)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    """A JSON-compatible copy of ``value`` that every store keeps; what has no such
+    form becomes its repr (NaN, Infinity, objects) or its escaped text (a lone
+    surrogate, NUL), and, when ``lossy`` is given, is noted in it."""
+    if value is None or isinstance(value, (bool, int)):
         return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _describe(value, lossy)
+    if isinstance(value, str):
+        if text_problem(value) is None:
+            return value
+        if lossy is not None:
+            lossy.append(value)
+        return storable_text(value)
     if depth > 20:
         return _describe(value, lossy)
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v, depth + 1, lossy) for k, v in value.items()}
+        return {_key(k, lossy): to_jsonable(v, depth + 1, lossy) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [to_jsonable(v, depth + 1, lossy) for v in value]
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
@@ -45,6 +57,15 @@ def to_jsonable(value: Any, depth: int = 0, lossy: list[Any] | None = None) -> A
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return to_jsonable(dataclasses.asdict(value), depth + 1, lossy)
     return _describe(value, lossy)
+
+
+def _key(key: Any, lossy: list[Any] | None) -> str:
+    name = str(key)
+    if text_problem(name) is None:
+        return name
+    if lossy is not None:
+        lossy.append(key)
+    return storable_text(name)
 
 
 def _describe(value: Any, lossy: list[Any] | None = None) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, String, Table, and_, exists, func, literal, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
+from headwater.server.db.text_match import ESCAPE, escape_like
+
 
 def insert_for(conn: Connection, table: Table) -> Any:
     """An INSERT that supports ``on_conflict_do_nothing/update`` on this database."""
@@ -30,5 +32,5 @@ def json_array_contains(column: Any, value: str, dialect_name: str) -> ColumnEle
     # A cheap text test first: the stored array holds the element JSON-encoded, so a
     # row without that text cannot match and json_each runs only on candidates.
     encoded = json.dumps(value)
-    pattern = "%" + encoded.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-    return and_(type_coerce(column, String).like(pattern, escape="!"), exact)
+    pattern = f"%{escape_like(encoded)}%"
+    return and_(type_coerce(column, String).like(pattern, escape=ESCAPE), exact)

@@ -29,6 +29,7 @@ from headwater.server.db.tables import (
     work_pools,
     work_queues,
 )
+from headwater.server.db.text_match import contains_text
 from headwater.server.store.flows import ensure_flow
 from headwater.utilities.ids import new_id
 
@@ -316,7 +317,7 @@ def read_deployments(
         if flt.names is not None:
             query = query.where(deployments.c.name.in_(flt.names))
         if flt.name_like:
-            query = query.where(deployments.c.name.ilike(f"%{flt.name_like}%"))
+            query = query.where(contains_text(deployments.c.name, flt.name_like))
         for tag in flt.tags_all or ():
             query = query.where(json_array_contains(deployments.c.tags, tag, conn.dialect.name))
         if flt.work_pool_names is not None:

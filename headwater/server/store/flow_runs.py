@@ -15,6 +15,7 @@ from headwater.schemas.records import FlowRunCreate
 from headwater.server.db.bulk import BulkStatement, bulk_statement
 from headwater.server.db.dialect import insert_for, json_array_contains
 from headwater.server.db.tables import flow_run_states, flow_runs, flows
+from headwater.server.db.text_match import contains_text
 from headwater.server.orchestration.context import TransitionContext
 from headwater.server.orchestration.policy import FLOW_RUN_POLICY, decide_transition
 from headwater.server.orchestration.rules import Rule
@@ -299,7 +300,7 @@ def apply_flow_run_filter(query: Select[Any], flt: FlowRunFilter | None, dialect
     if flt.end_time_before is not None:
         query = query.where(c.end_time <= flt.end_time_before.timestamp())
     if flt.name_like:
-        query = query.where(c.name.ilike(f"%{flt.name_like}%"))
+        query = query.where(contains_text(c.name, flt.name_like))
     if flt.start_time_after is not None:
         query = query.where(c.start_time >= flt.start_time_after.timestamp())
     if flt.start_time_before is not None:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 
 from headwater.exceptions import ObjectNotFound
 from headwater.server.db.tables import deployments, flow_runs, flows
+from headwater.server.db.text_match import contains_text
 
 
 class RunBrief(TypedDict):
@@ -129,7 +130,7 @@ def read_flow_summaries(
     """Flows by name with their run count, deployment count and last started run."""
     query = _summary_query()
     if name_like:
-        query = query.where(flows.c.name.ilike(f"%{name_like}%"))
+        query = query.where(contains_text(flows.c.name, name_like))
     rows = conn.execute(query.order_by(flows.c.name).limit(limit).offset(offset)).all()
     return _summaries(conn, list(rows))
 

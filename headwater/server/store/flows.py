@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 from headwater.exceptions import ObjectNotFound
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import flows
+from headwater.server.db.text_match import contains_text
 from headwater.utilities.ids import new_id
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def read_flows(
 
     query = select(flows)
     if name_like:
-        query = query.where(flows.c.name.ilike(f"%{name_like}%"))
+        query = query.where(contains_text(flows.c.name, name_like))
     rows = conn.execute(query.order_by(flows.c.name).limit(limit).offset(offset))
     return [Flow.model_validate(dict(row._mapping)) for row in rows]
 

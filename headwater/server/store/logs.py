@@ -12,6 +12,7 @@ from headwater.schemas.records import LogRecord
 from headwater.server.db.bulk import bulk_statement
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import logs
+from headwater.server.db.text_match import contains_text
 from headwater.server.store.pagination import (
     SortKey,
     after,
@@ -96,5 +97,5 @@ def _filtered(query: Any, flt: LogFilter | None) -> Any:
     if flt.timestamp_before is not None:
         query = query.where(c.timestamp <= flt.timestamp_before.timestamp())
     if flt.text:
-        query = query.where(c.message.ilike(f"%{flt.text}%"))
+        query = query.where(contains_text(c.message, flt.text))
     return query

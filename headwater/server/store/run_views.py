@@ -24,6 +24,7 @@ from headwater.server.db.tables import (
     work_pools,
     work_queues,
 )
+from headwater.server.db.text_match import contains_text
 
 _OVERVIEW = (
     select(
@@ -173,10 +174,5 @@ def _log_conditions(
     if level_ge > 0:
         query = query.where(logs.c.level >= level_ge)
     if text:
-        query = query.where(logs.c.message.ilike(f"%{_escape_like(text)}%", escape="\\"))
+        query = query.where(contains_text(logs.c.message, text))
     return query
-
-
-def _escape_like(text: str) -> str:
-    """A search for ``100%`` finds "100%", not every line with "100"."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

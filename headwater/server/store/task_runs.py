@@ -14,6 +14,7 @@ from headwater.schemas.records import TaskRunRecord
 from headwater.server.db.bulk import bulk_statement
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import task_runs
+from headwater.server.db.text_match import contains_text
 from headwater.server.store.pagination import (
     SortKey,
     after,
@@ -123,7 +124,7 @@ def _filtered(query: Any, flt: TaskRunFilter | None, dialect: str) -> Any:
     if flt.names is not None:
         query = query.where(c.name.in_(flt.names))
     if flt.name_like:
-        query = query.where(c.name.ilike(f"%{flt.name_like}%"))
+        query = query.where(contains_text(c.name, flt.name_like))
     if flt.start_time_after is not None:
         query = query.where(c.start_time >= flt.start_time_after.timestamp())
     if flt.start_time_before is not None:

@@ -3,6 +3,7 @@ running or retrying an existing run in this process through the client."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from headwater.client.protocol import Client
-from headwater.exceptions import ObjectNotFound
+from headwater.exceptions import ObjectNotFound, UnstorableValueError
 from headwater.launch.runs import retry_flow_run, run_flow_run
 from headwater.schemas.filters import FlowRunFilter, FlowRunSort
 from headwater.states import Cancelled, Completed, Failed, Pending, Running, Scheduled, StateType
@@ -36,6 +37,25 @@ class FlowRunsContract:
         assert first["state"].type is StateType.RUNNING and first["run_count"] == 1
         assert first["flow_name"] == body["flow_name"] and first["name"] == "first"
         assert first["parameters"] == {"n": 1, "nested": {"a": [1, 2]}}
+
+    @pytest.mark.parametrize(
+        ("parameters", "named"),
+        [
+            ({"p": float("nan")}, "parameters.p is nan"),
+            ({"p": {"deep": [float("inf")]}}, "parameters.p.deep[0] is inf"),
+            ({"p": "lone \ud800"}, "parameters.p contains a lone surrogate"),
+            ({"p": "a\x00b"}, "parameters.p contains a NUL"),
+            ({"k\x00": 1}, "the key 'k\\x00' contains a NUL"),
+        ],
+    )
+    def test_parameters_no_store_keeps_are_refused_alike(
+        self, client: Client, parameters: dict[str, Any], named: str
+    ) -> None:
+        flow_name = unique("conf-unstorable")
+        body: Any = {"flow_name": flow_name, "name": "r", "parameters": parameters}
+        with pytest.raises(UnstorableValueError, match=re.escape(named)):
+            client.create_flow_run(body, Running())
+        assert client.read_flow_runs(flow_run_filter=FlowRunFilter(flow_names=[flow_name])) == []
 
     def test_create_flow_run_by_idempotency_key(self, client: Client) -> None:
         key, flow_name = unique("key"), unique("conf-key")

@@ -69,3 +69,46 @@ def test_nul_characters_and_nan_are_refused_not_500(api: httpx.Client) -> None:
     assert nan.status_code == 422
     name_filter = api.post("/flow_runs/filter", json={"flow_runs": {"name_like": "a\u0000"}})
     assert name_filter.status_code == 422
+
+
+def test_values_no_store_keeps_are_refused_alike_naming_the_field(api: httpx.Client) -> None:
+    """Lone surrogates, NUL and NaN: a 422 naming the field on SQLite and PostgreSQL
+    alike (a surrogate stored on SQLite used to make every later listing a 500)."""
+    flow = f"bad-input-{uuid.uuid4().hex[:8]}"
+    cases = [
+        (b'{"flow_name": "%s", "parameters": {"p": "\\ud800"}}', "parameters.p", "surrogate"),
+        (b'{"flow_name": "%s", "parameters": {"p": ["\\u0000"]}}', "parameters.p[0]", "NUL"),
+        (b'{"flow_name": "%s", "parameters": {"p": Infinity}}', "parameters.p", "Infinity"),
+        (b'{"flow_name": "%s", "name": "r\\udfff"}', "body.name", "unicode"),
+    ]
+    for body, field, why in cases:
+        response = api.post(
+            "/flow_runs",
+            content=body % flow.encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 422, response.text
+        assert field in response.json()["detail"] and why in response.json()["detail"]
+    variable = api.post(
+        "/variables",
+        content=b'{"name": "bad_input_var", "value": {"k": "a\\u0000b"}}',
+        headers={"content-type": "application/json"},
+    )
+    assert variable.status_code == 422 and "NUL" in variable.json()["detail"]
+    logs = api.post(
+        "/logs/bulk",
+        json=[
+            {
+                "id": str(uuid.uuid4()),
+                "flow_run_id": None,
+                "task_run_id": None,
+                "name": "logger\u0000name",
+                "level": 20,
+                "message": "m",
+                "timestamp": 1.0,
+            }
+        ],
+    )
+    assert logs.status_code == 422 and "NUL" in logs.json()["detail"]
+    listing = api.post("/flow_runs/filter", json={"flow_runs": {"flow_names": [flow]}})
+    assert listing.status_code == 200 and listing.json()["results"] == []
