@@ -316,6 +316,10 @@ def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
         dynamic_key=call.dynamic_key,
     )
     run.record.tags = call.tags  # before its first hand-off: this side owns the record
+    if task.log_prints or (identity is not None and identity.log_prints):
+        from headwater.logging.prints import install_print_capture
+
+        install_print_capture()
     resolution = Resolution()
     resolution.args, resolution.kwargs, resolution.lineage = call.args, call.kwargs, call.lineage
     try:
