@@ -292,6 +292,7 @@ class FlowRunEngine:
             from headwater.engine.resume import persist_flow_result
 
             persist_flow_result(self, ctx, state, results)
+        ctx.task_runner.drain(self.flush_timeout)  # records its workers still hold
         unwritten = self._unwritten_records(self.flush_timeout)
         if unwritten is not None:
             state = Crashed(message=unwritten)

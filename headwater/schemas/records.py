@@ -59,9 +59,10 @@ class TaskRunRecord:
 
     **Who may change a record.**  The engine code running the task run (its
     ``TaskRun``, or the code standing in for it: a subflow's task record in its flow
-    engine, the process runner mirroring its child) owns the record and is the only
-    code that changes it: its state always through ``transition``, and the plain
-    facts (inputs, name, tags, result, cache key) only while it still holds the object.
+    engine, a remote task call mirroring its far side through ``mirror``) owns the
+    record and is the only code that changes it: its state always through
+    ``transition``, and the plain facts (inputs, name, tags, result, cache key) only
+    while it still holds the object.
     ``BatchingWriter.put_task_run(record)`` hands a record over for good: from then on
     nobody changes that object, because the writer's thread reads it at any time.  So
     the owner hands over ``record.copy()`` when the run will move on (Running,
@@ -258,6 +259,17 @@ def transition(
         record.end_time = now
     else:
         record.end_time = None
+
+
+def mirror(record: TaskRunRecord, source: TaskRunRecord) -> None:
+    """Make ``record`` the copy of ``source``: the same task run's record as it ended
+    in another process (the remote task call, ``headwater.task_runners.remote_call``).
+
+    The other process owned and stored the run; the caller's record, never handed to
+    its writer, only mirrors it (for ``future.state``, lineage and hooks that read it).
+    """
+    for name in TASK_RUN_FIELDS:
+        setattr(record, name, getattr(source, name))
 
 
 def plain_history(

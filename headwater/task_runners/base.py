@@ -42,6 +42,11 @@ class TaskRunner(abc.ABC):
     def shutdown(self, wait: bool = True) -> None:  # noqa: B027 - see start
         """Release resources; called when the flow run ends."""
 
+    def drain(self, timeout: float) -> None:  # noqa: B027 - see start
+        """Make the workers write the records they still hold (called before the flow
+        run's final state); runners whose workers write each record before answering
+        have nothing to do."""
+
     @abc.abstractmethod
     def duplicate(self) -> TaskRunner:
         """A fresh, unstarted runner with the same configuration (one per flow run)."""

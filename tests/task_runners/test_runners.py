@@ -89,3 +89,35 @@ def test_each_flow_run_gets_its_own_runner() -> None:
 
     assert pipeline() == 8 and pipeline() == 8
     assert runner._pool is None  # the template itself is never started
+
+
+@task(retries=1, retry_delay_seconds=0)
+def fails_once(marker: str) -> str:
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        raise RuntimeError("first attempt")
+    return "second"
+
+
+@task
+def echo(value: str) -> str:
+    return value
+
+
+def test_process_runner_mirrors_the_childs_record(tmp_path: object) -> None:
+    """The remote task call brings the far side's final record back: retries, state
+    name and lineage are the parent's too, and the store has one row per run."""
+    marker = str(tmp_path) + "/attempted"
+
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+    def pipeline() -> tuple[str, int, str]:
+        first = fails_once.submit(marker)
+        state = first.wait_state()
+        second = echo.submit(first)
+        return state.name, first._record.run_count, second.result()
+
+    name, attempts, value = pipeline()
+    assert (name, attempts, value) == ("Completed", 2, "second")
+    runs = {t.name.split("-")[0]: t for t in task_runs_of(last_run().id)}
+    assert runs["fails_once"].run_count == 2 and runs["fails_once"].state.is_completed()
+    assert runs["echo"].inputs == {"value": [runs["fails_once"].id]}

@@ -1,0 +1,93 @@
+"""Per-task cost of each task runner, next to its baselines, as JSON.
+
+    python benchmarks/task_runners.py [--n 2000] [--dask-n 10000] [--ray-n 2000]
+                                      [--workers 2] [--only threads,processes,dask,ray]
+
+Every figure is wall time per task for ``N`` no-op tasks submitted in one flow run and
+waited for (the flow call as a whole, so the writer's flush is included), measured in
+this run:
+- ``threads_us``: ``ThreadPoolTaskRunner`` (the default; the in-process baseline);
+- ``processes_us``: ``ProcessPoolTaskRunner(max_workers=W)``;
+- ``dask_us`` / ``raw_dask_us``: ``DaskTaskRunner`` on a ``LocalCluster`` of W
+  single-threaded worker processes, against ``client.submit`` of the same no-op
+  function on the same cluster (``dask_ratio`` = the first over the second);
+- ``ray_us`` / ``raw_ray_us``: ``RayTaskRunner`` on a local Ray with W CPUs, against
+  ``ray.remote`` of the same function (``ray_ratio``).
+Runners whose extra is not installed are reported as ``"skipped"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from typing import Any
+
+
+def _setup_home() -> None:
+    os.environ["HEADWATER_HOME"] = tempfile.mkdtemp(prefix="hw-bench-runners-")
+    os.environ["HEADWATER_LOGGING_CONSOLE"] = "false"
+    os.environ.setdefault("HEADWATER_LOGGING_LEVEL", "WARNING")
+    # Worker processes import ``_runner_tasks`` by name to find ``noop``.
+    here = os.path.dirname(os.path.abspath(__file__))
+    os.environ["PYTHONPATH"] = here + os.pathsep + os.environ.get("PYTHONPATH", "")
+    if here not in sys.path:
+        sys.path.insert(0, here)
+
+
+def _flow_per_task(runner: Any, n: int) -> float:
+    """(time of a flow run of N tasks - time of one of 1 task) / (N - 1): the runner's
+    start-up and shutdown (process spawn, cluster start) cancel out."""
+    from _runner_tasks import noop as body  # by module name: workers import it too
+
+    from headwater import flow, task
+
+    work = task(body, name="noop")
+
+    @flow(task_runner=runner)
+    def fan_out(count: int) -> int:
+        return len(work.map(range(count)).result())
+
+    def timed(count: int) -> float:
+        start = time.perf_counter()
+        assert fan_out(count) == count
+        return time.perf_counter() - start
+
+    timed(1)  # imports, the store's creation
+    return (timed(n) - timed(1)) / (n - 1) * 1e6
+
+
+def measure_threads(n: int) -> dict[str, Any]:
+    from headwater.task_runners import ThreadPoolTaskRunner
+
+    return {"threads_us": round(_flow_per_task(ThreadPoolTaskRunner(), n), 1)}
+
+
+def measure_processes(n: int, workers: int) -> dict[str, Any]:
+    from headwater.task_runners import ProcessPoolTaskRunner
+
+    return {"processes_us": round(_flow_per_task(ProcessPoolTaskRunner(workers), n), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="threads,processes")
+    args = parser.parse_args()
+    _setup_home()
+    only = set(args.only.split(","))
+    out: dict[str, Any] = {"n": args.n, "workers": args.workers}
+    if "threads" in only:
+        out.update(measure_threads(args.n))
+    if "processes" in only:
+        out.update(measure_processes(args.n, args.workers))
+        out["processes_ratio"] = round(out["processes_us"] / out["threads_us"], 2)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
