@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -378,17 +377,6 @@ def _needs_lock(run: TaskRun) -> bool:
     return run.cache_key is not None and not plan.refresh and plan.persist and plan.isolated
 
 
-def default_lock_manager(storage: ResultStorage, client: Callable[[], Any]) -> Any:
-    """The lock manager SERIALIZABLE cache keys use by default: lock files next to a
-    local storage, else a lease in the store (reachable by every process of it)."""
-    from headwater.locking import FileSystemLockManager, StoreLockManager
-    from headwater.results.storage import LocalStorage
-
-    if isinstance(storage, LocalStorage):
-        return FileSystemLockManager(os.path.join(str(storage.basepath), ".locks"))
-    return StoreLockManager(client(), namespace=f"{storage.url or id(storage)}:")
-
-
 @contextlib.contextmanager
 def held(manager: Any, key: str, holder: str, timeout: float) -> Iterator[bool]:
     """Hold ``key``'s lock while inside; yields False if ``timeout`` passed first."""
@@ -416,6 +404,8 @@ def _lock(run: TaskRun) -> Any:
             from headwater.client.backend import get_backend
 
             return get_backend().client
+
+        from headwater.locking import default_lock_manager
 
         manager = plan.lock_manager = default_lock_manager(plan.storage, client)
     holder = f"{process_holder()}:{run.record.id}"

@@ -11,6 +11,7 @@ stops being renewed (store locks).
 from __future__ import annotations
 
 from headwater.locking.base import LockManager, default_holder
+from headwater.locking.defaults import default_lock_manager
 from headwater.locking.filesystem import FileSystemLockManager
 from headwater.locking.memory import MemoryLockManager
 from headwater.locking.store import StoreLockManager
@@ -21,4 +22,5 @@ __all__ = [
     "MemoryLockManager",
     "StoreLockManager",
     "default_holder",
+    "default_lock_manager",
 ]

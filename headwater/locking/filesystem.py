@@ -60,7 +60,6 @@ class FileSystemLockManager(LockManager):
 
     def __init__(self, lock_files_directory: str | os.PathLike[str]) -> None:
         self.lock_files_directory = Path(lock_files_directory).expanduser().absolute()
-        self._made = False
 
     def lock_path(self, key: str) -> Path:
         name = quote(key, safe="")
@@ -72,10 +71,12 @@ class FileSystemLockManager(LockManager):
         """Run ``change(live entry)`` under the file's flock; a dict it returns (as
         ``("write", entry)``) or ``("clear", None)`` is written back."""
         path = self.lock_path(key)
-        if not self._made:
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(path, flags, 0o644)
+        except FileNotFoundError:  # first use (or someone removed the directory)
             self.lock_files_directory.mkdir(parents=True, exist_ok=True)
-            self._made = True
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            fd = os.open(path, flags, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             raw = os.pread(fd, 4096, 0)

@@ -371,19 +371,25 @@ async def _awaited(awaitable: Any) -> Any:
 
 def _inherited_store(parent: Transaction | None) -> Any:
     """A keyed transaction without a store uses its parent's, else the flow run's
-    result storage, else ``HEADWATER_RESULTS_STORAGE``."""
+    result storage, else ``HEADWATER_RESULTS_STORAGE``, with that storage's default
+    lock manager (lock files for a local directory, else the store's leases)."""
     while parent is not None:
         if parent.store is not None:
             return parent.store
         parent = parent._parent
     from headwater.context import FlowRunContext
+    from headwater.locking import default_lock_manager
     from headwater.results.store import ResultStore
 
     flow_ctx = FlowRunContext.get()
     results = flow_ctx.results if flow_ctx is not None else None
     if results is not None:
-        return ResultStore(result_storage=results.storage, serializer=results.serializer)
-    return ResultStore()
+        store = ResultStore(result_storage=results.storage, serializer=results.serializer)
+    else:
+        store = ResultStore()
+    client = None if flow_ctx is None else (lambda: flow_ctx.backend.client)
+    store.lock_manager = default_lock_manager(store.result_storage, client)
+    return store
 
 
 def transaction(

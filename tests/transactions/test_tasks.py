@@ -191,3 +191,30 @@ def test_a_policy_configured_read_committed_takes_no_lock(tmp_path: Path) -> Non
         INPUTS.configure(isolation_level="SNAPSHOT")
     with pytest.raises(ValueError, match="lock manager"):
         INPUTS.configure(lock_manager="redis")
+
+
+def test_async_tasks_in_an_async_transaction() -> None:
+    import asyncio
+
+    events: list[str] = []
+
+    @task(on_rollback=[lambda txn: events.append(f"undo {txn.get('n')}")])
+    async def step(n: int) -> int:
+        get_transaction().set("n", n)  # type: ignore[union-attr]
+        return n
+
+    @task
+    async def fail() -> None:
+        raise OSError("disk full")
+
+    @flow
+    async def pipeline() -> None:
+        async with transaction():
+            await step(1)
+            async with transaction():
+                await step(2)
+            await fail()
+
+    with pytest.raises(OSError, match="disk full"):
+        asyncio.run(pipeline())
+    assert events == ["undo 2", "undo 1"]

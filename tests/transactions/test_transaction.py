@@ -163,6 +163,12 @@ def test_a_keyed_transaction_defaults_to_the_result_storage(headwater_home: Path
     assert (headwater_home / "storage" / "default-store").exists()
     with transaction(key="default-store") as txn:
         assert txn.is_committed() and txn.read().result == 5
+    # The default store locks with files next to a local storage.
+    with transaction(key="locked", isolation_level="SERIALIZABLE") as txn:
+        assert txn.store.is_lock_holder("locked", txn.holder)
+        assert (headwater_home / "storage" / ".locks" / "locked.lock").exists()
+        txn.stage(6)
+    assert not txn.store.is_locked("locked")
 
 
 def test_serializable_needs_a_lock_manager(tmp_path: Path) -> None:
