@@ -86,7 +86,9 @@ def phases(engine: FlowRunEngine) -> Generator[Step, Any, State]:
 def _attempt(engine: FlowRunEngine, ctx: FlowRunContext) -> Generator[Step, Any, State]:
     """One attempt inside its implicit transaction (see ``headwater.transactions``):
     committed when the attempt completes, rolled back otherwise."""
-    txn, token = open_implicit()
+    from headwater.logging.loggers import context_flow_logger
+
+    txn, token = open_implicit(context_flow_logger(ctx))
     state: State | None = None
     try:
         state = yield from _attempt_body(engine, ctx)

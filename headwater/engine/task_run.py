@@ -145,7 +145,7 @@ class TaskRun:
         txn = get_transaction()
         task = self.task
         if self.plan is not None:
-            if txn is not None and not txn.implicit:
+            if txn is not None and not txn.implicit and not txn.is_committed():
                 from headwater.engine.task_transactions import stage_result
 
                 record.result = stage_result(self, value, txn)  # written on commit

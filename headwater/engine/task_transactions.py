@@ -69,7 +69,8 @@ def stage_result(run: TaskRun, value: Any, parent: Transaction) -> ResultRef | N
     plan = run.plan
     assert plan is not None
     if not plan.persist:
-        join(run, parent)
+        if run.task.on_commit_hooks or run.task.on_rollback_hooks:
+            join(run, parent)
         return None
     key = run.cache_key or f"task-runs/{run.record.id}"
     expiration = time.time() + plan.expiration if plan.expiration is not None else None

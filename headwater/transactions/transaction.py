@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import inspect
+import itertools
 import logging
 import os
 import socket
@@ -64,8 +65,13 @@ def get_transaction() -> Transaction | None:
     return _current.get()
 
 
+_serials = itertools.count(1)
+
+
 def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    """A holder name unique to one transaction (two transactions of one thread, or
+    of two asyncio tasks, never pass for each other)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{next(_serials)}"
 
 
 def _check(value: Any, kind: type[enum.Enum], name: str) -> Any:
@@ -201,6 +207,8 @@ class Transaction:
             raise RuntimeError("a transaction can be entered once")
         parent = _current.get()
         self._parent = parent
+        if self.logger is None and parent is not None:
+            self.logger = parent.logger
         if self.commit_mode is None:
             inherit = parent is not None and not parent.implicit
             self.commit_mode = parent.commit_mode if inherit else CommitMode.LAZY  # type: ignore[union-attr]
@@ -300,6 +308,10 @@ class Transaction:
             if self.key is not None and self.store is not None and self.write_on_commit:
                 self.store.write(self._staged_value, self.key, self._expiration, holder=self.holder)
             self.state = TransactionState.COMMITTED
+            if self._reports():
+                self._log().info(
+                    "Transaction %s committed (%d task runs)", self._name(), self._task_count()
+                )
         except Exception as exc:
             self._log().error(
                 "Committing transaction %r failed (%s: %s); rolling it back",
@@ -333,6 +345,13 @@ class Transaction:
             self.state = TransactionState.ROLLED_BACK
             for child in reversed(self.children):
                 child.rollback()
+            if self._reports() and (self.children or self.on_rollback_hooks):
+                self._log().info(
+                    "Transaction %s rolled back (%d task runs, rollback hooks: %s)",
+                    self._name(),
+                    self._task_count(),
+                    ", ".join(self._hook_names()) or "none",
+                )
             return True
         finally:
             self._release()
@@ -360,6 +379,34 @@ class Transaction:
 
     def _log(self) -> logging.Logger | logging.LoggerAdapter:
         return self.logger or logger
+
+    def _reports(self) -> bool:
+        """Outcomes are logged for the transactions a run's log should show: user
+        transactions not inside another, and an implicit one whose tasks had hooks."""
+        if self.task_run_id is not None:
+            return False
+        parent = self._parent
+        if self.implicit:
+            return bool(self.children)
+        return parent is None or parent.implicit
+
+    def _name(self) -> str:
+        if self.implicit:
+            return "of this flow run"
+        return repr(self.key) if self.key is not None else "(no key)"
+
+    def _task_count(self) -> int:
+        return sum(
+            (1 if child.task_run_id is not None else child._task_count()) for child in self.children
+        )
+
+    def _hook_names(self) -> list[str]:
+        """Rollback hooks that ran here and below, in the order they ran."""
+        names = [getattr(h, "__name__", repr(h)) for h in reversed(self.on_rollback_hooks)]
+        for child in reversed(self.children):
+            if child.state is TransactionState.ROLLED_BACK:
+                names.extend(child._hook_names())
+        return names
 
     def __repr__(self) -> str:
         return f"Transaction(key={self.key!r}, state={self.state.value})"
@@ -414,9 +461,12 @@ def transaction(
     )
 
 
-def open_implicit() -> tuple[Transaction, Token[Transaction | None]]:
-    """The implicit transaction of a flow-run attempt, made current."""
-    txn = Transaction(implicit=True)
+def open_implicit(
+    run_logger: logging.Logger | logging.LoggerAdapter | None = None,
+) -> tuple[Transaction, Token[Transaction | None]]:
+    """The implicit transaction of a flow-run attempt, made current; transactions
+    opened in the run log to ``run_logger`` (the run's log in the store)."""
+    txn = Transaction(implicit=True, logger=run_logger)
     txn._parent = _current.get()
     txn.commit_mode = CommitMode.LAZY
     txn.isolation_level = IsolationLevel.READ_COMMITTED
@@ -425,12 +475,19 @@ def open_implicit() -> tuple[Transaction, Token[Transaction | None]]:
 
 
 def close_implicit(txn: Transaction, token: Token[Transaction | None], completed: bool) -> None:
-    """End an attempt's implicit transaction: commit if it completed, else roll back."""
+    """End an attempt's implicit transaction: commit if it completed (a subflow run
+    inside a user's transaction hands it to that transaction instead), else roll back."""
     try:
         _current.reset(token)
     except ValueError:  # reset from another context: leave the variable as it is
         pass
-    if completed:
-        txn.commit()
-    else:
+    parent = txn._parent
+    if not completed:
         txn.rollback()
+    elif parent is not None and not parent.implicit and parent.state is not _COMMITTED:
+        parent.add_child(txn)
+    else:
+        txn.commit()
+
+
+_COMMITTED = TransactionState.COMMITTED

@@ -218,3 +218,63 @@ def test_async_tasks_in_an_async_transaction() -> None:
     with pytest.raises(OSError, match="disk full"):
         asyncio.run(pipeline())
     assert events == ["undo 2", "undo 1"]
+
+
+def test_a_subflow_in_a_transaction_rolls_back_with_it() -> None:
+    events: list[str] = []
+
+    @task(on_rollback=[lambda txn: events.append("undo child step")])
+    def child_step() -> None:
+        events.append("child step")
+
+    @flow
+    def child() -> None:
+        child_step()
+
+    @task
+    def check() -> None:
+        raise ValueError("check failed")
+
+    @flow
+    def parent() -> None:
+        with transaction():
+            child()
+            check()
+
+    assert parent(return_state=True).is_failed()
+    assert events == ["child step", "undo child step"]
+
+
+def test_the_run_log_shows_what_was_committed_and_rolled_back() -> None:
+    from tests.helpers import logs_of
+
+    def remove_draft(txn: Transaction) -> None:
+        pass
+
+    @task(on_rollback=[remove_draft])
+    def draft() -> None:
+        pass
+
+    @task
+    def publish() -> None:
+        raise ConnectionError("refused")
+
+    @flow
+    def pipeline() -> None:
+        with transaction(key=None):
+            draft()
+        try:
+            with transaction():
+                draft()
+                draft()
+                publish()
+        except ConnectionError:
+            pass
+
+    state = pipeline(return_state=True)
+    messages = [log.message for log in logs_of(state.state_details.flow_run_id)]
+    assert "Transaction (no key) committed (1 task runs)" in messages
+    assert (
+        "Transaction (no key) rolled back (2 task runs, rollback hooks: "
+        "remove_draft, remove_draft)" in messages
+    )
