@@ -18,7 +18,49 @@ from headwater.utilities.hashing import hash_bytes, hash_named, hash_objects
 
 
 class CachePolicy:
-    """Base class: subclass it and implement ``compute_key``."""
+    """Base class: subclass it and implement ``compute_key``.
+
+    ``configure(key_storage=, lock_manager=, isolation_level=)`` returns a copy that
+    keeps its records in ``key_storage`` (a path, URL or storage), and isolates two
+    runs computing the same key with ``lock_manager`` (from ``headwater.locking``) at
+    ``isolation_level`` (``"SERIALIZABLE"``, the default for cached tasks: computed
+    once; ``"READ_COMMITTED"``: no lock, both may compute).
+    """
+
+    key_storage: Any = None
+    lock_manager: Any = None
+    isolation_level: Any = None
+
+    def configure(
+        self,
+        key_storage: Any = None,
+        lock_manager: Any = None,
+        isolation_level: Any = None,
+    ) -> CachePolicy:
+        """A copy of this policy with where its records live and how it isolates."""
+        import copy
+
+        if isolation_level is not None:
+            name = getattr(isolation_level, "value", isolation_level)
+            if name not in ("READ_COMMITTED", "SERIALIZABLE"):
+                raise ValueError(
+                    "isolation_level must be READ_COMMITTED or SERIALIZABLE, "
+                    f"got {isolation_level!r}"
+                )
+            isolation_level = name
+        if lock_manager is not None and not callable(getattr(lock_manager, "acquire_lock", None)):
+            raise ValueError(
+                "lock_manager must be a lock manager such as "
+                f"headwater.locking.FileSystemLockManager(path), got {lock_manager!r}"
+            )
+        new = copy.copy(self)
+        if key_storage is not None:
+            new.key_storage = key_storage
+        if lock_manager is not None:
+            new.lock_manager = lock_manager
+        if isolation_level is not None:
+            new.isolation_level = isolation_level
+        return new
 
     def compute_key(
         self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
@@ -62,6 +104,10 @@ class CompoundCachePolicy(CachePolicy):
             if policy not in unique:
                 unique.append(policy)
         self.policies = unique
+        for name in ("key_storage", "lock_manager", "isolation_level"):
+            value = next((getattr(p, name) for p in unique if getattr(p, name) is not None), None)
+            if value is not None:
+                setattr(self, name, value)
 
     def compute_key(
         self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any

@@ -332,6 +332,10 @@ class HttpClient(HttpDeploymentsMixin, HttpReadsMixin, HttpConcurrencyMixin):
         body = {"key": key, "holder": holder}
         return bool(self._post("/cache_locks/release", body).json()["released"])
 
+    def read_cache_lock_holder(self, key: str) -> str | None:
+        holder = self._post("/cache_locks/holder", {"key": key}).json()["holder"]
+        return None if holder is None else str(holder)
+
     def read_resume_map(self, flow_run_id: UUID) -> dict[tuple[str, str], dict[str, Any]]:
         entries = self._get(f"/flow_runs/{flow_run_id}/resume_map").json()
         return {(entry.pop("task_key"), entry.pop("dynamic_key")): entry for entry in entries}

@@ -180,6 +180,12 @@ class LocalClient(LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin)
         with self.db.begin_write() as conn:
             return cache_locks.release_cache_lock(conn, key=key, holder=holder)
 
+    def read_cache_lock_holder(self, key: str) -> str | None:
+        from headwater.server.store import cache_locks
+
+        with self.db.begin_read() as conn:
+            return cache_locks.cache_lock_holder(conn, key=key)
+
     def read_resume_map(self, flow_run_id: UUID) -> dict[tuple[str, str], dict[str, Any]]:
         with self.db.begin_read() as conn:
             return task_runs.read_resume_map(conn, flow_run_id=flow_run_id)

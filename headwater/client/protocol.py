@@ -78,6 +78,10 @@ class Client(Protocol):
 
     def release_cache_lock(self, key: str, holder: str) -> bool: ...
 
+    def read_cache_lock_holder(self, key: str) -> str | None:
+        """Who holds the store's lock on ``key`` now (None: nobody)."""
+        ...
+
     # -- leases (see client/leases.py and server/store/leases.py) -------------------------
     def lease_keeper(self) -> LeaseKeeper:
         """The thread renewing the leases this process holds through this client."""

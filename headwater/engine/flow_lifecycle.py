@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from headwater.engine.flow_engine import FlowRunEngine
 from headwater.exceptions import FlowRunDeadline
 from headwater.states import State
+from headwater.transactions.transaction import close_implicit, open_implicit
 from headwater.utilities.timeout import Deadline, current_deadline, timeout_after
 
 if TYPE_CHECKING:
@@ -83,6 +84,20 @@ def phases(engine: FlowRunEngine) -> Generator[Step, Any, State]:
 
 
 def _attempt(engine: FlowRunEngine, ctx: FlowRunContext) -> Generator[Step, Any, State]:
+    """One attempt inside its implicit transaction (see ``headwater.transactions``):
+    committed when the attempt completes, rolled back otherwise."""
+    from headwater.logging.loggers import context_flow_logger
+
+    txn, token = open_implicit(context_flow_logger(ctx))
+    state: State | None = None
+    try:
+        state = yield from _attempt_body(engine, ctx)
+    finally:
+        close_implicit(txn, token, state is not None and state.is_completed())
+    return state
+
+
+def _attempt_body(engine: FlowRunEngine, ctx: FlowRunContext) -> Generator[Step, Any, State]:
     """Call the function and wait for its task runs, both within the attempt's
     deadline; the state the attempt ends in."""
     deadline = engine.deadline()

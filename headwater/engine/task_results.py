@@ -13,13 +13,14 @@ finished meanwhile), and only then runs the task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from headwater.client.leases import process_holder
 from headwater.exceptions import InvalidOptionError, MissingResult
-from headwater.results.locks import key_lock
 from headwater.results.records import (
     CorruptResult,
     ResultRef,
@@ -144,7 +145,9 @@ class TaskPlan:
     __slots__ = (
         "expiration",
         "in_memory",
+        "isolated",
         "key_template",
+        "lock_manager",
         "lock_timeout",
         "persist",
         "policy",
@@ -186,6 +189,19 @@ class TaskPlan:
             self.policy = DEFAULT
         if self.policy is NO_CACHE:
             self.policy = None
+        # Isolation of a cache key (``policy.configure``): SERIALIZABLE unless the
+        # policy says READ_COMMITTED; the lock manager defaults to the storage's.
+        self.isolated = True
+        self.lock_manager: Any = None
+        policy = self.policy
+        if policy is not None:
+            key_storage = getattr(policy, "key_storage", None)
+            if key_storage is not None:
+                from headwater.results.storage import get_storage
+
+                self.storage = get_storage(key_storage)
+            self.isolated = getattr(policy, "isolation_level", None) != "READ_COMMITTED"
+            self.lock_manager = getattr(policy, "lock_manager", None)
 
 
 def plan_for(task: Task[Any, Any], flow_ctx: FlowRunContext | None) -> TaskPlan | None:
@@ -358,22 +374,42 @@ def try_cached(run: TaskRun) -> bool:
 def _needs_lock(run: TaskRun) -> bool:
     plan = run.plan
     assert plan is not None
-    return run.cache_key is not None and not plan.refresh and plan.persist
+    return run.cache_key is not None and not plan.refresh and plan.persist and plan.isolated
+
+
+@contextlib.contextmanager
+def held(manager: Any, key: str, holder: str, timeout: float) -> Iterator[bool]:
+    """Hold ``key``'s lock while inside; yields False if ``timeout`` passed first."""
+    acquired = manager.acquire_lock(key, holder, acquire_timeout=timeout)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                manager.release_lock(key, holder)
+            except Exception as exc:
+                logger.warning("Could not release the lock on %r: %s", key, exc)
 
 
 def _lock(run: TaskRun) -> Any:
     plan = run.plan
     assert plan is not None and run.cache_key is not None
+    manager = plan.lock_manager
+    if manager is None:
 
-    def client() -> Any:
-        flow_ctx = run.flow_ctx
-        if flow_ctx is not None:
-            return flow_ctx.backend.client
-        from headwater.client.backend import get_backend
+        def client() -> Any:
+            flow_ctx = run.flow_ctx
+            if flow_ctx is not None:
+                return flow_ctx.backend.client
+            from headwater.client.backend import get_backend
 
-        return get_backend().client
+            return get_backend().client
 
-    return key_lock(plan.storage, run.cache_key, plan.lock_timeout, client)
+        from headwater.locking import default_lock_manager
+
+        manager = plan.lock_manager = default_lock_manager(plan.storage, client)
+    holder = f"{process_holder()}:{run.record.id}"
+    return held(manager, run.cache_key, holder, plan.lock_timeout)
 
 
 def _lock_timed_out(run: TaskRun) -> None:

@@ -17,6 +17,7 @@ from headwater.context import FlowRunContext, TaskRunContext, TaskRunView, curre
 from headwater.exceptions import TaskRunTimeoutError, UpstreamTaskError
 from headwater.schemas.records import TaskRunRecord, new_task_run_record, transition
 from headwater.states import _NO_DATA, State, StateDetails, StateType, exception_message
+from headwater.transactions.transaction import get_transaction
 from headwater.utilities.ids import new_id
 from headwater.utilities.tracebacks import trim_engine_frames
 
@@ -141,11 +142,23 @@ class TaskRun:
             return
         self.value = value
         record = self.record
+        txn = get_transaction()
+        task = self.task
         if self.plan is not None:
-            from headwater.engine.task_results import persist
+            if txn is not None and not txn.implicit and not txn.is_committed():
+                from headwater.engine.task_transactions import stage_result
 
-            record.result = persist(self, value)
+                record.result = stage_result(self, value, txn)  # written on commit
+                txn = None
+            else:
+                from headwater.engine.task_results import persist
+
+                record.result = persist(self, value)
             record.cache_key = self.cache_key
+        if txn is not None and (task.on_commit_hooks or task.on_rollback_hooks):
+            from headwater.engine.task_transactions import join
+
+            join(self, txn)
         transition(record, _COMPLETED, "Completed")
         self.writer.put_task_run(record)  # its last transition: handed over for good
         if self.flow_ctx is not None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from headwater.results.records import ResultRef, load_ref
 from headwater.results.serializers import Serializer, get_serializer
 from headwater.results.storage import LocalStorage, ResultStorage, get_storage
+from headwater.results.store import ResultRecord, ResultStore
 
 __all__ = [
     "LocalStorage",
+    "ResultRecord",
     "ResultRef",
     "ResultStorage",
+    "ResultStore",
     "Serializer",
     "get_serializer",
     "get_storage",

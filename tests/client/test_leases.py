@@ -14,7 +14,7 @@ import pytest
 from headwater.client.http import HttpClient
 from headwater.client.local import LocalClient
 from headwater.core.lease_ids import cache_lock_id
-from headwater.results.locks import store_lock
+from headwater.locking import StoreLockManager
 from tests._servers import ServerProcess
 
 
@@ -46,10 +46,12 @@ def test_a_lease_the_server_dropped_is_reported_lost(http_client: HttpClient) ->
 
 def _held_lock_is_renewed(client: Any) -> None:
     key = f"renewed-{time.monotonic_ns()}"
-    with store_lock(client, key, timeout=5) as acquired:
-        assert acquired
-        time.sleep(1.0)  # 2.5 lease durations: held only because it is renewed
-        assert not client.acquire_cache_lock(key, "other", 60)
+    locks = StoreLockManager(client)
+    assert locks.acquire_lock(key, "me", acquire_timeout=5)
+    time.sleep(1.0)  # 2.5 lease durations: held only because it is renewed
+    assert not client.acquire_cache_lock(key, "other", 60)
+    assert locks.is_lock_holder(key, "me")
+    locks.release_lock(key, "me")
     assert client.acquire_cache_lock(key, "other", 60)  # let go on exit
     assert client.release_cache_lock(key, "other")
 

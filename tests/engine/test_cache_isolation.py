@@ -13,7 +13,7 @@ import pytest
 
 from headwater import flow, task
 from headwater.cache_policies import INPUTS
-from headwater.results.locks import file_lock, lock_path
+from headwater.locking import FileSystemLockManager
 from headwater.results.storage import get_storage
 
 from .helpers import log_messages, task_runs_of
@@ -107,10 +107,11 @@ def test_lock_timeout_falls_back_to_computing(
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with file_lock(lock_path(storage, key), timeout=5) as acquired:
-            assert acquired
-            held.set()
-            release.wait(10)
+        locks = FileSystemLockManager(headwater_home / "storage" / ".locks")
+        assert locks.acquire_lock(key, "another-run", acquire_timeout=5)
+        held.set()
+        release.wait(10)
+        locks.release_lock(key, "another-run")
 
     thread = threading.Thread(target=hold)
     thread.start()

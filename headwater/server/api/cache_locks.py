@@ -30,6 +30,18 @@ def acquire(body: LockRequest, db: DatabaseDep) -> Response:
     return json_response({"acquired": acquired})
 
 
+class HolderRequest(Schema):
+    key: str = Field(min_length=1, max_length=600)
+
+
+@router.post("/holder", response_model=dict[str, str | None], summary="Who holds a lock")
+def holder(body: HolderRequest, db: DatabaseDep) -> Response:
+    """``holder`` is null when nobody holds the key (or its lease expired)."""
+    with db.begin_read() as conn:
+        current = cache_locks.cache_lock_holder(conn, key=body.key)
+    return json_response({"holder": current})
+
+
 @router.post("/release", response_model=dict[str, bool], summary="Release a cache-key lock")
 def release(body: LockRequest, db: DatabaseDep) -> Response:
     with db.begin_write() as conn:

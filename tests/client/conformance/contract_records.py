@@ -174,14 +174,18 @@ class RecordsContract:
 
     def test_cache_locks_have_one_holder_until_released_or_expired(self, client: Client) -> None:
         key = unique("lock")
+        assert client.read_cache_lock_holder(key) is None
         assert client.acquire_cache_lock(key, "one", 30)
+        assert client.read_cache_lock_holder(key) == "one"
         assert client.acquire_cache_lock(key, "one", 30)  # its holder may renew it
         assert not client.acquire_cache_lock(key, "two", 30)
         assert not client.release_cache_lock(key, "two")
         assert client.release_cache_lock(key, "one")
         assert not client.release_cache_lock(key, "one")
+        assert client.read_cache_lock_holder(key) is None
         assert client.acquire_cache_lock(key, "two", 0.05)
         time.sleep(0.1)
+        assert client.read_cache_lock_holder(key) is None
         assert client.acquire_cache_lock(key, "three", 30)  # the old lock expired
 
     def test_leases_unknown_to_the_store_are_neither_renewed_nor_released(

@@ -1,4 +1,4 @@
-"""Two writes that commit together or not at all.  needs: issue 13"""
+"""Two writes that commit together or not at all."""
 
 from prefect import flow, task
 from prefect.transactions import transaction

@@ -1,0 +1,493 @@
+"""The ``Transaction`` object and its life: begin, stage, commit or roll back.
+
+A transaction opened inside another is its child: it hands its commit to the parent
+(``CommitMode.LAZY``, the default) and the parent's rollback rolls it back too, the
+last finished child first.  ``CommitMode.EAGER`` commits a child as it closes;
+``CommitMode.OFF`` never commits (a top-level one rolls back as it closes).
+
+With a ``key``, a transaction is a unit of work done at most once: its commit
+writes a record under the key in its ``store``, and a later transaction with the
+same key finds it and starts committed (``is_committed()`` is True on entry), in any
+process.  ``IsolationLevel.SERIALIZABLE`` also takes the store's lock on the key for
+the transaction's life, so two processes never do the same key's work at once.
+
+Each flow-run attempt runs inside an *implicit* transaction (``implicit=True``): the
+tasks that finish in it join it (their ``on_commit`` hooks run when the attempt
+completes, their ``on_rollback`` hooks, last first, when it fails).  It owns hooks,
+not durability: a transaction opened directly inside it commits when it closes, and
+task results outside user transactions are written as the task finishes (so caching
+and re-running a failed flow run from where it failed work as before).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import inspect
+import itertools
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from typing import Any
+
+logger = logging.getLogger("headwater.transactions")
+
+_NOT_SET: Any = object()
+
+
+class IsolationLevel(str, enum.Enum):
+    READ_COMMITTED = "READ_COMMITTED"
+    SERIALIZABLE = "SERIALIZABLE"
+
+
+class CommitMode(str, enum.Enum):
+    EAGER = "EAGER"
+    LAZY = "LAZY"
+    OFF = "OFF"
+
+
+class TransactionState(str, enum.Enum):
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    STAGED = "STAGED"
+    COMMITTED = "COMMITTED"
+    ROLLED_BACK = "ROLLED_BACK"
+
+
+_current: ContextVar[Transaction | None] = ContextVar("headwater_transaction", default=None)
+
+
+def get_transaction() -> Transaction | None:
+    """The innermost open transaction (in a task, a hook, or a ``with`` block)."""
+    return _current.get()
+
+
+_serials = itertools.count(1)
+
+
+def _holder() -> str:
+    """A holder name unique to one transaction (two transactions of one thread, or
+    of two asyncio tasks, never pass for each other)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{next(_serials)}"
+
+
+def _check(value: Any, kind: type[enum.Enum], name: str) -> Any:
+    if value is None or isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        names = ", ".join(member.name for member in kind)
+        raise ValueError(f"{name} must be one of {names}, got {value!r}") from None
+
+
+class Transaction:
+    """One transaction; make it with ``transaction(...)`` (see the module doc)."""
+
+    def __init__(
+        self,
+        key: str | None = None,
+        store: Any = None,
+        commit_mode: CommitMode | str | None = None,
+        isolation_level: IsolationLevel | str | None = None,
+        overwrite: bool = False,
+        write_on_commit: bool = True,
+        logger: logging.Logger | logging.LoggerAdapter | None = None,
+        *,
+        implicit: bool = False,
+    ) -> None:
+        if key is not None and (not isinstance(key, str) or not key):
+            raise ValueError(f"a transaction key must be a non-empty string, got {key!r}")
+        self.key = key
+        self.store = store
+        self.commit_mode: CommitMode | None = _check(commit_mode, CommitMode, "commit_mode")
+        self.isolation_level: IsolationLevel | None = _check(
+            isolation_level, IsolationLevel, "isolation_level"
+        )
+        self.overwrite = overwrite
+        self.write_on_commit = write_on_commit
+        self.logger = logger
+        self.implicit = implicit
+        self.state = TransactionState.PENDING
+        self.children: list[Transaction] = []
+        self.on_commit_hooks: list[Callable[[Transaction], Any]] = []
+        self.on_rollback_hooks: list[Callable[[Transaction], Any]] = []
+        self.holder: str | None = None
+        #: The task run this transaction stands for (a task that joined its parent).
+        self.task_run_id: Any = None
+        self._values: dict[str, Any] = {}
+        self._staged_value: Any = None
+        self._expiration: float | None = None
+        self._parent: Transaction | None = None
+        self._token: Token[Transaction | None] | None = None
+        self._locked = False
+
+    # -- states ---------------------------------------------------------------------
+    def is_pending(self) -> bool:
+        return self.state is TransactionState.PENDING
+
+    def is_active(self) -> bool:
+        return self.state is TransactionState.ACTIVE
+
+    def is_staged(self) -> bool:
+        return self.state is TransactionState.STAGED
+
+    def is_committed(self) -> bool:
+        return self.state is TransactionState.COMMITTED
+
+    def is_rolled_back(self) -> bool:
+        return self.state is TransactionState.ROLLED_BACK
+
+    # -- values shared with nested transactions, tasks and hooks --------------------
+    def set(self, name: str, value: Any) -> None:
+        """Keep ``value`` under ``name``: this transaction and its children see it."""
+        self._values[name] = value
+
+    def get(self, name: str, default: Any = _NOT_SET) -> Any:
+        """The value set under ``name`` here or in an enclosing transaction (the
+        nearest wins); ``default`` if none; ``ValueError`` without a default."""
+        txn: Transaction | None = self
+        while txn is not None:
+            value = txn._values.get(name, _NOT_SET)
+            if value is not _NOT_SET:
+                return value
+            txn = txn._parent
+        if default is _NOT_SET:
+            raise ValueError(f"no value is set under {name!r} in this transaction")
+        return default
+
+    def get_parent(self) -> Transaction | None:
+        return self._parent
+
+    def add_child(self, child: Transaction) -> None:
+        child._parent = child._parent or self
+        self.children.append(child)
+
+    # -- the life of a transaction ---------------------------------------------------
+    def __enter__(self) -> Transaction:
+        self._open()
+        self.begin()
+        self._token = _current.set(self)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        token = self._token
+        if token is None:
+            raise RuntimeError("this transaction was not entered")
+        try:
+            self._close(exc_type is not None)
+        finally:
+            _current.reset(token)
+            self._token = None
+
+    async def __aenter__(self) -> Transaction:
+        self._open()
+        if self._needs_lock():
+            await asyncio.to_thread(self.begin)
+        else:
+            self.begin()
+        self._token = _current.set(self)
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        token = self._token
+        if token is None:
+            raise RuntimeError("this transaction was not entered")
+        try:
+            await asyncio.to_thread(self._close, exc_type is not None)
+        finally:
+            _current.reset(token)
+            self._token = None
+
+    def _open(self) -> None:
+        if self.state is not TransactionState.PENDING or self._token is not None:
+            raise RuntimeError("a transaction can be entered once")
+        parent = _current.get()
+        self._parent = parent
+        if self.logger is None and parent is not None:
+            self.logger = parent.logger
+        if self.commit_mode is None:
+            inherit = parent is not None and not parent.implicit
+            self.commit_mode = parent.commit_mode if inherit else CommitMode.LAZY  # type: ignore[union-attr]
+        if self.isolation_level is None:
+            self.isolation_level = (
+                parent.isolation_level
+                if parent is not None and parent.isolation_level is not None
+                else IsolationLevel.READ_COMMITTED
+            )
+        if self.key is not None and self.store is None:
+            self.store = _inherited_store(parent)
+        if (
+            self.key is not None
+            and self.store is not None
+            and not self.store.supports_isolation_level(self.isolation_level)
+        ):
+            raise ValueError(
+                f"isolation level {self.isolation_level.value} is not supported by "
+                f"{self.store!r}: give the store a lock_manager"
+            )
+        self.state = TransactionState.ACTIVE
+
+    def _needs_lock(self) -> bool:
+        return (
+            self.key is not None
+            and self.store is not None
+            and self.isolation_level is IsolationLevel.SERIALIZABLE
+        )
+
+    def begin(self) -> None:
+        """Take the key's lock (SERIALIZABLE) and look for a committed record."""
+        if self._needs_lock():
+            assert self.key is not None
+            self.holder = self.holder or _holder()
+            self.store.acquire_lock(self.key, holder=self.holder)
+            self._locked = True
+        if (
+            not self.overwrite
+            and self.key is not None
+            and self.store is not None
+            and self.store.exists(self.key)
+        ):
+            self.state = TransactionState.COMMITTED
+
+    def _close(self, failed: bool) -> None:
+        parent = self._parent
+        if failed:
+            self.rollback()
+            return
+        if self.commit_mode is CommitMode.EAGER:
+            self.commit()
+        if parent is not None and not parent.implicit:
+            parent.add_child(self)  # the parent commits or rolls back for us
+            return
+        if self.commit_mode is CommitMode.OFF:
+            self.rollback()
+        else:
+            self.commit()
+
+    def stage(
+        self,
+        value: Any,
+        on_rollback_hooks: list[Callable[[Transaction], Any]] | None = None,
+        on_commit_hooks: list[Callable[[Transaction], Any]] | None = None,
+    ) -> None:
+        """Keep ``value`` to be written on commit, with hooks to run then (or on
+        rollback).  A transaction that is already committed ignores it."""
+        if self.state is TransactionState.COMMITTED:
+            return
+        self._staged_value = value
+        if on_rollback_hooks:
+            self.on_rollback_hooks.extend(on_rollback_hooks)
+        if on_commit_hooks:
+            self.on_commit_hooks.extend(on_commit_hooks)
+        self.state = TransactionState.STAGED
+
+    def read(self) -> Any:
+        """The committed record under the key (``ResultRecord``: ``.result``), or None
+        for a transaction without a key or store."""
+        if self.key is None or self.store is None:
+            return None
+        return self.store.read(self.key, holder=self.holder)
+
+    def commit(self) -> bool:
+        """Commit children, run commit hooks, write the staged value under the key.
+        True if committed; a failure rolls back and returns False."""
+        if self.state is TransactionState.ROLLED_BACK:
+            return False
+        if self.state is TransactionState.COMMITTED:
+            self._release()
+            return True
+        try:
+            for child in list(self.children):
+                child.commit()
+            for hook in self.on_commit_hooks:
+                self._run_hook(hook, "commit")
+            if self.key is not None and self.store is not None and self.write_on_commit:
+                self.store.write(self._staged_value, self.key, self._expiration, holder=self.holder)
+            self.state = TransactionState.COMMITTED
+            if self._reports():
+                self._log().info(
+                    "Transaction %s committed (%d task runs)", self._name(), self._task_count()
+                )
+        except Exception as exc:
+            self._log().error(
+                "Committing transaction %r failed (%s: %s); rolling it back",
+                self.key,
+                type(exc).__name__,
+                exc,
+                exc_info=True,
+            )
+            self.rollback()
+            return False
+        self._release()
+        return True
+
+    def rollback(self) -> bool:
+        """Run rollback hooks (last registered first), then roll back children (last
+        finished first).  False if already committed or rolled back."""
+        if self.state in (TransactionState.COMMITTED, TransactionState.ROLLED_BACK):
+            self._release()
+            return False
+        try:
+            for hook in reversed(self.on_rollback_hooks):
+                try:
+                    self._run_hook(hook, "rollback")
+                except Exception as exc:
+                    self._log().error(
+                        "A rollback hook of transaction %r raised %s: %s",
+                        self.key,
+                        type(exc).__name__,
+                        exc,
+                    )
+            self.state = TransactionState.ROLLED_BACK
+            for child in reversed(self.children):
+                child.rollback()
+            if self._reports() and (self.children or self.on_rollback_hooks):
+                self._log().info(
+                    "Transaction %s rolled back (%d task runs, rollback hooks: %s)",
+                    self._name(),
+                    self._task_count(),
+                    ", ".join(self._hook_names()) or "none",
+                )
+            return True
+        finally:
+            self._release()
+
+    def _run_hook(self, hook: Callable[[Transaction], Any], kind: str) -> None:
+        token = _current.set(self)
+        try:
+            outcome = hook(self)
+            if inspect.isawaitable(outcome):
+                from headwater.utilities.asyncutils import run_coroutine_sync
+
+                run_coroutine_sync(_awaited(outcome))
+        finally:
+            _current.reset(token)
+
+    def _release(self) -> None:
+        if not self._locked:
+            return
+        self._locked = False
+        assert self.key is not None
+        try:
+            self.store.release_lock(self.key, holder=self.holder)
+        except Exception as exc:
+            self._log().warning("Could not release the lock on %r: %s", self.key, exc)
+
+    def _log(self) -> logging.Logger | logging.LoggerAdapter:
+        return self.logger or logger
+
+    def _reports(self) -> bool:
+        """Outcomes are logged for the transactions a run's log should show: user
+        transactions not inside another, and an implicit one whose tasks had hooks."""
+        if self.task_run_id is not None:
+            return False
+        parent = self._parent
+        if self.implicit:
+            return bool(self.children)
+        return parent is None or parent.implicit
+
+    def _name(self) -> str:
+        if self.implicit:
+            return "of this flow run"
+        return repr(self.key) if self.key is not None else "(no key)"
+
+    def _task_count(self) -> int:
+        return sum(
+            (1 if child.task_run_id is not None else child._task_count()) for child in self.children
+        )
+
+    def _hook_names(self) -> list[str]:
+        """Rollback hooks that ran here and below, in the order they ran."""
+        names = [getattr(h, "__name__", repr(h)) for h in reversed(self.on_rollback_hooks)]
+        for child in reversed(self.children):
+            if child.state is TransactionState.ROLLED_BACK:
+                names.extend(child._hook_names())
+        return names
+
+    def __repr__(self) -> str:
+        return f"Transaction(key={self.key!r}, state={self.state.value})"
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _inherited_store(parent: Transaction | None) -> Any:
+    """A keyed transaction without a store uses its parent's, else the flow run's
+    result storage, else ``HEADWATER_RESULTS_STORAGE``, with that storage's default
+    lock manager (lock files for a local directory, else the store's leases)."""
+    while parent is not None:
+        if parent.store is not None:
+            return parent.store
+        parent = parent._parent
+    from headwater.context import FlowRunContext
+    from headwater.locking import default_lock_manager
+    from headwater.results.store import ResultStore
+
+    flow_ctx = FlowRunContext.get()
+    results = flow_ctx.results if flow_ctx is not None else None
+    if results is not None:
+        store = ResultStore(result_storage=results.storage, serializer=results.serializer)
+    else:
+        store = ResultStore()
+    client = None if flow_ctx is None else (lambda: flow_ctx.backend.client)
+    store.lock_manager = default_lock_manager(store.result_storage, client)
+    return store
+
+
+def transaction(
+    key: str | None = None,
+    store: Any = None,
+    commit_mode: CommitMode | str | None = None,
+    isolation_level: IsolationLevel | str | None = None,
+    overwrite: bool = False,
+    write_on_commit: bool = True,
+    logger: logging.Logger | logging.LoggerAdapter | None = None,
+) -> Transaction:
+    """A new transaction, to use as ``with transaction(...) as txn:`` or
+    ``async with transaction(...) as txn:``."""
+    return Transaction(
+        key=key,
+        store=store,
+        commit_mode=commit_mode,
+        isolation_level=isolation_level,
+        overwrite=overwrite,
+        write_on_commit=write_on_commit,
+        logger=logger,
+    )
+
+
+def open_implicit(
+    run_logger: logging.Logger | logging.LoggerAdapter | None = None,
+) -> tuple[Transaction, Token[Transaction | None]]:
+    """The implicit transaction of a flow-run attempt, made current; transactions
+    opened in the run log to ``run_logger`` (the run's log in the store)."""
+    txn = Transaction(implicit=True, logger=run_logger)
+    txn._parent = _current.get()
+    txn.commit_mode = CommitMode.LAZY
+    txn.isolation_level = IsolationLevel.READ_COMMITTED
+    txn.state = TransactionState.ACTIVE
+    return txn, _current.set(txn)
+
+
+def close_implicit(txn: Transaction, token: Token[Transaction | None], completed: bool) -> None:
+    """End an attempt's implicit transaction: commit if it completed (a subflow run
+    inside a user's transaction hands it to that transaction instead), else roll back."""
+    try:
+        _current.reset(token)
+    except ValueError:  # reset from another context: leave the variable as it is
+        pass
+    parent = txn._parent
+    if not completed:
+        txn.rollback()
+    elif parent is not None and not parent.implicit and parent.state is not _COMMITTED:
+        parent.add_child(txn)
+    else:
+        txn.commit()
+
+
+_COMMITTED = TransactionState.COMMITTED
