@@ -165,9 +165,13 @@ def from_headwater_state(hw_state: Any, call: Call) -> Any:
         if own is not None and own.is_failed():
             return own
         exc = hw_state.result(raise_on_failure=False)
+        if hw_state.name == "TriggerFailed":
+            return v1.TriggerFailed(hw_state.message, result=exc)
         if isinstance(exc, TaskRunTimeoutError):
             return v1.TimedOut(f"Task timed out: {exc}", result=exc)
         return v1.Failed(hw_state.message or "Task run failed.", result=exc)
     if own is not None:
         return own
-    return v1.Success(SUCCEEDED, result=hw_state.result(raise_on_failure=False))
+    # run in another process (a Dask worker): the recorded state says what happened
+    cls = {"Skipped": v1.Skipped, "Cached": v1.Cached}.get(hw_state.name, v1.Success)
+    return cls(hw_state.message or SUCCEEDED, result=hw_state.result(raise_on_failure=False))

@@ -54,10 +54,10 @@ def test_cycles_and_bad_calls_are_one_line_errors() -> None:
         add(1)
     with pytest.raises(V1GraphError, match="retry_delay"):
         task(max_retries=2)(lambda: 1)
-    from headwater.v1.executors import DaskExecutor
+    from headwater.v1.executors import LocalDaskExecutor
 
-    with pytest.raises(V1NotSupported, match="DaskExecutor"):
-        DaskExecutor(address="tcp://x:8786")
+    with pytest.raises(V1NotSupported, match="scheduler='processes'"):
+        LocalDaskExecutor(scheduler="processes")
     assert flow.name == "v1-bad"
 
 

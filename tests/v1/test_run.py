@@ -179,3 +179,23 @@ def test_flows_run_against_a_server_are_recorded_there(
     assert page.status_code == 200
     for name in ("is_big", "big", "Merge", "report"):
         assert name in page.text
+
+
+def test_dask_executor_runs_tasks_on_a_dask_cluster() -> None:
+    pytest.importorskip("distributed")
+    from headwater.v1.executors import DaskExecutor
+
+    executor = DaskExecutor(cluster_kwargs={"n_workers": 1, "processes": False})
+    flow, t = corpus.mapped_with_failure()
+    state = flow.run(executor=executor)
+    assert state.result[t["cleanup"]].result == 3
+    assert [type(s).__name__ for s in state.result[t["add_one"]].map_states] == [
+        "Success",
+        "Success",
+        "TriggerFailed",
+        "Success",
+    ]
+    flow, t = corpus.case_merge()
+    state = flow.run(parameters={"x": 3}, executor=executor)
+    assert isinstance(state.result[t["big"]], v1.Skipped)
+    assert state.result[t["report"]].result == "SMALL 3"

@@ -70,6 +70,7 @@ class Flow:
 
     def __exit__(self, *exc: Any) -> None:
         CURRENT_FLOW.reset(self._token)
+        self._token = None  # a flow must pickle (Dask workers load it)
 
     # -- building ---------------------------------------------------------------------
     def add_task(self, task: Task) -> Task:

@@ -42,6 +42,7 @@ class case:
 
     def __exit__(self, *exc: Any) -> None:
         CURRENT_CASE.reset(self._token)
+        self._token = None
         if exc[0] is not None or not self._tasks:
             return
         flow = self._flow
