@@ -19,6 +19,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from headwater.client.cleaning import check_parameters, clean_name, clean_record, state_body
+from headwater.client.http_artifacts import HttpArtifactsMixin
 from headwater.client.http_concurrency import HttpConcurrencyMixin
 from headwater.client.http_deployments import HttpDeploymentsMixin
 from headwater.client.http_reads import HttpReadsMixin
@@ -65,7 +66,7 @@ PAGE = 1000
 _MAX_BODY = 32 * 1024 * 1024
 
 
-class HttpClient(HttpDeploymentsMixin, HttpReadsMixin, HttpConcurrencyMixin):
+class HttpClient(HttpArtifactsMixin, HttpDeploymentsMixin, HttpReadsMixin, HttpConcurrencyMixin):
     """The REST API as a ``Client``; safe to share between threads."""
 
     #: The batching writer hands over up to this many queued items at once; they are

@@ -15,6 +15,7 @@ from headwater.client.cleaning import (
     clean_state,
     logs_need_cleaning,
 )
+from headwater.client.local_artifacts import LocalArtifactsMixin
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.client.local_reads import LocalReadsMixin
@@ -50,7 +51,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("headwater.client")
 
 
-class LocalClient(LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin):
+class LocalClient(
+    LocalArtifactsMixin, LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin
+):
     """No server, no HTTP: each call is one transaction on the store."""
 
     def __init__(self, database_url: str | None = None) -> None:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from headwater._version import __version__
 from headwater.schemas.limits import MAX_BODY_BYTES
 from headwater.server.api import (
+    artifacts,
     blocks,
     cache_locks,
     deployments,
@@ -52,6 +53,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     flow_runs.router,
     task_runs.router,
     logs.router,
+    artifacts.router,
     blocks.router,
     variables.router,
     cache_locks.router,

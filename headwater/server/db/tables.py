@@ -255,6 +255,28 @@ variables = Table(
     Column("updated", Double, nullable=False),
 )
 
+# -- artifacts: what runs publish (see server/store/artifacts.py) ------------------------
+# One row per version: a keyed artifact's latest is its newest row.  No foreign key to
+# the runs: an artifact outlives the run that made it (as in Prefect), and one made
+# outside any run has neither id.
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("key", String(255)),
+    Column("type", String(20), nullable=False),
+    Column("description", Text),
+    Column("data", Text),  # JSON text, as the client encoded it
+    Column("flow_run_id", UUIDType),
+    Column("task_run_id", UUIDType),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    Index(None, "key", "created"),
+    Index(None, "flow_run_id", "created"),
+    Index(None, "task_run_id"),
+    Index(None, "created"),
+)
+
 # -- leases: anything held on behalf of a process (see server/store/leases.py) ----------
 # A lease holds ``slots`` units of each of its resources (a concurrency limit, a lock,
 # a cache key) until ``expires``; its holder renews it (``expires = now + duration``).
