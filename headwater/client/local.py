@@ -18,6 +18,7 @@ from headwater.client.cleaning import (
 from headwater.client.local_artifacts import LocalArtifactsMixin
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
+from headwater.client.local_inputs import LocalInputsMixin
 from headwater.client.local_reads import LocalReadsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
@@ -52,7 +53,11 @@ logger = logging.getLogger("headwater.client")
 
 
 class LocalClient(
-    LocalArtifactsMixin, LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin
+    LocalArtifactsMixin,
+    LocalInputsMixin,
+    LocalDeploymentsMixin,
+    LocalReadsMixin,
+    LocalConcurrencyMixin,
 ):
     """No server, no HTTP: each call is one transaction on the store."""
 

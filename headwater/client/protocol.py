@@ -201,6 +201,34 @@ class Client(Protocol):
 
     def delete_variable(self, name: str) -> bool: ...
 
+    # -- pause and input (see headwater/flow_runs.py, headwater/input) ------------------
+    def resume_flow_run(
+        self, flow_run_id: UUID, run_input: dict[str, Any] | None = None
+    ) -> OrchestrationResult:
+        """Resume a paused run; the input it waits for is checked against its schema
+        (``ParameterValidationError`` per field) and stored for it."""
+        ...
+
+    def read_flow_run_pause(self, flow_run_id: UUID) -> dict[str, Any]:
+        """``{"state_type", "pause_key", "input": {"schema", "description"} | None}``."""
+        ...
+
+    def create_flow_run_input(
+        self, flow_run_id: UUID, key: str, value: Any, sender: str | None = None
+    ) -> None:
+        """Store a JSON value under ``key`` for the run (``ObjectAlreadyExists`` if taken)."""
+        ...
+
+    def read_flow_run_input(self, flow_run_id: UUID, key: str) -> Any:
+        """The value under ``key``, None when there is none."""
+        ...
+
+    def read_flow_run_inputs(self, flow_run_id: UUID, key_prefix: str) -> list[tuple[str, Any]]:
+        """``(key, value)`` of the inputs keyed ``{key_prefix}-…``, in key order."""
+        ...
+
+    def delete_flow_run_input(self, flow_run_id: UUID, key: str) -> bool: ...
+
     # -- artifacts (see headwater/artifacts.py) -------------------------------------------
     def write_artifacts(self, records: Sequence[ArtifactRecord]) -> None:
         """New artifacts and progress updates (the batching writer's flush; its errors

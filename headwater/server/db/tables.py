@@ -277,6 +277,22 @@ artifacts = Table(
     Index(None, "created"),
 )
 
+# -- flow-run inputs: what a paused run waits for (its schema) and what it was sent ------
+# Keyed per flow run: ``{pause key}-schema`` (written by the paused run),
+# ``{pause key}-response`` (written by whoever resumed it), or any key of
+# ``send_input``.  Deleted with the run.
+flow_run_inputs = Table(
+    "flow_run_inputs",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("flow_run_id", UUIDType, ForeignKey("flow_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("value", Text, nullable=False),  # JSON text
+    Column("sender", String(255)),
+    Column("created", Double, nullable=False),
+    UniqueConstraint("flow_run_id", "key"),
+)
+
 # -- leases: anything held on behalf of a process (see server/store/leases.py) ----------
 # A lease holds ``slots`` units of each of its resources (a concurrency limit, a lock,
 # a cache key) until ``expires``; its holder renews it (``expires = now + duration``).

@@ -16,6 +16,7 @@ from headwater.client.protocol import Client
 from tests.client.conformance.contract_artifacts import ArtifactsContract
 from tests.client.conformance.contract_catalogue import CatalogueContract
 from tests.client.conformance.contract_deployments import DeploymentsContract
+from tests.client.conformance.contract_inputs import InputsContract
 from tests.client.conformance.contract_records import RecordsContract
 from tests.client.conformance.contract_runs import FlowRunsContract
 from tests.client.conformance.contract_work_pools import WorkPoolsContract
@@ -23,6 +24,7 @@ from tests.client.conformance.contract_work_pools import WorkPoolsContract
 
 class TestClientConformance(
     ArtifactsContract,
+    InputsContract,
     FlowRunsContract,
     RecordsContract,
     CatalogueContract,

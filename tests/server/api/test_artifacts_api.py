@@ -53,3 +53,25 @@ def test_bad_records_are_refused_field_by_field(api: httpx.Client) -> None:
     assert {("key",), ("type",), ("created",)} <= fields
     assert api.get("/artifacts/latest/Bad%20Key").status_code == 422
     assert api.post("/artifacts/filter", json={"limit": 0}).status_code == 422
+
+
+def test_resume_refuses_bad_input_field_by_field(api: httpx.Client) -> None:
+    body = {"flow_name": f"pause-{uuid.uuid4().hex[:8]}", "state": {"type": "RUNNING"}}
+    run_id = api.post("/flow_runs", json=body).json()["id"]
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    created = api.post(
+        f"/flow_runs/{run_id}/input", json={"key": "p-schema", "value": {"schema": schema}}
+    )
+    assert created.status_code == 201
+    paused = {"state": {"type": "PAUSED", "state_details": {"pause_key": "p"}}}
+    assert api.post(f"/flow_runs/{run_id}/set_state", json=paused).status_code == 200
+    bad = api.post(f"/flow_runs/{run_id}/resume", json={"run_input": {"n": "x"}})
+    assert bad.status_code == 422
+    assert [e["loc"] for e in bad.json()["errors"]] == [["body", "run_input", "n"]]
+    ok = api.post(f"/flow_runs/{run_id}/resume", json={"run_input": {"n": 3}})
+    assert ok.status_code == 200 and ok.json()["state"]["type"] == "RUNNING"
+    again = api.post(f"/flow_runs/{run_id}/resume", json={})
+    assert again.status_code == 422 and "is not paused" in again.json()["detail"]
+    assert api.get(f"/flow_runs/{run_id}/input/p-response").json() == {"value": {"n": 3}}
+    missing = api.post(f"/flow_runs/{uuid.uuid4()}/resume", json={})
+    assert missing.status_code == 404

@@ -1,5 +1,6 @@
 """Artifacts: what runs publish (markdown, tables, links, progress, images), one row
-per version of a keyed artifact.
+per version of a keyed artifact; flow-run inputs: what a paused run waits for and what
+it was sent.
 
 Revision ID: 0007
 Revises: 0006
@@ -38,6 +39,25 @@ def upgrade() -> None:
         batch_op.create_index("ix_artifacts__task_run_id", ["task_run_id"])
         batch_op.create_index("ix_artifacts__created", ["created"])
 
+    op.create_table(
+        "flow_run_inputs",
+        sa.Column("id", UUIDType(), nullable=False),
+        sa.Column("flow_run_id", UUIDType(), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("sender", sa.String(length=255), nullable=True),
+        sa.Column("created", sa.Double(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["flow_run_id"],
+            ["flow_runs.id"],
+            name=op.f("fk_flow_run_inputs__flow_run_id__flow_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flow_run_inputs")),
+        sa.UniqueConstraint("flow_run_id", "key", name=op.f("uq_flow_run_inputs__flow_run_id_key")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("flow_run_inputs")
     op.drop_table("artifacts")
