@@ -88,14 +88,25 @@ def count_artifacts(conn: Connection, *, artifact_filter: ArtifactFilter | None 
     return int(conn.execute(query).scalar_one())
 
 
-def read_artifact(conn: Connection, *, artifact_id: UUID) -> Artifact | None:
-    row = conn.execute(select(artifacts).where(artifacts.c.id == artifact_id)).first()
+def read_artifact(
+    conn: Connection, *, artifact_id: UUID, with_data: bool = True
+) -> Artifact | None:
+    columns = list(artifacts.c) if with_data else _COLUMNS
+    row = conn.execute(select(*columns).where(artifacts.c.id == artifact_id)).first()
     return _schema(row._mapping) if row is not None else None
 
 
-def read_latest_artifact(conn: Connection, *, key: str) -> Artifact | None:
+def read_artifact_data_text(conn: Connection, *, artifact_id: UUID) -> str | None:
+    """An artifact's ``data`` as the stored JSON text (the UI hands a big table to the
+    page as it is, without decoding and encoding it again)."""
+    row = conn.execute(select(artifacts.c.data).where(artifacts.c.id == artifact_id)).first()
+    return row.data if row is not None else None
+
+
+def read_latest_artifact(conn: Connection, *, key: str, with_data: bool = True) -> Artifact | None:
+    columns = list(artifacts.c) if with_data else _COLUMNS
     query = (
-        select(artifacts)
+        select(*columns)
         .where(artifacts.c.key == key)
         .order_by(artifacts.c.created.desc(), artifacts.c.id)
         .limit(1)
