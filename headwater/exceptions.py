@@ -168,6 +168,18 @@ class PausedRun(HeadwaterError):
     """A run that is paused (``State.result()`` of a Paused state)."""
 
 
+class FlowPauseTimeout(HeadwaterError, TimeoutError):
+    """A paused flow run was not resumed within its timeout (the run ends Failed)."""
+
+
+class PausedRunEnded(HeadwaterError):
+    """A paused flow run was ended (cancelled, …) instead of resumed."""
+
+
+class NotPausedError(UserInputError, ValueError):
+    """A resume of a flow run that is not paused."""
+
+
 class MissingResult(HeadwaterError):
     """A state whose value was not kept (not persisted, or read from another process)."""
 

@@ -68,6 +68,7 @@ class StateDetails:
         "cache_expiration",
         "cache_key",
         "flow_run_id",
+        "pause_key",
         "pause_timeout",
         "result_ref",
         "retriable",
@@ -86,6 +87,7 @@ class StateDetails:
         retriable: bool | None = None,
         pause_timeout: dt.datetime | None = None,
         result_ref: dict[str, Any] | None = None,
+        pause_key: str | None = None,
     ) -> None:
         self.flow_run_id = flow_run_id
         self.task_run_id = task_run_id
@@ -94,6 +96,9 @@ class StateDetails:
         self.cache_expiration = cache_expiration
         self.retriable = retriable
         self.pause_timeout = pause_timeout
+        #: The key of the pause (``pause_flow_run(key=)``): its input is stored under
+        #: ``{pause_key}-schema`` / ``{pause_key}-response``.
+        self.pause_key = pause_key
         # Where a persisted result lives (see headwater.results.records.ResultRef).
         self.result_ref = result_ref
 

@@ -1,4 +1,5 @@
-"""headwater.flow_runs: wait_for_flow_run, and the pause names (issue 17) import."""
+"""headwater.flow_runs: wait_for_flow_run, and the pause names import (pausing itself:
+tests/test_pause.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from headwater import flow
 from headwater.client import get_client
 from headwater.exceptions import FlowRunWaitTimeout
 from headwater.flow_runs import (
-    PauseNotAvailable,
+    SuspendNotAvailable,
     pause_flow_run,
     resume_flow_run,
     suspend_flow_run,
@@ -54,10 +55,10 @@ def test_times_out_with_flow_run_wait_timeout() -> None:
             asyncio.run(wait_for_flow_run(str(run_id), timeout=0.2, poll_interval=0.05))
 
 
-def test_pause_names_import_and_say_they_are_not_here_yet() -> None:
+def test_pause_names_import_and_suspend_says_it_is_not_here_yet() -> None:
     import headwater
 
     assert headwater.pause_flow_run is pause_flow_run
-    for fn in (pause_flow_run, suspend_flow_run, resume_flow_run):
-        with pytest.raises(PauseNotAvailable, match="issue 17"):
-            fn()
+    assert headwater.resume_flow_run is resume_flow_run
+    with pytest.raises(SuspendNotAvailable, match="use pause_flow_run"):
+        suspend_flow_run()

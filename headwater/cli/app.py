@@ -7,6 +7,7 @@ import sys
 import typer
 
 from headwater.cli import (
+    artifacts,
     blocks,
     config,
     deployments,
@@ -33,6 +34,7 @@ app.add_typer(flow_runs.app, name="flow-run")
 app.add_typer(task_runs.app, name="task-run")
 app.add_typer(blocks.app, name="block")
 app.add_typer(variables.app, name="variable")
+app.add_typer(artifacts.app, name="artifact")
 app.add_typer(server.app, name="server")
 app.add_typer(config.app, name="config")
 app.add_typer(profiles.app, name="profile")

@@ -1,4 +1,4 @@
-"""``headwater flow-run ls | inspect | logs | delete``."""
+"""``headwater flow-run ls | inspect | logs | cancel | retry | resume | delete``."""
 
 from __future__ import annotations
 
@@ -273,3 +273,34 @@ def delete_run(flow_run_id: str = typer.Argument(..., help="The flow run's id.")
     except ObjectNotFound:
         fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
     console().print(f"Deleted flow run {run_id}.")
+
+
+@app.command("resume")
+def resume_run(
+    flow_run_id: str = typer.Argument(..., help="The paused flow run's id."),
+    run_input: str = typer.Option(
+        None, "--input", "-i", help="The input it waits for, as a JSON object."
+    ),
+) -> None:
+    """Resume a paused flow run (its process carries on), with the input it waits for."""
+    import json
+
+    from headwater.exceptions import ObjectNotFound, UserInputError
+
+    run_id = parse_id(flow_run_id, "flow run")
+    value = None
+    if run_input is not None:
+        try:
+            value = json.loads(run_input)
+        except ValueError as exc:
+            fail(f"--input is not JSON: {exc}", """e.g. --input '{"approved": true}'""")
+        if not isinstance(value, dict):
+            fail("--input must be a JSON object (field: value)", """e.g. --input '{"x": 1}'""")
+    try:
+        result = _client().resume_flow_run(run_id, value)
+    except ObjectNotFound:
+        fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
+    except UserInputError as exc:
+        fail(str(exc), "`headwater flow-run inspect ID` shows the run and what it waits for")
+    state = result.state
+    console().print(f"Flow run {run_id}: {state_text(state.type.value, state.name)}")

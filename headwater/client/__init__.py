@@ -64,3 +64,12 @@ def close_shared_clients() -> None:
         _shared.clear()
     for client in clients:
         client.close()
+
+
+def drop_shared_clients(database_url: str) -> None:
+    """Close and forget the shared clients of one embedded store."""
+    with _lock:
+        keys = [key for key in _shared if key[0] is None and key[-1] == database_url]
+        clients = [_shared.pop(key) for key in keys]
+    for client in clients:
+        client.close()

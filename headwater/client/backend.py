@@ -49,3 +49,19 @@ def forget_backends() -> None:
             forget_writer(key)
             backend.client.close()
         _backends.clear()
+
+
+def forget_store(database_url: str) -> None:
+    """Let go of an embedded store for good (a test harness's temporary one): its
+    writer is flushed and stopped, its backend and shared clients dropped, its engine
+    disposed."""
+    from headwater.client import drop_shared_clients
+    from headwater.server.db.database import forget_database
+
+    with _lock:
+        backend = _backends.pop(database_url, None)
+    forget_writer(database_url)
+    if backend is not None:
+        backend.client.close()
+    drop_shared_clients(database_url)
+    forget_database(database_url)

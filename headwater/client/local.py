@@ -15,8 +15,10 @@ from headwater.client.cleaning import (
     clean_state,
     logs_need_cleaning,
 )
+from headwater.client.local_artifacts import LocalArtifactsMixin
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
+from headwater.client.local_inputs import LocalInputsMixin
 from headwater.client.local_reads import LocalReadsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
@@ -50,7 +52,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger("headwater.client")
 
 
-class LocalClient(LocalDeploymentsMixin, LocalReadsMixin, LocalConcurrencyMixin):
+class LocalClient(
+    LocalArtifactsMixin,
+    LocalInputsMixin,
+    LocalDeploymentsMixin,
+    LocalReadsMixin,
+    LocalConcurrencyMixin,
+):
     """No server, no HTTP: each call is one transaction on the store."""
 
     def __init__(self, database_url: str | None = None) -> None:

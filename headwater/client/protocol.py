@@ -16,6 +16,7 @@ from headwater.states import State
 
 if TYPE_CHECKING:
     from headwater.client.leases import LeaseKeeper
+    from headwater.schemas.artifacts import Artifact, ArtifactFilter, ArtifactRecord
     from headwater.schemas.blocks import (
         BlockDocument,
         BlockDocumentCreate,
@@ -199,6 +200,65 @@ class Client(Protocol):
     ) -> list[VariableRead]: ...
 
     def delete_variable(self, name: str) -> bool: ...
+
+    # -- pause and input (see headwater/flow_runs.py, headwater/input) ------------------
+    def resume_flow_run(
+        self, flow_run_id: UUID, run_input: dict[str, Any] | None = None
+    ) -> OrchestrationResult:
+        """Resume a paused run; the input it waits for is checked against its schema
+        (``ParameterValidationError`` per field) and stored for it."""
+        ...
+
+    def read_flow_run_pause(self, flow_run_id: UUID) -> dict[str, Any]:
+        """``{"state_type", "pause_key", "input": {"schema", "description"} | None}``."""
+        ...
+
+    def create_flow_run_input(
+        self, flow_run_id: UUID, key: str, value: Any, sender: str | None = None
+    ) -> None:
+        """Store a JSON value under ``key`` for the run (``ObjectAlreadyExists`` if taken)."""
+        ...
+
+    def read_flow_run_input(self, flow_run_id: UUID, key: str) -> Any:
+        """The value under ``key``, None when there is none."""
+        ...
+
+    def read_flow_run_inputs(self, flow_run_id: UUID, key_prefix: str) -> list[tuple[str, Any]]:
+        """``(key, value)`` of the inputs keyed ``{key_prefix}-…``, in key order."""
+        ...
+
+    def delete_flow_run_input(self, flow_run_id: UUID, key: str) -> bool: ...
+
+    # -- artifacts (see headwater/artifacts.py) -------------------------------------------
+    def write_artifacts(self, records: Sequence[ArtifactRecord]) -> None:
+        """New artifacts and progress updates (the batching writer's flush; its errors
+        as for ``write_batch``)."""
+        ...
+
+    def read_artifacts(
+        self,
+        *,
+        artifact_filter: ArtifactFilter | None = None,
+        limit: int = 200,
+        offset: int = 0,
+        with_data: bool = True,
+    ) -> list[Artifact]:
+        """Newest first; ``with_data=False`` leaves ``data`` out."""
+        ...
+
+    def count_artifacts(self, *, artifact_filter: ArtifactFilter | None = None) -> int: ...
+
+    def read_artifact(self, artifact_id: UUID) -> Artifact:
+        """``ObjectNotFound`` when there is no such artifact."""
+        ...
+
+    def read_latest_artifact(self, key: str) -> Artifact | None: ...
+
+    def delete_artifact(self, artifact_id: UUID) -> bool: ...
+
+    def delete_artifacts_by_key(self, key: str) -> int:
+        """Delete every version of a key; how many there were."""
+        ...
 
     # -- deployments ----------------------------------------------------------------------
     def apply_deployment(self, deployment: DeploymentCreate) -> Deployment:

@@ -251,6 +251,9 @@ def _named_error(response: httpx.Response, detail: str) -> Exception | None:
 
     kind = getattr(exceptions, name, None)
     if isinstance(kind, type) and issubclass(kind, exceptions.UserInputError):
+        if issubclass(kind, exceptions.ParameterValidationError):
+            errors = response.json().get("errors")  # per field, as the server named them
+            return kind(detail, errors if isinstance(errors, list) else None)
         try:
             return kind(detail)
         except TypeError:

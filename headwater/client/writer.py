@@ -1,4 +1,4 @@
-"""The batching writer: task-run records and logs reach the store in bulk.
+"""The batching writer: task-run records, logs and artifacts reach the store in bulk.
 
 The engine appends records to a deque (a few hundred nanoseconds, no lock); a
 background thread writes them every ``writer_flush_seconds`` or as soon as
@@ -25,13 +25,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from headwater.schemas.records import LogRecord, TaskRunRecord
+
+if TYPE_CHECKING:
+    from headwater.schemas.artifacts import ArtifactRecord
 
 _TASK_RUN = 0
 _LOG = 1
 _MARKER = 2
+_ARTIFACT = 3
 
 _IDLE_EXIT_SECONDS = 5.0
 _MAX_BACKOFF_SECONDS = 5.0
@@ -123,6 +127,13 @@ class BatchingWriter:
 
     def put_log(self, record: LogRecord) -> None:
         self._queue.append((_LOG, record))
+        if not self._running:
+            self._start()
+
+    def put_artifact(self, record: ArtifactRecord) -> None:
+        """Queue an artifact (or a progress update: ``op == "update"``); written after
+        the task runs and logs of the same batch, in the order put."""
+        self._queue.append((_ARTIFACT, record))
         if not self._running:
             self._start()
 
@@ -234,6 +245,7 @@ class BatchingWriter:
         limit = getattr(self._client, "max_batch_items", None) or self.batch_size * 5
         task_runs: dict[Any, TaskRunRecord] = {}
         logs: list[LogRecord] = []
+        artifacts: list[ArtifactRecord] = []
         markers: list[_Flush] = []
         count = 0
         while queue and count < limit:
@@ -242,14 +254,16 @@ class BatchingWriter:
                 task_runs[item.id] = item
             elif kind == _LOG:
                 logs.append(item)
+            elif kind == _ARTIFACT:
+                artifacts.append(item)
             else:
                 markers.append(item)
                 break  # write what came before the marker, then release it
             count += 1
         records = list(task_runs.values())
-        self._in_flight = [*records, *logs]
+        self._in_flight = [*records, *logs, *artifacts]
         try:
-            written = not (records or logs) or self._write(records, logs)
+            written = not (records or logs or artifacts) or self._write(records, logs, artifacts)
         finally:
             self._in_flight = []
         if not written and self._abandoned:  # given up at exit (counted there)
@@ -260,6 +274,8 @@ class BatchingWriter:
             # Put the batch back in front and try again after a pause.
             for marker in reversed(markers):
                 queue.appendleft((_MARKER, marker))
+            for artifact in reversed(artifacts):
+                queue.appendleft((_ARTIFACT, artifact))
             for log in reversed(logs):
                 queue.appendleft((_LOG, log))
             for record in reversed(records):
@@ -270,12 +286,31 @@ class BatchingWriter:
             marker.ok = self.dropped == marker.dropped_before
             marker.done.set()
 
-    def _write(self, task_runs: list[TaskRunRecord], logs: list[LogRecord]) -> bool:
-        """True when the batch is done with (written, or dropped as unwritable)."""
+    def _write(
+        self,
+        task_runs: list[TaskRunRecord],
+        logs: list[LogRecord],
+        artifacts: list[ArtifactRecord] | None = None,
+    ) -> bool:
+        """True when the batch is done with (written, or dropped as unwritable).  A
+        batch tried again writes its task runs, logs and artifacts again: all three are
+        idempotent (upserts, ids, updates that never go back in time)."""
         try:
             if self._client is None:
                 self._client = self._client_factory()
-            self._client.write_batch(task_runs, logs)
+            refused: list[RecordsRefused] = []
+            if task_runs or logs:
+                try:
+                    self._client.write_batch(task_runs, logs)
+                except RecordsRefused as exc:
+                    refused.append(exc)  # the rest is written: go on to the artifacts
+            if artifacts:
+                try:
+                    self._client.write_artifacts(artifacts)
+                except RecordsRefused as exc:
+                    refused.append(exc)
+            if refused:
+                raise RecordsRefused([r for exc in refused for r in exc.records], refused[0].reason)
         except TransientWriteError as exc:
             self._failures += 1
             self.last_error = exc
@@ -288,7 +323,7 @@ class BatchingWriter:
             return True
         except Exception as exc:
             self._failures = 0
-            self._drop([*task_runs, *logs], exc)
+            self._drop([*task_runs, *logs, *(artifacts or ())], exc)
             return True
         self._failures = 0
         return True

@@ -37,6 +37,7 @@ class StateDetailsCreate(Schema):
     cache_expiration: Timestamp | None = None
     retriable: bool | None = None
     pause_timeout: Timestamp | None = None
+    pause_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
 class StateCreate(Schema):

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from headwater._version import __version__
 from headwater.schemas.limits import MAX_BODY_BYTES
 from headwater.server.api import (
+    artifacts,
     blocks,
     cache_locks,
     deployments,
@@ -24,6 +25,7 @@ from headwater.server.api import (
     health,
     leases,
     logs,
+    run_inputs,
     task_runs,
     variables,
     work_pools,
@@ -50,8 +52,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     flows.router,
     flow_runs.router,
+    run_inputs.router,
     task_runs.router,
     logs.router,
+    artifacts.router,
     blocks.router,
     variables.router,
     cache_locks.router,

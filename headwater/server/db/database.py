@@ -97,6 +97,14 @@ def get_database(url: str | None = None) -> Database:
     return database
 
 
+def forget_database(url: str) -> None:
+    """Dispose the cached engine of one store (a temporary store going away)."""
+    with _lock:
+        database = _databases.pop(url, None)
+    if database is not None:
+        database.dispose()
+
+
 def forget_databases() -> None:
     """Dispose every cached engine (tests and forked processes)."""
     with _lock:

@@ -255,6 +255,44 @@ variables = Table(
     Column("updated", Double, nullable=False),
 )
 
+# -- artifacts: what runs publish (see server/store/artifacts.py) ------------------------
+# One row per version: a keyed artifact's latest is its newest row.  No foreign key to
+# the runs: an artifact outlives the run that made it (as in Prefect), and one made
+# outside any run has neither id.
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("key", String(255)),
+    Column("type", String(20), nullable=False),
+    Column("description", Text),
+    Column("data", Text),  # JSON text, as the client encoded it
+    Column("flow_run_id", UUIDType),
+    Column("task_run_id", UUIDType),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    Index(None, "key", "created"),
+    Index(None, "flow_run_id", "created"),
+    Index(None, "task_run_id"),
+    Index(None, "created"),
+)
+
+# -- flow-run inputs: what a paused run waits for (its schema) and what it was sent ------
+# Keyed per flow run: ``{pause key}-schema`` (written by the paused run),
+# ``{pause key}-response`` (written by whoever resumed it), or any key of
+# ``send_input``.  Deleted with the run.
+flow_run_inputs = Table(
+    "flow_run_inputs",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("flow_run_id", UUIDType, ForeignKey("flow_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("value", Text, nullable=False),  # JSON text
+    Column("sender", String(255)),
+    Column("created", Double, nullable=False),
+    UniqueConstraint("flow_run_id", "key"),
+)
+
 # -- leases: anything held on behalf of a process (see server/store/leases.py) ----------
 # A lease holds ``slots`` units of each of its resources (a concurrency limit, a lock,
 # a cache key) until ``expires``; its holder renews it (``expires = now + duration``).

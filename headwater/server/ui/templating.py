@@ -96,6 +96,7 @@ def environment() -> jinja2.Environment:
         state_label=state_label,
         short_id=short_id,
         to_json=to_json,
+        markdown=_markdown,
     )
     from headwater.server.ui.registry import nav_entries
     from headwater.server.ui.static import asset_url
@@ -104,6 +105,12 @@ def environment() -> jinja2.Environment:
         version=__version__, state_types=STATE_TYPES, asset=asset_url, nav_entries=nav_entries
     )
     return env
+
+
+def _markdown(text: object) -> object:
+    from headwater.server.ui.artifact_view import render_markdown
+
+    return render_markdown(text)
 
 
 def render(

@@ -13,15 +13,23 @@ import inspect
 from headwater.client.http import HttpClient
 from headwater.client.local import LocalClient
 from headwater.client.protocol import Client
+from tests.client.conformance.contract_artifacts import ArtifactsContract
 from tests.client.conformance.contract_catalogue import CatalogueContract
 from tests.client.conformance.contract_deployments import DeploymentsContract
+from tests.client.conformance.contract_inputs import InputsContract
 from tests.client.conformance.contract_records import RecordsContract
 from tests.client.conformance.contract_runs import FlowRunsContract
 from tests.client.conformance.contract_work_pools import WorkPoolsContract
 
 
 class TestClientConformance(
-    FlowRunsContract, RecordsContract, CatalogueContract, DeploymentsContract, WorkPoolsContract
+    ArtifactsContract,
+    InputsContract,
+    FlowRunsContract,
+    RecordsContract,
+    CatalogueContract,
+    DeploymentsContract,
+    WorkPoolsContract,
 ):
     def test_is_a_client(self, client: Client) -> None:
         assert isinstance(client, Client)

@@ -18,6 +18,7 @@ from headwater.server.ui.pages._runs import (
     log_json,
     parse_id,
 )
+from headwater.server.ui.pages.run_pause import run_artifacts
 from headwater.server.ui.registry import ui_page
 
 ui = ui_page("flow-runs")
@@ -50,6 +51,7 @@ def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: st
             if len(log_lines) == LOG_TAIL
             else len(log_lines)
         )
+        artifact_rows = run_artifacts(conn, task_run_id=run_id)
     start = task_run.start_time.timestamp() if task_run.start_time else None
     end = task_run.end_time.timestamp() if task_run.end_time else None
     state_type = task_run.state.type.value
@@ -57,6 +59,7 @@ def task_run_page(request: Request, task_run_id: str, log_level: str = "", q: st
     context: dict[str, Any] = {
         "page_title": f"Task run {task_run.name}",
         "task_run": task_run,
+        "artifact_rows": artifact_rows,
         "state_type": state_type,
         "flow_run": flow_run,
         "created": task_run.created.timestamp(),

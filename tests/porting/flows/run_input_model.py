@@ -1,4 +1,4 @@
-"""Waiting for typed input from a person.  needs: issue 17"""
+"""Waiting for typed input from a person."""
 
 from prefect import flow
 from prefect.input import RunInput

@@ -1,4 +1,4 @@
-"""Pausing for approval with a timeout.  needs: issue 17"""
+"""Pausing for approval with a timeout."""
 
 from prefect import flow
 from prefect.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run

@@ -1,4 +1,4 @@
-"""Publishing a report as a markdown and a table artifact.  needs: issue 17"""
+"""Publishing a report as a markdown and a table artifact."""
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact

@@ -1,0 +1,1 @@
+"""Helpers for testing flows and tasks (Prefect's ``prefect.testing``)."""
