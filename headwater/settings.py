@@ -59,6 +59,13 @@ def _to_positive_float(raw: str) -> float:
     return value
 
 
+def _to_days(raw: str) -> float:
+    value = _number(raw, float)
+    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+        raise ValueError(f"expected a number of days, 0 or more (0 = keep forever), got {raw!r}")
+    return value
+
+
 def _to_positive_int(raw: str) -> int:
     value = _number(raw, int)
     if value <= 0:
@@ -193,6 +200,12 @@ _DECLARED: tuple[Setting, ...] = (
         "60",
         "How long a held concurrency slot or lock outlives its holder's last renewal.",
     ),
+    Setting(
+        "retention_days",
+        _to_days,
+        "30",
+        "Finished flow runs older than this many days are deleted; 0 = keep forever.",
+    ),
 )
 
 SETTINGS_BY_ENV: dict[str, Setting] = {s.env_name: s for s in _DECLARED}
@@ -240,6 +253,7 @@ class Settings:
     results_refresh_cache: bool
     results_lock_timeout_seconds: float
     lease_seconds: float
+    retention_days: float
 
     @property
     def database_url_or_default(self) -> str:

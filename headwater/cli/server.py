@@ -1,4 +1,5 @@
-"""``headwater server start`` and ``headwater server database upgrade|downgrade|reset``.
+"""``headwater server start`` and ``headwater server database ...`` (upgrade, downgrade,
+reset, prune, vacuum).
 
 FastAPI and uvicorn are imported only by ``server start`` itself, so every other
 command stays quick.
@@ -6,6 +7,7 @@ command stays quick.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import socket
 from typing import TYPE_CHECKING
@@ -171,3 +173,100 @@ def reset(
     run_reset(db)
     console().print(f"Database {_display_url(db.url)} reset: empty, newest schema.")
     db.dispose()
+
+
+@database_app.command("prune")
+def prune_command(
+    older_than_days: float = typer.Option(
+        None,
+        "--older-than-days",
+        min=0,
+        help="Delete finished runs that ended more than this many days ago "
+        "[HEADWATER_RETENTION_DAYS].",
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would go; delete nothing."),
+) -> None:
+    """Delete finished flow runs older than the retention window, with what they own."""
+    _run_prune(_database(), older_than_days, dry_run)
+
+
+@database_app.command("vacuum")
+def vacuum_command() -> None:
+    """Give the space of deleted rows back (SQLite VACUUM, PostgreSQL VACUUM ANALYZE)."""
+    _run_vacuum(_database())
+
+
+def _run_prune(db: Database, older_than_days: float | None, dry_run: bool) -> None:
+    from headwater.server.db.migrate import current_revision
+    from headwater.server.store.retention import cutoff_for, default_storage_root, prune
+    from headwater.settings import get_settings
+
+    settings = get_settings()
+    days = settings.retention_days if older_than_days is None else older_than_days
+    if current_revision(db) is None:
+        fail("the database has no Headwater schema", "`headwater server database upgrade`")
+    if days <= 0:
+        fail(
+            "retention is off (0 days keeps every run)",
+            "pass --older-than-days N, or set HEADWATER_RETENTION_DAYS",
+        )
+    cutoff = cutoff_for(days)
+    with console().status("Counting…" if dry_run else "Deleting…"):
+        report = prune(
+            db,
+            cutoff=cutoff,
+            dry_run=dry_run,
+            storage_root=default_storage_root(settings.home),
+        )
+    ended = dt.datetime.fromtimestamp(cutoff, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    title = (
+        f"Would delete (finished runs that ended before {ended})"
+        if dry_run
+        else f"Deleted (finished runs that ended before {ended})"
+    )
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("Kind")
+    table.add_column("Count", justify="right")
+    for kind, count in report.counts.items():
+        table.add_row(kind, f"{count:,}")
+    console().print(table)
+    if dry_run:
+        console().print("Dry run: nothing was deleted.")
+    else:
+        console().print(
+            f"{report.flow_runs:,} flow runs in {report.batches} batches, "
+            f"{report.seconds:.1f} s. `headwater server database vacuum` gives the space back."
+        )
+    db.dispose()
+
+
+def _run_vacuum(db: Database) -> None:
+    from headwater.server.db.migrate import current_revision
+    from headwater.server.db.vacuum import store_size, vacuum
+
+    if current_revision(db) is None:
+        fail("the database has no Headwater schema", "`headwater server database upgrade`")
+    before = store_size(db)
+    with console().status("Vacuuming…"):
+        vacuum(db)
+    after = store_size(db)
+    from rich.table import Table
+
+    table = Table(title="Store size")
+    table.add_column("Before", justify="right")
+    table.add_column("After", justify="right")
+    table.add_column("Freed", justify="right")
+    table.add_row(_size(before), _size(after), _size(max(before - after, 0)))
+    console().print(table)
+    db.dispose()
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"

@@ -1,0 +1,167 @@
+"""Fill a store fast with old finished runs (and some that must stay) for retention.
+
+Used by ``benchmarks/retention.py`` and the retention tests: SQLAlchemy Core
+``executemany`` in big batches, as ``benchmarks/ui_seed.py`` does.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+DAY = 86_400.0
+CHUNK = 5_000
+
+
+@dataclass
+class Seeded:
+    """What was written: the old finished runs (to go) and the kept ones."""
+
+    old_runs: int
+    kept_runs: int
+    tasks_per_run: int
+    logs_per_run: int
+    states_per_run: int
+    flow_id: uuid.UUID
+
+
+def seed(
+    db: Any,
+    *,
+    old: int,
+    kept: int = 0,
+    tasks_per_run: int = 1,
+    logs_per_run: int = 1,
+    flow_name: str | None = None,
+    now: float | None = None,
+) -> Seeded:
+    """``old`` runs Completed 60 days ago and ``kept`` runs that must stay (a third
+    Running 60 days old, a third Scheduled, a third Completed yesterday)."""
+    from headwater.server.db.tables import flow_run_states, flow_runs, flows, logs, task_runs
+
+    now = time.time() if now is None else now
+    flow_id = uuid.uuid4()
+    with db.begin_write() as conn:
+        conn.execute(
+            flows.insert(),
+            [
+                {
+                    "id": flow_id,
+                    "name": flow_name or f"retention-seed-{flow_id.hex[:8]}",
+                    "tags": [],
+                    "created": now,
+                    "updated": now,
+                }
+            ],
+        )
+    kinds = [("COMPLETED", "Completed", now - 60 * DAY)] * old
+    for i in range(kept):
+        kinds.append(
+            (
+                ("RUNNING", "Running", now - 60 * DAY),
+                ("SCHEDULED", "Scheduled", now + DAY),
+                ("COMPLETED", "Completed", now - DAY),
+            )[i % 3]
+        )
+    for start in range(0, len(kinds), CHUNK):
+        runs, states, tasks, lines = [], [], [], []
+        for state_type, state_name, when in kinds[start : start + CHUNK]:
+            run_id = uuid.uuid4()
+            final = state_type == "COMPLETED"
+            runs.append(_run(run_id, flow_id, state_type, state_name, when, final))
+            states.append(_state(run_id, "PENDING", "Pending", when - 1))
+            states.append(_state(run_id, state_type, state_name, when))
+            for t in range(tasks_per_run):
+                tasks.append(_task(run_id, t, when))
+            for n in range(logs_per_run):
+                lines.append(_log(run_id, n, when))
+        with db.begin_write() as conn:
+            conn.execute(flow_runs.insert(), runs)
+            conn.execute(flow_run_states.insert(), states)
+            if tasks:
+                conn.execute(task_runs.insert(), tasks)
+            if lines:
+                conn.execute(logs.insert(), lines)
+    return Seeded(old, kept, tasks_per_run, logs_per_run, 2, flow_id)
+
+
+def _run(
+    run_id: uuid.UUID, flow_id: uuid.UUID, state_type: str, name: str, when: float, final: bool
+) -> dict[str, Any]:
+    return {
+        "id": run_id,
+        "flow_id": flow_id,
+        "name": f"seeded-{run_id.hex[:10]}",
+        "flow_version": None,
+        "parameters": {},
+        "tags": [],
+        "parent_flow_run_id": None,
+        "parent_task_run_id": None,
+        "idempotency_key": None,
+        "state_type": state_type,
+        "state_name": name,
+        "state_message": None,
+        "state_timestamp": when,
+        "state_details": {},
+        "run_count": 1,
+        "empirical_policy": {},
+        "expected_start_time": when - 10,
+        "next_scheduled_start_time": None,
+        "start_time": when - 5 if state_type != "SCHEDULED" else None,
+        "end_time": when if final else None,
+        "total_run_time": 5.0 if final else 0.0,
+        "created": when - 10,
+        "updated": when,
+        "auto_scheduled": False,
+    }
+
+
+def _state(run_id: uuid.UUID, state_type: str, name: str, when: float) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "flow_run_id": run_id,
+        "type": state_type,
+        "name": name,
+        "message": None,
+        "timestamp": when,
+        "details": {},
+    }
+
+
+def _task(run_id: uuid.UUID, index: int, when: float) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "flow_run_id": run_id,
+        "task_key": "seeded-task",
+        "dynamic_key": str(index),
+        "name": f"seeded-task-{index}",
+        "state_type": "COMPLETED",
+        "state_name": "Completed",
+        "state_message": None,
+        "state_timestamp": when,
+        "transitions": [],
+        "tags": [],
+        "inputs": {},
+        "run_count": 1,
+        "flow_run_attempt": 1,
+        "cache_key": None,
+        "start_time": when - 2,
+        "end_time": when - 1,
+        "created": when - 3,
+        "updated": when - 1,
+        "result": None,
+    }
+
+
+def _log(run_id: uuid.UUID, index: int, when: float) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "flow_run_id": run_id,
+        "task_run_id": None,
+        "name": "headwater.flow_runs",
+        "level": 20,
+        "message": f"seeded line {index}",
+        "timestamp": when - 1,
+    }

@@ -1,0 +1,340 @@
+"""Retention: delete finished flow runs older than a cut-off, with all they own.
+
+A run goes when it is in a final state (Completed, Failed, Crashed, Cancelled) and
+ended before the cut-off.  With it go its task runs, logs, state history, artifacts,
+flow-run inputs, its subflow runs (a subflow goes with its parent, never alone), and
+the result files of its task runs that live in Headwater's own default result
+storage (``$HEADWATER_HOME/storage``); files in any storage the user chose are never
+touched.  A run whose subflow is not finished yet stays, subflow and all.
+
+Runs are deleted a batch at a time (``batch`` runs per transaction) with a pause
+between batches, so a writer waits at most one small transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.sql import ColumnElement
+
+from headwater.server.db.database import Database
+from headwater.server.db.tables import (
+    artifacts,
+    flow_run_inputs,
+    flow_run_states,
+    flow_runs,
+    logs,
+    task_runs,
+)
+
+logger = logging.getLogger("headwater.retention")
+
+FINAL_STATES = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+DAY = 86_400.0
+#: Runs (top-level runs; their subflows come along) per transaction.
+DEFAULT_BATCH = 500
+#: Seconds between two batches: writers get the store in between.
+DEFAULT_PAUSE = 0.01
+#: A write transaction of a prune aims to take no longer than this (seconds).
+TARGET_SECONDS = 0.04
+#: The first batch's size; it grows (up to ``batch``) while transactions stay quick.
+START_BATCH = 50
+#: Never fewer runs per transaction (each transaction has a fixed cost).
+MIN_BATCH = 10
+#: The kinds counted, in the order they are shown.
+KINDS = (
+    "flow runs",
+    "task runs",
+    "logs",
+    "state history",
+    "artifacts",
+    "flow-run inputs",
+    "result files",
+)
+
+
+@dataclass
+class PruneReport:
+    """What a prune deleted (or, for a dry run, would delete)."""
+
+    cutoff: float
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    batches: int = 0
+    seconds: float = 0.0
+
+    @property
+    def flow_runs(self) -> int:
+        return self.counts["flow runs"]
+
+
+def cutoff_for(days: float, now: float | None = None) -> float:
+    """The end time before which a finished run is old enough to go."""
+    return (now if now is not None else time.time()) - days * DAY
+
+
+def default_storage_root(home: Path) -> Path:
+    """Headwater's own result directory (the default result storage)."""
+    return (home / "storage").expanduser().absolute()
+
+
+def prune(
+    db: Database,
+    *,
+    cutoff: float,
+    dry_run: bool = False,
+    batch: int = DEFAULT_BATCH,
+    pause: float = DEFAULT_PAUSE,
+    storage_root: Path | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    target_seconds: float = TARGET_SECONDS,
+) -> PruneReport:
+    """Delete (or count, with ``dry_run``) finished runs that ended before ``cutoff``.
+
+    Runs are chosen in a read transaction; the write transaction only checks they are
+    still finished and deletes them.  The batch (at most ``batch`` top-level runs)
+    shrinks when a write transaction took longer than ``target_seconds`` and grows
+    back when it was quick, so the store's other writers never wait long."""
+    started = time.perf_counter()
+    report = PruneReport(cutoff=cutoff, dry_run=dry_run)
+    after: Any = None
+    size = batch if dry_run else min(batch, START_BATCH)
+    while not (should_stop is not None and should_stop()):
+        with db.begin_read() as conn:
+            roots, after = _next_roots(conn, cutoff, after, size)
+            if after is None:
+                break
+            run_ids = _with_subflows(conn, roots)
+            if dry_run:
+                _count(conn, run_ids, report.counts)
+            files = _owned_result_files(conn, run_ids, storage_root)
+        if not dry_run and run_ids:
+            began = time.perf_counter()
+            with db.begin_write() as conn:
+                run_ids = _still_finished(conn, run_ids, cutoff)
+                _delete(conn, run_ids, report.counts)
+            took = time.perf_counter() - began
+            size = _next_size(size, took, target_seconds, batch)
+            _remove_files(files)
+            if pause > 0:
+                time.sleep(pause)
+        report.counts["result files"] += len(files)
+        report.batches += 1
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _next_size(size: int, took: float, target: float, most: int) -> int:
+    """Halve after a slow transaction, grow by half after a quick one (a busy
+    machine's noise makes exact proportions pointless)."""
+    if took > target:
+        return max(MIN_BATCH, size // 2)
+    if took < target / 2:
+        return min(most, size + max(1, size // 2))
+    return size
+
+
+def _still_finished(conn: Connection, run_ids: list[Any], cutoff: float) -> list[Any]:
+    """The runs of ``run_ids`` still finished and old in this write transaction (one
+    retried since it was chosen stays)."""
+    c = flow_runs.c
+    kept: list[Any] = []
+    for chunk in _chunks(run_ids):
+        query = select(c.id).where(c.id.in_(chunk), *_old_and_final(cutoff))
+        kept.extend(conn.execute(query).scalars())
+    return kept
+
+
+# -- choosing runs ---------------------------------------------------------------------
+
+
+def _old_and_final(cutoff: float) -> list[ColumnElement[bool]]:
+    c = flow_runs.c
+    return [c.state_type.in_(FINAL_STATES), c.end_time.is_not(None), c.end_time < cutoff]
+
+
+def _next_roots(conn: Connection, cutoff: float, after: Any, batch: int) -> tuple[list[Any], Any]:
+    """The next ``batch`` top-level candidates by id (keyset: after ``after``), and
+    where the next page starts (None: no more).  A subflow whose parent is gone
+    counts as top level."""
+    c = flow_runs.c
+    parent = flow_runs.alias("parent")
+    query = (
+        select(c.id)
+        .where(
+            *_old_and_final(cutoff),
+            (c.parent_flow_run_id.is_(None))
+            | ~select(parent.c.id).where(parent.c.id == c.parent_flow_run_id).exists(),
+        )
+        .order_by(c.id)
+        .limit(batch)
+    )
+    if after is not None:
+        query = query.where(c.id > after)
+    ids = list(conn.execute(query).scalars())
+    if not ids:
+        return [], None
+    return _whole_trees_only(conn, ids), ids[-1]
+
+
+def _children(conn: Connection, parent_ids: list[Any]) -> list[tuple[Any, Any, str]]:
+    c = flow_runs.c
+    rows: list[tuple[Any, Any, str]] = []
+    for chunk in _chunks(parent_ids):
+        query = select(c.id, c.parent_flow_run_id, c.state_type).where(
+            c.parent_flow_run_id.in_(chunk)
+        )
+        rows.extend((r.id, r.parent_flow_run_id, r.state_type) for r in conn.execute(query))
+    return rows
+
+
+def _whole_trees_only(conn: Connection, roots: list[Any]) -> list[Any]:
+    """The roots none of whose subflows (at any depth) is unfinished."""
+    root_of = {r: r for r in roots}
+    blocked: set[Any] = set()
+    level = roots
+    while level:
+        found = _children(conn, level)
+        level = []
+        for child, parent, state in found:
+            if child in root_of:
+                continue  # a cycle in bad data: stop here
+            root_of[child] = root_of[parent]
+            if state not in FINAL_STATES:
+                blocked.add(root_of[parent])
+            level.append(child)
+    return [r for r in roots if r not in blocked]
+
+
+def _with_subflows(conn: Connection, roots: list[Any]) -> list[Any]:
+    seen = set(roots)
+    every = list(roots)
+    level = roots
+    while level:
+        level = [child for child, _, _ in _children(conn, level) if child not in seen]
+        seen.update(level)
+        every.extend(level)
+    return every
+
+
+# -- result files ----------------------------------------------------------------------
+
+
+def _owned_result_files(conn: Connection, run_ids: list[Any], root: Path | None) -> list[Path]:
+    """Result files of these runs' task runs that live under ``root`` and belong to
+    them alone: a file keyed by the task run's id, or by its cache key when no kept
+    task run has that cache key (a later run's cache hit points at the same file).
+    A file under a custom ``result_storage_key`` may be shared by anything: it stays."""
+    if root is None or not run_ids:
+        return []
+    url = root.as_uri()
+    base = str(root)
+    t = task_runs.c
+    owned: dict[str, Path] = {}
+    by_cache_key: dict[str, Path] = {}
+    for chunk in _chunks(run_ids):
+        query = select(t.id, t.cache_key, t.result).where(
+            t.flow_run_id.in_(chunk), t.result.is_not(None)
+        )
+        for row in conn.execute(query):
+            found = _path_in(row.result, url, base)
+            if found is None:
+                continue
+            key, path = found
+            if key == f"task-runs/{as_uuid(row.id)}":
+                owned[str(path)] = path
+            elif row.cache_key and key == row.cache_key:
+                by_cache_key[key] = path
+    if by_cache_key:
+        gone = set(run_ids)
+        keys = list(by_cache_key)
+        for start in range(0, len(keys), 500):
+            shared = select(t.cache_key, t.flow_run_id).where(
+                t.cache_key.in_(keys[start : start + 500])
+            )
+            for cache_key, flow_run_id in conn.execute(shared):
+                if flow_run_id not in gone:
+                    by_cache_key.pop(cache_key, None)
+        owned.update((str(p), p) for p in by_cache_key.values())
+    for run_id in run_ids:  # a flow's own results: flow-runs/{id}/{attempt}
+        folder = root / "flow-runs" / str(as_uuid(run_id))
+        if folder.is_dir():
+            owned.update((str(p), p) for p in folder.iterdir() if p.is_file())
+    return list(owned.values())
+
+
+def _path_in(ref: Any, url: str, base: str) -> tuple[str, Path] | None:
+    """The key and file of a result ref stored in the storage at ``url``."""
+    if isinstance(ref, str):
+        try:
+            ref = json.loads(ref)
+        except ValueError:
+            return None
+    if not isinstance(ref, dict) or ref.get("storage") != url:
+        return None
+    key = ref.get("key")
+    if not isinstance(key, str) or not key or key.startswith("/") or ".." in key.split("/"):
+        return None
+    return key, Path(base) / key
+
+
+def _remove_files(files: Iterable[Path]) -> None:
+    folders: set[Path] = set()
+    for path in files:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # a file we cannot remove stays; the runs are gone anyway
+            logger.warning("retention: cannot remove result file %s: %s", path, exc)
+        if path.parent.parent.name == "flow-runs":
+            folders.add(path.parent)
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not empty (a file appeared) or already gone
+
+
+# -- counting and deleting --------------------------------------------------------------
+
+_OWNED = (
+    ("task runs", task_runs, task_runs.c.flow_run_id),
+    ("logs", logs, logs.c.flow_run_id),
+    ("state history", flow_run_states, flow_run_states.c.flow_run_id),
+    ("artifacts", artifacts, artifacts.c.flow_run_id),
+    ("flow-run inputs", flow_run_inputs, flow_run_inputs.c.flow_run_id),
+)
+
+
+def _count(conn: Connection, run_ids: list[Any], counts: dict[str, int]) -> None:
+    counts["flow runs"] += len(run_ids)
+    for chunk in _chunks(run_ids):
+        for kind, table, column in _OWNED:
+            query = select(func.count()).select_from(table).where(column.in_(chunk))
+            counts[kind] += int(conn.execute(query).scalar_one())
+
+
+def _delete(conn: Connection, run_ids: list[Any], counts: dict[str, int]) -> None:
+    for chunk in _chunks(run_ids):
+        for kind, table, column in _OWNED:
+            counts[kind] += conn.execute(delete(table).where(column.in_(chunk))).rowcount or 0
+        deleted = conn.execute(delete(flow_runs).where(flow_runs.c.id.in_(chunk))).rowcount
+        counts["flow runs"] += deleted or 0
+
+
+def _chunks(ids: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def as_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
