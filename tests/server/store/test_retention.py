@@ -286,8 +286,8 @@ def prune_with_a_writer(db: Any, runs: int) -> tuple[Any, float, float]:
 
 def test_writers_are_never_held_for_the_whole_prune(database_url: str) -> None:
     """In the suite the bound is loose: on a loaded 2-core machine the writer thread
-    competes with the prune for the GIL and the CPU (the soak test below holds the
-    100 ms bound)."""
+    competes with the prune for the GIL and the CPU (the soak test below asserts the
+    100 ms bound over the baseline)."""
     db = get_database(database_url)
     report, longest, baseline = prune_with_a_writer(db, 5_000)
     assert report.flow_runs == 5_000
