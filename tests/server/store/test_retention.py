@@ -298,6 +298,7 @@ def test_writers_are_never_held_for_the_whole_prune(database_url: str) -> None:
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(900)  # seeding and pruning 50,000 runs takes minutes on a busy machine
 def test_writers_wait_little_while_50k_runs_are_pruned(database_url: str) -> None:
     db = get_database(database_url)
     report, longest, baseline = prune_with_a_writer(db, 50_000)
