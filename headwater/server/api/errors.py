@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from headwater.exceptions import (
     ObjectAlreadyExists,
@@ -98,13 +98,38 @@ async def _bad_data(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": f"the database cannot store this: {_short(exc)}"}, 422)
 
 
-async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-    logger.warning("store unavailable on %s %s: %s", request.method, request.url.path, _short(exc))
+def store_error_response(code: str, detail: str, **extra: str) -> JSONResponse:
+    """A store error as the API answers it: busy is a 503 to retry (``Retry-After``);
+    broken (full: 507; read-only, schema mismatch, damaged: 503 without
+    ``Retry-After``) names the cause and what to do, and clients stop retrying."""
+    from headwater.schemas.store_errors import HINTS, STORE_BUSY, STORE_FULL
+
+    if code == STORE_BUSY:
+        return JSONResponse(
+            {**extra, "detail": f"the store is busy ({detail}); retry shortly", "error": code},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
     return JSONResponse(
-        {"detail": "the store is busy or unavailable; retry shortly"},
-        status_code=503,
-        headers={"Retry-After": "1"},
+        {**extra, "detail": f"the store cannot be written: {detail}; {HINTS[code]}", "error": code},
+        status_code=507 if code == STORE_FULL else 503,
     )
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A database error: busy (retry) or broken (named), else a bug (500)."""
+    from headwater.schemas.store_errors import STORE_BUSY
+    from headwater.server.db.store_errors import classify
+
+    code = classify(exc)
+    if code is None:
+        if not isinstance(exc, OperationalError):
+            return await _internal(request, exc)
+        code = STORE_BUSY
+    logger.warning(
+        "store error (%s) on %s %s: %s", code, request.method, request.url.path, _short(exc)
+    )
+    return store_error_response(code, _short(exc))
 
 
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
@@ -125,5 +150,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UserInputError, _user_error)
     app.add_exception_handler(IntegrityError, _conflict)
     app.add_exception_handler(DataError, _bad_data)
-    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(DBAPIError, _unavailable)
     app.add_exception_handler(Exception, _internal)

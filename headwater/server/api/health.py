@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from headwater.server.api.dependencies import DatabaseDep
@@ -9,9 +11,25 @@ from headwater.server.api.dependencies import DatabaseDep
 router = APIRouter(tags=["Server"])
 
 
-@router.get("/health", summary="Is the server up?")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+@router.get(
+    "/health",
+    summary="Is the server up, and does its store take writes?",
+    responses={
+        503: {"description": "The store cannot be written (read-only, schema mismatch)"},
+        507: {"description": "The store's disk is full"},
+    },
+)
+def health(db: DatabaseDep) -> Any:
+    """200 ``{"status": "ok"}`` while the store takes writes (a small write probe,
+    at most every few seconds); otherwise the store error, as any request would get
+    it, with ``"status": "unhealthy"``."""
+    from headwater.server.api.errors import store_error_response
+    from headwater.server.db.write_probe import probe_write
+
+    probe = probe_write(db)
+    if probe.error is None:
+        return {"status": "ok"}
+    return store_error_response(probe.error, probe.detail, status="unhealthy")
 
 
 @router.get("/version", summary="Server version and store kind")

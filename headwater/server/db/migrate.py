@@ -34,6 +34,8 @@ _version_table = Table(
     MetaData(),
     Column("version_num", String(32), primary_key=True, nullable=False),
 )
+#: The schema revision row (the store's write probe rewrites it).
+VERSION_TABLE = _version_table
 
 
 def known_revisions() -> list[str]:
