@@ -64,12 +64,13 @@ _QUEUE = (
     .where(W.resource.in_(_NAMES), W.expires > _NOW)
     .order_by(W.id)
 )
+_QUEUE_HEADS: dict[int, Any] = {}
 _NEXT_EXPIRY = select(func.min(L.expires)).where(L.resource.in_(_NAMES), L.expires > _NOW)
 _CLEAR_EXPIRED = delete(leases).where(L.resource.in_(_NAMES), L.expires <= _NOW)
 _INSERT = insert(leases)
 _RENEW = (
     update(leases)
-    .where(L.id.in_(_IDS), L.expires > _NOW)
+    .where(L.id.in_(_IDS), L.expires > _NOW, L.duration > 0)
     .values(expires=_NOW + L.duration)
     .returning(L.id)
 )
@@ -215,8 +216,10 @@ def grant(
     flow_run_id: UUID | None = None,
     task_run_id: UUID | None = None,
     now: float | None = None,
+    expires: Mapping[str, float] | None = None,
 ) -> None:
-    """Take ``resources`` under ``lease_id`` until now + ``duration`` (after ``admit``)."""
+    """Take ``resources`` under ``lease_id`` until now + ``duration`` (after ``admit``),
+    or until ``expires[resource]`` where given (slots that decay, see rate limits)."""
     now = time.time() if now is None else now
     conn.execute(
         _INSERT,
@@ -227,7 +230,7 @@ def grant(
                 "slots": slots,
                 "holder": holder[:200],
                 "duration": duration,
-                "expires": now + duration,
+                "expires": expires[name] if expires else now + duration,
                 "flow_run_id": flow_run_id,
                 "task_run_id": task_run_id,
                 "created": now,
@@ -346,9 +349,11 @@ def wake_waiters(conn: Connection, counts: Mapping[str, int], now: float | None 
     if not counts:
         return
     now = time.time() if now is None else now
-    queue = conn.execute(
-        _QUEUE.limit(_WAKE_LOOKAHEAD * len(counts)), {"names": sorted(counts), "now": now}
-    ).all()
+    size = _WAKE_LOOKAHEAD * len(counts)
+    statement = _QUEUE_HEADS.get(size)
+    if statement is None:
+        statement = _QUEUE_HEADS[size] = _QUEUE.limit(size)
+    queue = conn.execute(statement, {"names": sorted(counts), "now": now}).all()
     _wake_next(conn, queue, counts)
 
 
