@@ -147,7 +147,7 @@ def test_rate_limit_passes_calls_at_the_decay_rate(store: str) -> None:
 
 def test_asyncio_concurrency_and_rate_limit(store: str) -> None:
     name = f"aio-{uuid.uuid4().hex[:8]}"
-    _create(name, 1, decay=10)
+    _create(name, 1, decay=0.2)  # a rate-limited slot decays in 5 s
     inside = []
 
     async def one(i: int) -> None:

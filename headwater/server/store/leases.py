@@ -167,9 +167,16 @@ def _places(
 
 
 def _drop_gone(conn: Connection, blockers: list[Any]) -> bool:
-    """The capacity is free but waiters ahead have not taken it: drop those whose
-    process is gone (a probe of a live one is a harmless extra wake-up)."""
+    """The capacity is free but waiters ahead have not taken it: drop the head of each
+    queue if its process is gone (a probe of a live one is an extra wake-up, so only
+    the heads are probed: probing every waiter ahead woke them all on each look, a
+    thundering herd under contention; a dead waiter further back is found when it
+    reaches the head)."""
     dropped = False
+    heads: dict[str, Any] = {}
+    for row in blockers:
+        heads.setdefault(row.resource, row)
+    blockers = list(heads.values())
     for ticket in dict.fromkeys(row.ticket for row in blockers):
         address = next(row.wake for row in blockers if row.ticket == ticket)
         if address and wake.send(address, ticket.bytes) == "gone":
