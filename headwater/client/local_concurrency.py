@@ -121,7 +121,9 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
     from headwater.server.store.leases import WAITER_REFRESH
 
     deadline = time.monotonic() + request.wait_seconds
-    sock: WakeSocket | None = None
+    # A request that may wait queues with its wake address from the first look (a slot
+    # freed right after it must find where to wake it); one that may not needs none.
+    sock: WakeSocket | None = WakeSocket() if request.wait_seconds > 0 else None
     try:
         while True:
             with db.begin_write() as conn:
@@ -134,9 +136,8 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
             left = deadline - time.monotonic()
             if grant.lease_id is not None or not grant.limits or left <= 0:
                 return grant
-            if sock is None:  # queue with an address before sleeping
-                sock = WakeSocket()
-                continue
+            if sock is None:
+                return grant
             pause = min(left, WAITER_REFRESH)
             if retry_at is not None:
                 pause = min(pause, max(0.0, retry_at - time.time()) + 0.001)

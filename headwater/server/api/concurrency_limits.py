@@ -125,9 +125,11 @@ def _try(
 
 async def _acquire(db: Database, request: SlotRequest, duration: float) -> SlotGrant:
     wait = min(request.wait_seconds, MAX_SERVER_WAIT)
-    grant, retry_at = await run_in_threadpool(_try, db, request, duration, None)
-    if grant.lease_id is not None or not grant.limits or wait <= 0 or request.ticket is None:
+    if wait <= 0 or request.ticket is None:
+        grant, _ = await run_in_threadpool(_try, db, request, duration, None)
         return grant
+    # Queue with the wake address from the first look: a slot freed right after it
+    # must find where to wake this request.
     wakes = hub()
     event = wakes.register(request.ticket)
     deadline = time.monotonic() + wait
