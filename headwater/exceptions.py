@@ -269,3 +269,16 @@ def exception_traceback(exc: BaseException) -> str:
 # Prefect's names for the same classes: a ported ``except PrefectException`` catches ours.
 PrefectException = HeadwaterError
 PrefectSignal = HeadwaterSignal
+
+
+class ConcurrencyLimitNotFound(UserInputError, ObjectNotFound):
+    """A concurrency limit that does not exist (``strict=True``, or a CLI name)."""
+
+
+class ConcurrencySlotAcquisitionError(UserInputError):
+    """Slots that cannot be taken: a rate limit without slot decay, more slots than
+    the limit has, or ``max_retries`` used up."""
+
+
+class AcquireConcurrencySlotTimeoutError(ConcurrencySlotAcquisitionError, TimeoutError):
+    """No slot came free within ``timeout_seconds``."""

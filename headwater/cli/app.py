@@ -9,9 +9,11 @@ import typer
 from headwater.cli import (
     artifacts,
     blocks,
+    concurrency_limits,
     config,
     deployments,
     flow_runs,
+    global_concurrency_limits,
     profiles,
     server,
     task_runs,
@@ -44,6 +46,8 @@ app.add_typer(work_pools.app, name="work-pool")
 app.add_typer(work_pools.queue_app, name="work-queue")
 app.add_typer(workers.app, name="worker")
 app.add_typer(v1.app, name="v1")
+app.add_typer(concurrency_limits.app, name="concurrency-limit")
+app.add_typer(global_concurrency_limits.app, name="global-concurrency-limit")
 
 
 def main() -> None:

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
         BlockType,
         BlockTypeCreate,
     )
+    from headwater.schemas.concurrency import (
+        ConcurrencyLimit,
+        ConcurrencyLimitCreate,
+        ConcurrencyLimitUpdate,
+        SlotGrant,
+        SlotRequest,
+    )
     from headwater.schemas.deployments import (
         Deployment,
         DeploymentCreate,
@@ -95,6 +102,43 @@ class Client(Protocol):
 
     def release_lease(self, lease_id: UUID) -> bool:
         """Give back what a lease holds; False if it held nothing any more."""
+        ...
+
+    # -- concurrency limits (see server/store/concurrency_limits.py) ---------------------
+    def create_concurrency_limit(self, limit: ConcurrencyLimitCreate) -> ConcurrencyLimit:
+        """``ObjectAlreadyExists`` if the name is taken."""
+        ...
+
+    def read_concurrency_limit(self, name: str) -> ConcurrencyLimit:
+        """``ConcurrencyLimitNotFound`` if there is none."""
+        ...
+
+    def read_concurrency_limits(
+        self, *, tags: bool | None = None, limit: int = 200, offset: int = 0
+    ) -> list[ConcurrencyLimit]:
+        """By name; ``tags`` True: only tag limits (``tag:…``), False: only the others."""
+        ...
+
+    def update_concurrency_limit(
+        self, name: str, changes: ConcurrencyLimitUpdate
+    ) -> ConcurrencyLimit: ...
+
+    def delete_concurrency_limit(self, name: str) -> bool:
+        """Delete a limit and give back its slots; False if there was none."""
+        ...
+
+    def reset_concurrency_limit(self, name: str) -> int:
+        """Give back every slot of a limit; how many leases held some."""
+        ...
+
+    def acquire_concurrency_slots(self, request: SlotRequest) -> SlotGrant:
+        """Take slots of every limit named, all or none, first come first served,
+        waiting up to ``request.wait_seconds``; the lease must then be held with the
+        lease keeper (concurrency) and released."""
+        ...
+
+    def leave_concurrency_queue(self, ticket: UUID) -> None:
+        """A waiter gives up its place."""
         ...
 
     def read_resume_map(self, flow_run_id: UUID) -> dict[tuple[str, str], dict[str, Any]]:

@@ -19,6 +19,7 @@ from headwater.server.api import (
     artifacts,
     blocks,
     cache_locks,
+    concurrency_limits,
     deployments,
     flow_runs,
     flows,
@@ -60,6 +61,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     variables.router,
     cache_locks.router,
     leases.router,
+    concurrency_limits.router,
     deployments.router,
     work_pools.router,
 )
@@ -130,6 +132,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.db = database
+    app.state.lease_seconds = max(1.0, settings.lease_seconds)
     app.state.ui_api_key = key or None
     for router in ROUTERS:  # directly on the app: one level of route matching
         app.include_router(router, prefix=API_PREFIX)

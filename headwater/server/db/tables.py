@@ -333,6 +333,22 @@ lease_waiters = Table(
 )
 
 
+# -- concurrency limits: slots held as leases on ``limit:<id>`` -----------------------
+# A tag limit on task runs is the limit named ``tag:<tag>``.  ``slot_decay_per_second``
+# makes it a rate limit: slots taken by ``rate_limit`` are not given back but decay.
+concurrency_limits = Table(
+    "concurrency_limits",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("limit", Integer, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("slot_decay_per_second", Double, nullable=False, default=0.0),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
+
 # -- deployments, work pools, workers ---------------------------------------------------
 work_pools = Table(
     "work_pools",

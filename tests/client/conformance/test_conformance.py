@@ -15,6 +15,7 @@ from headwater.client.local import LocalClient
 from headwater.client.protocol import Client
 from tests.client.conformance.contract_artifacts import ArtifactsContract
 from tests.client.conformance.contract_catalogue import CatalogueContract
+from tests.client.conformance.contract_concurrency import ConcurrencyContract
 from tests.client.conformance.contract_deployments import DeploymentsContract
 from tests.client.conformance.contract_inputs import InputsContract
 from tests.client.conformance.contract_records import RecordsContract
@@ -30,6 +31,7 @@ class TestClientConformance(
     CatalogueContract,
     DeploymentsContract,
     WorkPoolsContract,
+    ConcurrencyContract,
 ):
     def test_is_a_client(self, client: Client) -> None:
         assert isinstance(client, Client)
