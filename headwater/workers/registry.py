@@ -1,4 +1,4 @@
-"""Worker types by name: Headwater's own (``process``) and
+"""Worker types by name: Headwater's own (``process``, ``docker``) and
 those packages register in the entry point group ``headwater.workers``::
 
     [project.entry-points."headwater.workers"]
@@ -20,6 +20,7 @@ ENTRY_POINT_GROUP = "headwater.workers"
 
 _BUILT_IN = {
     "process": "headwater.workers.process:ProcessWorker",
+    "docker": "headwater.workers.docker:DockerWorker",
 }
 
 
