@@ -359,6 +359,7 @@ work_pools = Table(
     Column("description", Text),
     Column("paused", Boolean, nullable=False, default=False),
     Column("concurrency_limit", Integer),
+    Column("base_job_template", JSONType, nullable=False, default=dict),
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
 )

@@ -40,8 +40,9 @@ def create_work_pool(conn: Connection, *, pool: WorkPoolCreate) -> WorkPool:
         work_pools.insert().values(
             id=pool_id,
             name=pool.name,
-            type=pool.type.value,
+            type=pool.type,
             description=pool.description,
+            base_job_template=pool.base_job_template,
             paused=pool.paused,
             concurrency_limit=pool.concurrency_limit or None,
             created=now,
