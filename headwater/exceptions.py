@@ -269,3 +269,7 @@ def exception_traceback(exc: BaseException) -> str:
 # Prefect's names for the same classes: a ported ``except PrefectException`` catches ours.
 PrefectException = HeadwaterError
 PrefectSignal = HeadwaterSignal
+
+
+class EventError(UserInputError, ValueError):
+    """An event that cannot be stored (no resource id, a name too long, ...)."""

@@ -11,6 +11,7 @@ from headwater.cli import (
     blocks,
     config,
     deployments,
+    events,
     flow_runs,
     profiles,
     server,
@@ -44,6 +45,8 @@ app.add_typer(work_pools.app, name="work-pool")
 app.add_typer(work_pools.queue_app, name="work-queue")
 app.add_typer(workers.app, name="worker")
 app.add_typer(v1.app, name="v1")
+app.add_typer(events.app, name="events")
+app.add_typer(events.app, name="event", hidden=True)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         DeploymentUpdate,
         ScheduleUpdate,
     )
+    from headwater.schemas.events import EventFilter, EventPage
     from headwater.schemas.filters import (
         FlowRunFilter,
         FlowRunSort,
@@ -102,12 +103,26 @@ class Client(Protocol):
         ...
 
     def write_batch(
-        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+        self,
+        task_run_records: Sequence[TaskRunRecord],
+        log_records: Sequence[LogRecord],
+        events: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Task runs then logs (the batching writer's flush); ``TransientWriteError``
         when the store or server may accept them later, ``StoreUnwritable`` when it
         will not until someone fixes it (full, read-only…), ``RecordsRefused`` naming
         the records refused for good once the others are written."""
+        ...
+
+    # -- events ---------------------------------------------------------------------
+    def emit_events(self, events: Sequence[dict[str, Any]]) -> None:
+        """Store event records now (``Event.to_record()``); ``EventError`` if one is bad."""
+        ...
+
+    def read_events(
+        self, event_filter: EventFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> EventPage:
+        """Events matching the filter, newest first, with how many match in all."""
         ...
 
     # -- reads ----------------------------------------------------------------------

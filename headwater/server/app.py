@@ -20,6 +20,7 @@ from headwater.server.api import (
     blocks,
     cache_locks,
     deployments,
+    events,
     flow_runs,
     flows,
     health,
@@ -62,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     leases.router,
     deployments.router,
     work_pools.router,
+    events.router,
 )
 
 
