@@ -273,3 +273,7 @@ PrefectSignal = HeadwaterSignal
 
 class EventError(UserInputError, ValueError):
     """An event that cannot be stored (no resource id, a name too long, ...)."""
+
+
+class AutomationNotFound(ObjectNotFound):
+    """No automation with that id or name."""

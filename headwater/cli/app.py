@@ -8,6 +8,7 @@ import typer
 
 from headwater.cli import (
     artifacts,
+    automations,
     blocks,
     config,
     deployments,
@@ -46,6 +47,7 @@ app.add_typer(work_pools.queue_app, name="work-queue")
 app.add_typer(workers.app, name="worker")
 app.add_typer(v1.app, name="v1")
 app.add_typer(events.app, name="events")
+app.add_typer(automations.app, name="automation")
 app.add_typer(events.app, name="event", hidden=True)
 
 

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from headwater.client.cleaning import check_parameters, clean_name, clean_record, state_body
 from headwater.client.http_artifacts import HttpArtifactsMixin
+from headwater.client.http_automations import HttpAutomationsMixin
 from headwater.client.http_concurrency import HttpConcurrencyMixin
 from headwater.client.http_deployments import HttpDeploymentsMixin
 from headwater.client.http_events import HttpEventsMixin
@@ -75,6 +76,7 @@ class HttpClient(
     HttpReadsMixin,
     HttpConcurrencyMixin,
     HttpEventsMixin,
+    HttpAutomationsMixin,
 ):
     """The REST API as a ``Client``; safe to share between threads."""
 

@@ -16,6 +16,7 @@ from headwater.client.cleaning import (
     logs_need_cleaning,
 )
 from headwater.client.local_artifacts import LocalArtifactsMixin
+from headwater.client.local_automations import LocalAutomationsMixin
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.client.local_events import LocalEventsMixin
@@ -60,6 +61,7 @@ class LocalClient(
     LocalReadsMixin,
     LocalConcurrencyMixin,
     LocalEventsMixin,
+    LocalAutomationsMixin,
 ):
     """No server, no HTTP: each call is one transaction on the store."""
 

@@ -17,6 +17,7 @@ from headwater.states import State
 if TYPE_CHECKING:
     from headwater.client.leases import LeaseKeeper
     from headwater.schemas.artifacts import Artifact, ArtifactFilter, ArtifactRecord
+    from headwater.schemas.automations import AutomationCore, AutomationRead
     from headwater.schemas.blocks import (
         BlockDocument,
         BlockDocumentCreate,
@@ -124,6 +125,27 @@ class Client(Protocol):
     ) -> EventPage:
         """Events matching the filter, newest first, with how many match in all."""
         ...
+
+    # -- automations (evaluated by a server) ------------------------------------------
+    def create_automation(self, automation: AutomationCore) -> AutomationRead: ...
+
+    def read_automation(self, automation_id: UUID) -> AutomationRead:
+        """``AutomationNotFound`` (an ``ObjectNotFound``) when there is none."""
+        ...
+
+    def read_automations(self, *, limit: int = 200, offset: int = 0) -> list[AutomationRead]: ...
+
+    def read_automations_by_name(self, name: str) -> list[AutomationRead]: ...
+
+    def update_automation(
+        self, automation_id: UUID, automation: AutomationCore
+    ) -> AutomationRead: ...
+
+    def pause_automation(self, automation_id: UUID) -> AutomationRead: ...
+
+    def resume_automation(self, automation_id: UUID) -> AutomationRead: ...
+
+    def delete_automation(self, automation_id: UUID) -> None: ...
 
     # -- reads ----------------------------------------------------------------------
     def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]: ...

@@ -17,6 +17,7 @@ from headwater._version import __version__
 from headwater.schemas.limits import MAX_BODY_BYTES
 from headwater.server.api import (
     artifacts,
+    automations,
     blocks,
     cache_locks,
     deployments,
@@ -64,6 +65,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     deployments.router,
     work_pools.router,
     events.router,
+    automations.router,
 )
 
 
@@ -112,13 +114,18 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
 
         work_notifier.bind(asyncio.get_running_loop())
         services = None
+        automations = None
         if settings.services_enabled:
+            from headwater.server.automations.runtime import Automations
             from headwater.server.services.loop import Services
 
             services = Services(database, settings.services_loop_seconds).start()
+            automations = app.state.automations = Automations(database).start()
         try:
             yield
         finally:
+            if automations is not None:
+                automations.stop()
             if services is not None:
                 services.stop()
 
@@ -132,6 +139,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.db = database
+    app.state.automations = None
     app.state.ui_api_key = key or None
     for router in ROUTERS:  # directly on the app: one level of route matching
         app.include_router(router, prefix=API_PREFIX)

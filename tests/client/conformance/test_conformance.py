@@ -14,6 +14,7 @@ from headwater.client.http import HttpClient
 from headwater.client.local import LocalClient
 from headwater.client.protocol import Client
 from tests.client.conformance.contract_artifacts import ArtifactsContract
+from tests.client.conformance.contract_automations import AutomationsContract
 from tests.client.conformance.contract_catalogue import CatalogueContract
 from tests.client.conformance.contract_deployments import DeploymentsContract
 from tests.client.conformance.contract_events import EventsContract
@@ -32,6 +33,7 @@ class TestClientConformance(
     DeploymentsContract,
     WorkPoolsContract,
     EventsContract,
+    AutomationsContract,
 ):
     def test_is_a_client(self, client: Client) -> None:
         assert isinstance(client, Client)
