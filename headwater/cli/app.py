@@ -14,6 +14,7 @@ from headwater.cli import (
     deployments,
     events,
     flow_runs,
+    notifications,
     profiles,
     server,
     task_runs,
@@ -48,6 +49,7 @@ app.add_typer(workers.app, name="worker")
 app.add_typer(v1.app, name="v1")
 app.add_typer(events.app, name="events")
 app.add_typer(automations.app, name="automation")
+app.add_typer(notifications.app, name="notification")
 app.add_typer(events.app, name="event", hidden=True)
 
 
