@@ -4,9 +4,10 @@
 
 Prints one JSON object; every figure has a baseline measured in the same run:
 
-- ``ingest_events_per_s``: events stored through ``client.emit_events`` in batches of
-  1,000 on the embedded SQLite store, vs ``ingest_logs_per_s``, the same number of
-  log lines through ``client.create_logs`` (the writer's other bulk path).  With
+- ``ingest_events_per_s``: events stored through ``client.write_batch`` (the batching
+  writer's path, which ``emit_event`` takes) in batches of 1,000 on the embedded
+  SQLite store, vs ``ingest_logs_per_s``, the same number of log lines through
+  ``client.create_logs``.  With
   ``--postgres`` (or HEADWATER_TEST_DATABASE_URL) the same through a server on it.
 - ``action_latency_p50_ms`` / ``_p99_ms``: from posting an event to a server until a
   webhook action it triggers (an automation with ``CallWebhook``) reaches a local
@@ -87,8 +88,8 @@ def ingest(client: Any, n: int) -> dict[str, float]:
         for j in range(0, n, 1000)
     ]
     started = time.perf_counter()
-    for batch in batches:
-        client.emit_events(batch)
+    for batch in batches:  # the batching writer's path (what emit_event uses)
+        client.write_batch([], [], events=batch)
     events_s = time.perf_counter() - started
     logs = [
         [

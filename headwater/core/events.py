@@ -133,8 +133,8 @@ class Event:
             related=record.get("related") or (),
             payload=record.get("payload") or {},
             occurred=_occurred(record.get("occurred")),
-            id=UUID(str(event_id)) if event_id else None,
-            follows=UUID(str(follows)) if follows else None,
+            id=_uuid(event_id),
+            follows=_uuid(follows),
         )
 
     def __repr__(self) -> str:
@@ -144,6 +144,17 @@ class Event:
         return isinstance(other, Event) and other.to_record() == self.to_record()
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _uuid(value: Any) -> UUID | None:
+    if not value:
+        return None
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise EventError(f"not a UUID: {value!r}") from None
 
 
 def _occurred(value: Any) -> dt.datetime | float | None:

@@ -5,6 +5,7 @@ flow and deployment."""
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -30,9 +31,18 @@ def render(template: str, context: dict[str, Any]) -> str:
 
 
 def render_value(value: Any, context: dict[str, Any]) -> Any:
-    """Strings rendered; dicts and lists rendered inside; anything else as is."""
+    """Strings rendered; dicts and lists rendered inside; anything else as is.  A string
+    that is one ``{{ expression }}`` gives the value it renders to when that is JSON
+    (``"{{ event.payload.n }}"`` → ``7``, not ``"7"``)."""
     if isinstance(value, str):
-        return render(value, context)
+        text = render(value, context)
+        stripped = value.strip()
+        if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
+            try:
+                return json.loads(text)
+            except ValueError:
+                return text
+        return text
     if isinstance(value, dict):
         return {k: render_value(v, context) for k, v in value.items()}
     if isinstance(value, list):
