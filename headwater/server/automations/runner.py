@@ -44,6 +44,13 @@ class ActionRunner:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        from headwater.server.store import automations as store
+
+        try:
+            with self.db.begin_write() as conn:
+                store.release_claims(conn, now=time.time())
+        except Exception:
+            logger.exception("cannot release the claims of a previous runner")
         while not self._stop.is_set():
             self._wake.clear()  # before the pass: a wake during it is not lost
             wait = IDLE_SECONDS

@@ -20,8 +20,10 @@ from headwater.server.db.tables import automation_actions, automations
 from headwater.utilities.ids import new_id
 
 MAX_ATTEMPTS = 12
+MAX_BACKOFF_SECONDS = 60.0
 #: A claimed action not finished in this long is claimed again (its runner died).
-CLAIM_SECONDS = 60.0
+#: Longer than any backoff, so a claim is told apart from a retry that waits.
+CLAIM_SECONDS = 120.0
 
 
 def _read(row: Any) -> AutomationRead:
@@ -161,7 +163,7 @@ def finish_action(
     elif attempts >= MAX_ATTEMPTS:
         status, next_attempt = "failed", now
     else:
-        status, next_attempt = "pending", now + min(60.0, 0.5 * 2 ** (attempts - 1))
+        status, next_attempt = "pending", now + min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (attempts - 1))
     conn.execute(
         update(automation_actions)
         .where(automation_actions.c.id == action_id)
@@ -174,6 +176,19 @@ def finish_action(
         )
     )
     return status
+
+
+def release_claims(conn: Connection, *, now: float) -> int:
+    """Make actions claimed by a runner that is gone due now (a runner starting after a
+    crash calls this: what the dead process was doing is done again, with the same
+    idempotency key)."""
+    c = automation_actions.c
+    result = conn.execute(
+        update(automation_actions)
+        .where(c.status == "pending", c.next_attempt > now + MAX_BACKOFF_SECONDS)
+        .values(next_attempt=now, updated=now)
+    )
+    return int(result.rowcount or 0)
 
 
 def next_due(conn: Connection) -> float | None:
