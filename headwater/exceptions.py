@@ -282,3 +282,11 @@ class ConcurrencySlotAcquisitionError(UserInputError):
 
 class AcquireConcurrencySlotTimeoutError(ConcurrencySlotAcquisitionError, TimeoutError):
     """No slot came free within ``timeout_seconds``."""
+
+
+class EventError(UserInputError, ValueError):
+    """An event that cannot be stored (no resource id, a name too long, ...)."""
+
+
+class AutomationNotFound(ObjectNotFound):
+    """No automation with that id or name."""

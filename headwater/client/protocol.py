@@ -17,6 +17,7 @@ from headwater.states import State
 if TYPE_CHECKING:
     from headwater.client.leases import LeaseKeeper
     from headwater.schemas.artifacts import Artifact, ArtifactFilter, ArtifactRecord
+    from headwater.schemas.automations import AutomationCore, AutomationRead
     from headwater.schemas.blocks import (
         BlockDocument,
         BlockDocumentCreate,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         DeploymentUpdate,
         ScheduleUpdate,
     )
+    from headwater.schemas.events import EventFilter, EventPage
     from headwater.schemas.filters import (
         FlowRunFilter,
         FlowRunSort,
@@ -146,13 +148,48 @@ class Client(Protocol):
         ...
 
     def write_batch(
-        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+        self,
+        task_run_records: Sequence[TaskRunRecord],
+        log_records: Sequence[LogRecord],
+        events: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Task runs then logs (the batching writer's flush); ``TransientWriteError``
         when the store or server may accept them later, ``StoreUnwritable`` when it
         will not until someone fixes it (full, read-only…), ``RecordsRefused`` naming
         the records refused for good once the others are written."""
         ...
+
+    # -- events ---------------------------------------------------------------------
+    def emit_events(self, events: Sequence[dict[str, Any]]) -> None:
+        """Store event records now (``Event.to_record()``); ``EventError`` if one is bad."""
+        ...
+
+    def read_events(
+        self, event_filter: EventFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> EventPage:
+        """Events matching the filter, newest first, with how many match in all."""
+        ...
+
+    # -- automations (evaluated by a server) ------------------------------------------
+    def create_automation(self, automation: AutomationCore) -> AutomationRead: ...
+
+    def read_automation(self, automation_id: UUID) -> AutomationRead:
+        """``AutomationNotFound`` (an ``ObjectNotFound``) when there is none."""
+        ...
+
+    def read_automations(self, *, limit: int = 200, offset: int = 0) -> list[AutomationRead]: ...
+
+    def read_automations_by_name(self, name: str) -> list[AutomationRead]: ...
+
+    def update_automation(
+        self, automation_id: UUID, automation: AutomationCore
+    ) -> AutomationRead: ...
+
+    def pause_automation(self, automation_id: UUID) -> AutomationRead: ...
+
+    def resume_automation(self, automation_id: UUID) -> AutomationRead: ...
+
+    def delete_automation(self, automation_id: UUID) -> None: ...
 
     # -- reads ----------------------------------------------------------------------
     def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]: ...
