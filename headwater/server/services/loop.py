@@ -13,7 +13,14 @@ logger = logging.getLogger("headwater.services")
 
 
 def service_functions() -> dict[str, Callable[..., Any]]:
-    from headwater.server.services import cancellations, late_runs, leases, scheduler, zombies
+    from headwater.server.services import (
+        cancellations,
+        late_runs,
+        leases,
+        scheduler,
+        suspended_runs,
+        zombies,
+    )
 
     return {
         "scheduler": scheduler.run_once,
@@ -21,6 +28,7 @@ def service_functions() -> dict[str, Callable[..., Any]]:
         "zombies": zombies.run_once,
         "cancellations": cancellations.run_once,
         "leases": leases.run_once,
+        "suspended_runs": suspended_runs.run_once,
     }
 
 
