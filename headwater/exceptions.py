@@ -7,6 +7,8 @@ input (a bad parameter, option or setting).  When one escapes to the top of a sc
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HeadwaterError(Exception):
     """Base class of Headwater's own errors."""
@@ -197,7 +199,12 @@ class Abort(HeadwaterSignal):
 
 
 class Pause(HeadwaterSignal):
-    """Stop the run because it was paused (Prefect's name; see ``headwater.flow_runs``)."""
+    """Stop the run because it was paused (Prefect's name; see ``headwater.flow_runs``):
+    ``suspend_flow_run`` raises it with the Suspended ``state`` the store accepted."""
+
+    def __init__(self, message: str = "", state: Any = None) -> None:
+        super().__init__(message)
+        self.state = state
 
 
 class ExternalSignal(BaseException):

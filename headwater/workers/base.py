@@ -194,6 +194,9 @@ class WorkerType:
         if kind in _FINAL:
             logger.info("flow run %s finished %s", run_id, run.state.name)
             return
+        if kind is StateType.PAUSED and run.state.name == "Suspended":
+            logger.info("flow run %s suspended; it runs again once resumed", run_id)
+            return
         if kind is StateType.CANCELLING or run_id in self._cancelling:
             self.client.set_flow_run_state(
                 run_id,

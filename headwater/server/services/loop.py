@@ -19,6 +19,7 @@ def service_functions() -> dict[str, Callable[..., Any]]:
         late_runs,
         leases,
         scheduler,
+        suspended_runs,
         zombies,
     )
 
@@ -29,6 +30,7 @@ def service_functions() -> dict[str, Callable[..., Any]]:
         "cancellations": cancellations.run_once,
         "leases": leases.run_once,
         "event_retention": event_retention.run_once,
+        "suspended_runs": suspended_runs.run_once,
     }
 
 
