@@ -25,6 +25,7 @@ FULL: dict[str, list[str]] = {
     "server_api": [],
     "server_flow": [],
     "ui_pages": [],
+    "task_runners": [],
 }
 QUICK: dict[str, list[str]] = {
     "workloads": ["--n", "1000", "--rss-tasks", "2000"],
@@ -33,6 +34,7 @@ QUICK: dict[str, list[str]] = {
     "server_api": ["--creates", "300"],
     "server_flow": ["--n", "1000", "--repeats", "1"],
     "ui_pages": ["--runs", "5000", "--repeats", "5"],
+    "task_runners": ["--n", "200", "--dask-n", "500", "--ray-n", "200"],
 }
 
 

@@ -72,20 +72,79 @@ def measure_processes(n: int, workers: int) -> dict[str, Any]:
     return {"processes_us": round(_flow_per_task(ProcessPoolTaskRunner(workers), n), 1)}
 
 
+def measure_dask(n: int, workers: int) -> dict[str, Any]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        return {"dask": "skipped: the dask extra is not installed"}
+    from _runner_tasks import noop
+
+    from headwater.task_runners.dask import DaskTaskRunner
+
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, dashboard_address=":0", host="127.0.0.1"
+    ) as cluster:
+        ours = _flow_per_task(DaskTaskRunner(address=cluster.scheduler_address), n)
+        with Client(cluster, set_as_default=False) as client:
+            client.gather(client.map(noop, range(10), pure=False))  # warm
+            start = time.perf_counter()
+            client.gather([client.submit(noop, i, pure=False) for i in range(n)])
+            raw = (time.perf_counter() - start) / n * 1e6
+    return {
+        "dask_us": round(ours, 1),
+        "raw_dask_us": round(raw, 1),
+        "dask_ratio": round(ours / raw, 2),
+    }
+
+
+def measure_ray(n: int, workers: int) -> dict[str, Any]:
+    try:
+        import ray
+    except ImportError:
+        return {"ray": "skipped: the ray extra is not installed"}
+    from _runner_tasks import noop
+
+    from headwater.task_runners.ray import RayTaskRunner
+
+    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    try:
+        ours = _flow_per_task(RayTaskRunner(), n)
+        remote = ray.remote(noop)
+        ray.get([remote.remote(i) for i in range(10)])  # warm
+        start = time.perf_counter()
+        ray.get([remote.remote(i) for i in range(n)])
+        raw = (time.perf_counter() - start) / n * 1e6
+    finally:
+        ray.shutdown()
+    return {
+        "ray_us": round(ours, 1),
+        "raw_ray_us": round(raw, 1),
+        "ray_ratio": round(ours / raw, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", default="threads,processes")
+    parser.add_argument("--dask-n", type=int, default=10000)
+    parser.add_argument("--ray-n", type=int, default=2000)
+    parser.add_argument("--only", default="threads,processes,dask,ray")
     args = parser.parse_args()
     _setup_home()
     only = set(args.only.split(","))
     out: dict[str, Any] = {"n": args.n, "workers": args.workers}
-    if "threads" in only:
+    if "threads" in only or "processes" in only:
         out.update(measure_threads(args.n))
     if "processes" in only:
         out.update(measure_processes(args.n, args.workers))
         out["processes_ratio"] = round(out["processes_us"] / out["threads_us"], 2)
+    if "dask" in only:
+        out["dask_n"] = args.dask_n
+        out.update(measure_dask(args.dask_n, args.workers))
+    if "ray" in only:
+        out["ray_n"] = args.ray_n
+        out.update(measure_ray(args.ray_n, args.workers))
     print(json.dumps(out, indent=2))
 
 

@@ -7,6 +7,8 @@ input (a bad parameter, option or setting).  When one escapes to the top of a sc
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HeadwaterError(Exception):
     """Base class of Headwater's own errors."""
@@ -197,7 +199,12 @@ class Abort(HeadwaterSignal):
 
 
 class Pause(HeadwaterSignal):
-    """Stop the run because it was paused (Prefect's name; see ``headwater.flow_runs``)."""
+    """Stop the run because it was paused (Prefect's name; see ``headwater.flow_runs``):
+    ``suspend_flow_run`` raises it with the Suspended ``state`` the store accepted."""
+
+    def __init__(self, message: str = "", state: Any = None) -> None:
+        super().__init__(message)
+        self.state = state
 
 
 class ExternalSignal(BaseException):
@@ -269,3 +276,24 @@ def exception_traceback(exc: BaseException) -> str:
 # Prefect's names for the same classes: a ported ``except PrefectException`` catches ours.
 PrefectException = HeadwaterError
 PrefectSignal = HeadwaterSignal
+
+
+class ConcurrencyLimitNotFound(UserInputError, ObjectNotFound):
+    """A concurrency limit that does not exist (``strict=True``, or a CLI name)."""
+
+
+class ConcurrencySlotAcquisitionError(UserInputError):
+    """Slots that cannot be taken: a rate limit without slot decay, more slots than
+    the limit has, or ``max_retries`` used up."""
+
+
+class AcquireConcurrencySlotTimeoutError(ConcurrencySlotAcquisitionError, TimeoutError):
+    """No slot came free within ``timeout_seconds``."""
+
+
+class EventError(UserInputError, ValueError):
+    """An event that cannot be stored (no resource id, a name too long, ...)."""
+
+
+class AutomationNotFound(ObjectNotFound):
+    """No automation with that id or name."""

@@ -3,8 +3,9 @@
 ``wait_for_flow_run`` waits for a run (one started with ``run_deployment(...,
 timeout=0)``, say) to finish.  ``pause_flow_run`` pauses the current flow run until
 ``resume_flow_run`` (or the CLI, the API, the run's page) resumes it, optionally with
-input (``headwater.input.RunInput``).  ``suspend_flow_run`` (end the process, resume
-on a worker) is not built yet and says so.
+input (``headwater.input.RunInput``).  ``suspend_flow_run`` ends the
+process instead: a deployment run is Suspended, and once resumed a worker runs it
+again from the top, its completed tasks coming back from their persisted results.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from uuid import UUID
 from headwater.exceptions import (
     FlowPauseTimeout,
     FlowRunWaitTimeout,
-    HeadwaterError,
     PausedRunEnded,
     UserInputError,
 )
@@ -92,8 +92,8 @@ class PauseError(UserInputError, RuntimeError):
     """``pause_flow_run`` called where no flow run can pause (outside a flow, in a task)."""
 
 
-class SuspendNotAvailable(HeadwaterError, NotImplementedError):
-    """Suspending (ending the process and resuming on a worker) is not built yet."""
+class SuspendNotAvailable(PauseError):
+    """A flow run that cannot be suspended (not a deployment run, another run)."""
 
 
 def pause_flow_run(
@@ -168,11 +168,77 @@ def resume_flow_run(flow_run_id: UUID | str, run_input: dict[str, Any] | None = 
     return shared_client().resume_flow_run(run_id, run_input)
 
 
-def suspend_flow_run(*args: Any, **kwargs: Any) -> Any:
-    raise SuspendNotAvailable(
-        "suspend_flow_run() is not available in this version of Headwater: use "
-        "pause_flow_run() (the process waits) instead"
-    )
+def suspend_flow_run(
+    wait_for_input: Any = None,
+    flow_run_id: UUID | str | None = None,
+    timeout: int | None = 3600,
+    key: str | None = None,
+) -> Any:
+    """Suspend the current flow run: its state becomes Suspended (a Paused state) and
+    this process ends, without the run ending Failed or Crashed.  Resuming it
+    (``resume_flow_run``, ``headwater flow-run resume``, the API or the run's page)
+    makes it Scheduled again; a worker then runs the flow again from the top, and
+    task runs that completed with a persisted result are not run again (their
+    results are read back: give the flow ``persist_result=True``).  In the resumed
+    run this call returns the input (``wait_for_input``, as ``pause_flow_run``)
+    instead of suspending again.  Not resumed within ``timeout`` seconds, the run
+    ends Failed.  Only a deployment run (one a worker can start again) can be
+    suspended."""
+    from headwater.context import FlowRunContext, TaskRunContext
+    from headwater.exceptions import ObjectAlreadyExists, Pause
+    from headwater.logging.loggers import context_flow_logger
+    from headwater.states import Suspended
+
+    ctx = FlowRunContext.get()
+    if ctx is None:
+        raise PauseError("suspend_flow_run() must be called inside a flow run")
+    if TaskRunContext.get() is not None:
+        raise PauseError("task runs cannot be suspended: call suspend_flow_run() in the flow")
+    run_id = ctx.flow_run_id
+    if flow_run_id is not None and UUID(str(flow_run_id)) != run_id:
+        raise SuspendNotAvailable(
+            "suspend_flow_run() suspends the current flow run only (flow_run_id must be its id)"
+        )
+    client = ctx.backend.client
+    run = client.read_flow_run(run_id)
+    if run.deployment_id is None:
+        raise SuspendNotAvailable(
+            "Cannot suspend flow runs without a deployment: only a deployment run can be "
+            "started again by a worker (use pause_flow_run() to wait in this process)"
+        )
+    key = key or f"paused-{int(ctx.next_dynamic_key('__pause__')) + 1}"
+    model = automatic = None
+    if wait_for_input is not None:
+        from headwater.input.run_input import input_model
+
+        model, automatic = input_model(wait_for_input)
+    if client.read_flow_run_input(run_id, f"{key}-suspended") is not None:
+        # Suspended here before and resumed since: this is the run started again.
+        if model is None:
+            return None
+        value = client.read_flow_run_input(run_id, f"{key}-response")
+        instance = model.model_validate(value if value is not None else {})
+        return instance.value if automatic else instance  # type: ignore[attr-defined]
+    if model is not None:
+        try:
+            client.create_flow_run_input(run_id, f"{key}-schema", model.input_schema())
+        except ObjectAlreadyExists:
+            pass
+    results = ctx.results
+    if results is None or not results.persist:
+        context_flow_logger(ctx).warning(
+            "Suspending a flow run whose results are not persisted: its completed tasks "
+            "run again when it is resumed (give the flow persist_result=True)"
+        )
+    ctx.backend.writer.flush()  # what ran before the suspension is in the store
+    client.create_flow_run_input(run_id, f"{key}-suspended", {"attempt": ctx.run_count})
+    result = client.set_flow_run_state(run_id, Suspended(timeout_seconds=timeout, pause_key=key))
+    if not result.accepted:
+        raise PauseError(
+            f"flow run {run_id} cannot be suspended: {result.reason or result.state.name}"
+        )
+    logger.info("Suspended (key %r); the process ends until the run is resumed", key)
+    raise Pause(f"flow run {run_id} suspended", state=result.state)
 
 
 async def apause_flow_run(
@@ -184,8 +250,13 @@ async def apause_flow_run(
     return await asyncio.to_thread(pause_flow_run, wait_for_input, timeout, poll_interval, key)
 
 
-async def asuspend_flow_run(*args: Any, **kwargs: Any) -> Any:
-    return suspend_flow_run(*args, **kwargs)
+async def asuspend_flow_run(
+    wait_for_input: Any = None,
+    flow_run_id: UUID | str | None = None,
+    timeout: int | None = 3600,
+    key: str | None = None,
+) -> Any:
+    return suspend_flow_run(wait_for_input, flow_run_id, timeout, key)
 
 
 async def aresume_flow_run(flow_run_id: UUID | str, run_input: dict[str, Any] | None = None) -> Any:

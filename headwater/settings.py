@@ -206,6 +206,13 @@ _DECLARED: tuple[Setting, ...] = (
         "30",
         "Finished flow runs older than this many days are deleted; 0 = keep forever.",
     ),
+    Setting(
+        "events_store_task_runs",
+        _to_bool,
+        "false",
+        "Also store task-run state events (automations on a server see them either way).",
+    ),
+    Setting("events_retention_days", _to_positive_float, "7", "Events older than this go."),
 )
 
 SETTINGS_BY_ENV: dict[str, Setting] = {s.env_name: s for s in _DECLARED}
@@ -254,6 +261,8 @@ class Settings:
     results_lock_timeout_seconds: float
     lease_seconds: float
     retention_days: float
+    events_store_task_runs: bool
+    events_retention_days: float
 
     @property
     def database_url_or_default(self) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from headwater import flow
 from headwater.client import get_client
-from headwater.exceptions import FlowRunWaitTimeout
+from headwater.exceptions import FlowRunWaitTimeout, UserInputError
 from headwater.flow_runs import (
     SuspendNotAvailable,
     pause_flow_run,
@@ -55,10 +55,12 @@ def test_times_out_with_flow_run_wait_timeout() -> None:
             asyncio.run(wait_for_flow_run(str(run_id), timeout=0.2, poll_interval=0.05))
 
 
-def test_pause_names_import_and_suspend_says_it_is_not_here_yet() -> None:
+def test_pause_names_import_and_suspend_outside_a_flow_is_refused() -> None:
     import headwater
 
     assert headwater.pause_flow_run is pause_flow_run
     assert headwater.resume_flow_run is resume_flow_run
-    with pytest.raises(SuspendNotAvailable, match="use pause_flow_run"):
+    assert headwater.suspend_flow_run is suspend_flow_run
+    assert issubclass(SuspendNotAvailable, UserInputError)
+    with pytest.raises(UserInputError, match="inside a flow run"):
         suspend_flow_run()

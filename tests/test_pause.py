@@ -13,7 +13,13 @@ import pytest
 from headwater import flow, task
 from headwater.client import shared_client
 from headwater.exceptions import NotPausedError, ParameterValidationError
-from headwater.flow_runs import PauseError, pause_flow_run, resume_flow_run
+from headwater.flow_runs import (
+    PauseError,
+    SuspendNotAvailable,
+    pause_flow_run,
+    resume_flow_run,
+    suspend_flow_run,
+)
 from headwater.input import RunInput, receive_input, send_input
 from headwater.states import StateType
 
@@ -153,3 +159,26 @@ def test_send_and_receive_input_between_runs(database_url: str) -> None:
     send_input(2, runs[0].id)
     thread.join(30)
     assert out["state"].result() == [1, 2]
+
+
+def test_suspending_a_run_without_a_deployment_is_refused_in_one_line(database_url: str) -> None:
+    @flow(name=f"no-deployment-{uuid.uuid4().hex[:6]}")
+    def local() -> None:
+        suspend_flow_run(timeout=5)
+
+    state = local(return_state=True)
+    assert state.is_failed()
+    assert "Cannot suspend flow runs without a deployment" in (state.message or "")
+    with pytest.raises(SuspendNotAvailable, match="without a deployment"):
+        state.result()
+
+    @task
+    def inner() -> None:
+        suspend_flow_run()
+
+    @flow
+    def outer() -> None:
+        inner()
+
+    state = outer(return_state=True)
+    assert state.is_failed() and "task runs cannot be suspended" in (state.message or "")

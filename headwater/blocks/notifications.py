@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -91,15 +92,13 @@ class Webhook(NotificationBlock):
         _send(target, body, subject, self.notify_type)
 
     def _call(self, payload: dict[str, Any] | str | None = None) -> httpx.Response:
-        import httpx
-
         headers = self.headers.get_secret_value() if self.headers else {}
         kwargs: dict[str, Any] = {"headers": headers, "timeout": self.timeout}
         if isinstance(payload, str):
             kwargs["content"] = payload
         elif payload is not None:
             kwargs["json"] = payload
-        return httpx.request(self.method, self.url.get_secret_value(), **kwargs)
+        return _http().request(self.method, self.url.get_secret_value(), **kwargs)
 
     @async_dispatch
     def call(self, payload: dict[str, Any] | str | None = None) -> httpx.Response:
@@ -136,6 +135,23 @@ class SlackWebhook(NotificationBlock):
 
 
 # -- delivery -------------------------------------------------------------------------------
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def _http() -> httpx.Client:
+    """One HTTP client per process: a new one per call costs its TLS setup (hundreds of
+    milliseconds on a busy machine), which an automation would pay on every firing."""
+    global _client
+    if _client is None:
+        import httpx
+
+        with _client_lock:
+            if _client is None:
+                _client = httpx.Client()
+    return _client
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Apprise loads its plugins on first use; on Python 3.11-3.12 one of them imports
@@ -196,7 +212,7 @@ def _post_slack_message(url: str, body: str, subject: str | None) -> None:
 
     text = f"*{subject}*\n{body}" if subject else body
     try:
-        response = httpx.post(url, json={"text": text}, timeout=10.0)
+        response = _http().post(url, json={"text": text}, timeout=10.0)
     except httpx.HTTPError as exc:
         raise NotificationError(f"notification not delivered: {exc}") from None
     if response.status_code >= 400:

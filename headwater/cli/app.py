@@ -8,10 +8,15 @@ import typer
 
 from headwater.cli import (
     artifacts,
+    automations,
     blocks,
+    concurrency_limits,
     config,
     deployments,
+    events,
     flow_runs,
+    global_concurrency_limits,
+    notifications,
     profiles,
     server,
     task_runs,
@@ -44,6 +49,12 @@ app.add_typer(work_pools.app, name="work-pool")
 app.add_typer(work_pools.queue_app, name="work-queue")
 app.add_typer(workers.app, name="worker")
 app.add_typer(v1.app, name="v1")
+app.add_typer(concurrency_limits.app, name="concurrency-limit")
+app.add_typer(global_concurrency_limits.app, name="global-concurrency-limit")
+app.add_typer(events.app, name="events")
+app.add_typer(automations.app, name="automation")
+app.add_typer(notifications.app, name="notification")
+app.add_typer(events.app, name="event", hidden=True)
 
 
 def main() -> None:

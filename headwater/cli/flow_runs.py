@@ -282,7 +282,8 @@ def resume_run(
         None, "--input", "-i", help="The input it waits for, as a JSON object."
     ),
 ) -> None:
-    """Resume a paused flow run (its process carries on), with the input it waits for."""
+    """Resume a paused flow run (its process carries on; a suspended one is scheduled
+    again for a worker), with the input it waits for."""
     import json
 
     from headwater.exceptions import ObjectNotFound, UserInputError

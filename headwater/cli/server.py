@@ -99,7 +99,7 @@ def start(
     import uvicorn
 
     uvicorn.run(
-        "headwater.server.app:create_app",
+        "headwater.cli.server_app:create_app",
         factory=True,
         host=host,
         port=port,

@@ -1,8 +1,9 @@
-"""``headwater work-pool create | ls | inspect | pause | resume | delete |
-set-concurrency-limit`` and ``headwater work-queue …``."""
+"""``headwater work-pool create | ls | inspect | update | pause | resume | delete |
+set-concurrency-limit | get-default-base-job-template`` and ``headwater work-queue …``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -32,25 +33,108 @@ def _limit(value: int | None) -> str:
 @user_errors
 def create_pool(
     name: str = typer.Argument(..., help="The pool's name."),
-    type_: str = typer.Option("process", "--type", "-t", help="Pool type (process)."),
+    type_: str = typer.Option(
+        "process", "--type", "-t", help="Worker type: process, docker, kubernetes, or a package's."
+    ),
+    base_job_template: Path = typer.Option(
+        None,
+        "--base-job-template",
+        help="A JSON file with the template [the type's default; see "
+        "`headwater work-pool get-default-base-job-template`].",
+    ),
     concurrency_limit: int = typer.Option(
         None, "--concurrency-limit", min=1, help="Most runs at once."
     ),
     description: str = typer.Option(None, "--description", help="What the pool is for."),
     paused: bool = typer.Option(False, "--paused", help="Create it paused."),
 ) -> None:
-    """Create a work pool (with a 'default' queue)."""
+    """Create a work pool (with a 'default' queue) whose runs the TYPE's workers run."""
     from headwater.schemas.work_pools import WorkPoolCreate
+    from headwater.workers.registry import get_worker_type
 
-    if type_ != "process":
-        fail(f"unknown work pool type {type_!r}", "Headwater has one type: process")
-    pool = _client().create_work_pool(
-        WorkPoolCreate(
-            name=name, concurrency_limit=concurrency_limit, description=description, paused=paused
+    template = get_worker_type(type_).default_base_job_template()
+    if base_job_template is not None:
+        template = _read_template(base_job_template)
+    try:
+        body = WorkPoolCreate(
+            name=name,
+            type=type_,
+            base_job_template=template,
+            concurrency_limit=concurrency_limit,
+            description=description,
+            paused=paused,
         )
-    )
-    console().print(f"Created work pool {escape(pool.name)!r} (type {pool.type.value})")
+    except ValueError as exc:
+        fail(_first_error(exc), "see `headwater work-pool get-default-base-job-template`")
+    pool = _client().create_work_pool(body)
+    console().print(f"Created work pool {escape(pool.name)!r} (type {pool.type})")
     console().print(f"Start a worker: headwater worker start --pool {escape(pool.name)!r}")
+
+
+def _read_template(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        found = json.loads(path.read_text())
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    except ValueError as exc:
+        fail(f"{path} is not JSON: {exc}")
+    if not isinstance(found, dict):
+        fail(f"{path} must hold a JSON object with 'job_configuration' and 'variables'")
+    return found
+
+
+def _first_error(exc: ValueError) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError) and exc.errors():
+        error = exc.errors()[0]
+        return f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
+    return str(exc)
+
+
+@app.command("get-default-base-job-template")
+@user_errors
+def default_template(
+    type_: str = typer.Option(..., "--type", "-t", help="The worker type."),
+    file: Path = typer.Option(None, "--file", "-f", help="Write it here instead of printing it."),
+) -> None:
+    """Print a worker type's default base job template (JSON), to edit and pass to
+    `work-pool create --base-job-template` or `work-pool update`."""
+    import json
+
+    from headwater.workers.registry import get_worker_type
+
+    text = json.dumps(get_worker_type(type_).default_base_job_template(), indent=2)
+    if file is None:
+        typer.echo(text)
+        return
+    file.write_text(text + "\n")
+    console().print(f"Wrote the {escape(type_)} base job template to {escape(str(file))}")
+
+
+@app.command("update")
+@user_errors
+def update_pool(
+    name: str = typer.Argument(..., help="The pool's name."),
+    base_job_template: Path = typer.Option(
+        None, "--base-job-template", help="A JSON file with the new template."
+    ),
+    description: str = typer.Option(None, "--description", help="What the pool is for."),
+) -> None:
+    """Change a pool's base job template or description."""
+    from headwater.schemas.work_pools import WorkPoolUpdate
+
+    if base_job_template is None and description is None:
+        fail("nothing to change", "pass --base-job-template FILE or --description TEXT")
+    template = None if base_job_template is None else _read_template(base_job_template)
+    try:
+        changes = WorkPoolUpdate(base_job_template=template, description=description)
+    except ValueError as exc:
+        fail(_first_error(exc), "see `headwater work-pool get-default-base-job-template`")
+    _client().update_work_pool(name, changes)
+    console().print(f"Updated work pool {escape(name)!r}")
 
 
 @app.command("ls")
@@ -62,9 +146,7 @@ def list_pools() -> None:
     for column in ("Name", "Type", "Status", "Concurrency limit"):
         table.add_column(column)
     for pool in pools:
-        table.add_row(
-            escape(pool.name), pool.type.value, pool.status, _limit(pool.concurrency_limit)
-        )
+        table.add_row(escape(pool.name), pool.type, pool.status, _limit(pool.concurrency_limit))
     console().print(table)
 
 
@@ -75,11 +157,12 @@ def inspect_pool(name: str = typer.Argument(..., help="The pool's name.")) -> No
     client = _client()
     pool = client.read_work_pool(name)
     console().print(
-        f"[bold]{escape(pool.name)}[/bold] ({pool.type.value}) {pool.status}, "
+        f"[bold]{escape(pool.name)}[/bold] ({pool.type}) {pool.status}, "
         f"concurrency limit {_limit(pool.concurrency_limit)}"
     )
     if pool.description:
         console().print(escape(pool.description))
+    _print_variables(pool.base_job_template)
     _print_queues(client.read_work_queues(name))
     workers = client.read_workers(name)
     table = Table(title=f"Workers ({len(workers)})", title_justify="left")
@@ -92,6 +175,26 @@ def inspect_pool(name: str = typer.Argument(..., help="The pool's name.")) -> No
             str(worker.pid or "-"),
             when(worker.last_heartbeat),
             "[green]online[/green]" if worker.online else "[red]offline[/red]",
+        )
+    console().print(table)
+
+
+def _print_variables(template: dict[str, Any]) -> None:
+    from headwater.workers.templates import template_variables
+
+    variables = template_variables(template)
+    if not variables:
+        return
+    table = Table(title=f"Job variables ({len(variables)})", title_justify="left")
+    for column in ("Name", "Type", "Default"):
+        table.add_column(column)
+    for key, schema in sorted(variables.items()):
+        schema = schema if isinstance(schema, dict) else {}
+        kind = schema.get("type", "-")
+        table.add_row(
+            escape(key),
+            escape("|".join(kind) if isinstance(kind, list) else str(kind)),
+            escape(repr(schema.get("default"))),
         )
     console().print(table)
 

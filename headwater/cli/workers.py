@@ -1,4 +1,4 @@
-"""``headwater worker start --pool P [-q Q] [--limit N] [--run-once]``."""
+"""``headwater worker start --pool P [--type T] [-q Q] [--limit N] [--run-once]``."""
 
 from __future__ import annotations
 
@@ -21,22 +21,32 @@ def start(
     limit: int = typer.Option(None, "--limit", "-l", min=1, help="Most runs at once."),
     run_once: bool = typer.Option(False, "--run-once", help="Claim due runs once, run them, exit."),
     name: str = typer.Option(None, "--name", "-n", help="The worker's name [host-pid]."),
-    type_: str = typer.Option("process", "--type", "-t", help="Worker type (process)."),
+    type_: str = typer.Option(
+        None,
+        "--type",
+        "-t",
+        help="Worker type (process, docker, kubernetes, or a package's) [the pool's type].",
+    ),
 ) -> None:
-    """Poll a work pool; run each claimed flow run in its own process group."""
+    """Poll a work pool; run each claimed flow run on the pool's worker type."""
     import logging
 
-    from headwater.cli.output import fail
-    from headwater.workers.process import default_worker_name, start_worker
+    from headwater.workers.registry import get_worker_type
+    from headwater.workers.start import default_worker_name, start_worker
 
-    if type_ != "process":
-        fail(f"unknown worker type {type_!r}", "Headwater has one type: process")
+    if type_ is not None:
+        get_worker_type(type_)  # an unknown type: one line naming the known ones
     logging.basicConfig(level=logging.INFO, format="%(asctime)s | %(levelname)-7s | %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not every long-poll
     worker = name or default_worker_name()
     queues = f" (queues {', '.join(work_queue)})" if work_queue else ""
     console().print(f"Worker {escape(worker)!r} polling pool {escape(pool)!r}{escape(queues)}")
     loop = start_worker(
-        pool, work_queue_names=work_queue or None, limit=limit, run_once=run_once, name=worker
+        pool,
+        work_queue_names=work_queue or None,
+        limit=limit,
+        run_once=run_once,
+        name=worker,
+        worker_type=type_,
     )
     console().print(f"Worker {escape(worker)!r} stopped after starting {loop.started} run(s)")

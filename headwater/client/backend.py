@@ -65,3 +65,12 @@ def forget_store(database_url: str) -> None:
         backend.client.close()
     drop_shared_clients(database_url)
     forget_database(database_url)
+
+
+def create_empty_store(database_url: str) -> None:
+    """Create an embedded store's schema at ``database_url`` and close it again (a
+    template the test harness copies)."""
+    from headwater.server.db.database import forget_database, get_database
+
+    get_database(database_url)
+    forget_database(database_url)

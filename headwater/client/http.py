@@ -20,8 +20,10 @@ from uuid import UUID
 
 from headwater.client.cleaning import check_parameters, clean_name, clean_record, state_body
 from headwater.client.http_artifacts import HttpArtifactsMixin
+from headwater.client.http_automations import HttpAutomationsMixin
 from headwater.client.http_concurrency import HttpConcurrencyMixin
 from headwater.client.http_deployments import HttpDeploymentsMixin
+from headwater.client.http_events import HttpEventsMixin
 from headwater.client.http_inputs import HttpInputsMixin
 from headwater.client.http_reads import HttpReadsMixin
 from headwater.client.sender import PipelinedSender
@@ -68,7 +70,13 @@ _MAX_BODY = 32 * 1024 * 1024
 
 
 class HttpClient(
-    HttpArtifactsMixin, HttpInputsMixin, HttpDeploymentsMixin, HttpReadsMixin, HttpConcurrencyMixin
+    HttpArtifactsMixin,
+    HttpInputsMixin,
+    HttpDeploymentsMixin,
+    HttpReadsMixin,
+    HttpConcurrencyMixin,
+    HttpEventsMixin,
+    HttpAutomationsMixin,
 ):
     """The REST API as a ``Client``; safe to share between threads."""
 
@@ -161,7 +169,10 @@ class HttpClient(
         self._bulk("/logs/bulk", list(records), retry_for=self.retry_seconds)
 
     def write_batch(
-        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+        self,
+        task_run_records: Sequence[TaskRunRecord],
+        log_records: Sequence[LogRecord],
+        events: Sequence[dict[str, Any]] = (),
     ) -> None:
         """The batching writer's flush, in pipelined chunks (their order does not matter:
         upserts never go back in time, logs are keyed by id).  A server that cannot be
@@ -173,6 +184,7 @@ class HttpClient(
 
         jobs = _chunks("/task_runs/bulk", _task_run_bodies(task_run_records))
         jobs += _chunks("/logs/bulk", list(log_records))
+        jobs += _chunks("/events", list(events))
         try:
             refused = self._send_jobs(jobs, WRITE_BATCH_RETRY_SECONDS)
         except ServerUnavailable as exc:

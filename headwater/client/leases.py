@@ -26,9 +26,16 @@ logger = logging.getLogger("headwater.leases")
 _RETRY_FRACTION = 0.1
 
 
+_holder: tuple[int, str] | None = None
+
+
 def process_holder() -> str:
     """How a lease names this process: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    global _holder
+    pid = os.getpid()
+    if _holder is None or _holder[0] != pid:
+        _holder = (pid, f"{socket.gethostname()}:{pid}")
+    return _holder[1]
 
 
 class HeldLease:

@@ -16,14 +16,16 @@ from headwater.client.cleaning import (
     logs_need_cleaning,
 )
 from headwater.client.local_artifacts import LocalArtifactsMixin
+from headwater.client.local_automations import LocalAutomationsMixin
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
+from headwater.client.local_events import LocalEventsMixin
 from headwater.client.local_inputs import LocalInputsMixin
 from headwater.client.local_reads import LocalReadsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
 from headwater.server.db.database import Database, get_database
-from headwater.server.store import flow_runs, logs, task_runs
+from headwater.server.store import events, flow_runs, logs, task_runs
 from headwater.states import State
 
 if TYPE_CHECKING:
@@ -58,6 +60,8 @@ class LocalClient(
     LocalDeploymentsMixin,
     LocalReadsMixin,
     LocalConcurrencyMixin,
+    LocalEventsMixin,
+    LocalAutomationsMixin,
 ):
     """No server, no HTTP: each call is one transaction on the store."""
 
@@ -92,7 +96,10 @@ class LocalClient(
         _report_refused(self._store((), records))
 
     def write_batch(
-        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+        self,
+        task_run_records: Sequence[TaskRunRecord],
+        log_records: Sequence[LogRecord],
+        events: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Task runs then logs in one transaction (the batching writer's flush).  A
         store that is busy raises ``TransientWriteError`` (the writer retries); one that
@@ -104,14 +111,17 @@ class LocalClient(
 
         try:
             with self._store_errors():
-                refused = self._store(task_run_records, log_records)
+                refused = self._store(task_run_records, log_records, events)
         except OperationalError as exc:  # locked, busy, an I/O hiccup: worth a retry
             raise TransientWriteError(describe(exc)) from exc
         if refused:
             raise RecordsRefused(refused, "the store refused them as invalid")
 
     def _store(
-        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+        self,
+        task_run_records: Sequence[TaskRunRecord],
+        log_records: Sequence[LogRecord],
+        event_records: Sequence[dict[str, Any]] = (),
     ) -> list[Any]:
         """One transaction; the records refused for good.  A batch the store refuses
         (a value it cannot hold) is cleaned and bisected, as ``HttpClient`` does when
@@ -123,12 +133,14 @@ class LocalClient(
                 with self.db.begin_write() as conn:
                     task_runs.upsert_task_runs(conn, records=task_run_records)
                     logs.create_logs(conn, records=log_records)
+                    events.record_events(conn, event_records)
                 return []
         except (DataError, UnicodeEncodeError):  # PostgreSQL's refusal; SQLite's on surrogates
             pass
         return [
             *self._write_refused(task_runs.upsert_task_runs, list(task_run_records)),
             *self._write_refused(logs.create_logs, list(log_records)),
+            *self._write_refused(_record_events, list(event_records)),
         ]
 
     def _write_refused(self, write: Callable[..., None], records: list[Any]) -> list[Any]:
@@ -372,6 +384,10 @@ class LocalClient(
         from headwater.server.services.loop import Services
 
         return Services(self.db, loop_seconds).start()
+
+
+def _record_events(conn: Any, *, records: Sequence[dict[str, Any]]) -> None:
+    events.record_events(conn, records)
 
 
 def _clean_names(flow_run: FlowRunCreate) -> FlowRunCreate:

@@ -3,9 +3,18 @@ the embedded store."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
+
+from headwater.schemas.concurrency import (
+    ConcurrencyLimit,
+    ConcurrencyLimitCreate,
+    ConcurrencyLimitUpdate,
+    SlotGrant,
+    SlotRequest,
+)
 
 if TYPE_CHECKING:
     from headwater.client.leases import LeaseKeeper
@@ -14,6 +23,7 @@ if TYPE_CHECKING:
 
 class LocalConcurrencyMixin:
     db: Database
+    _lease_seconds: float | None = None
 
     # -- leases -------------------------------------------------------------------------
     def lease_keeper(self) -> LeaseKeeper:
@@ -33,3 +43,105 @@ class LocalConcurrencyMixin:
 
         with self.db.begin_write() as conn:
             return leases.release(conn, lease_id=lease_id)
+
+    # -- concurrency limits -------------------------------------------------------------
+    def create_concurrency_limit(self, limit: ConcurrencyLimitCreate) -> ConcurrencyLimit:
+        from headwater.server.store import concurrency_limits as store
+
+        with self.db.begin_write() as conn:
+            return store.create_limit(conn, limit=limit)
+
+    def read_concurrency_limit(self, name: str) -> ConcurrencyLimit:
+        from headwater.server.store import concurrency_limits as store
+
+        with self.db.begin_read() as conn:
+            return store.read_limit(conn, name=name)
+
+    def read_concurrency_limits(
+        self, *, tags: bool | None = None, limit: int = 200, offset: int = 0
+    ) -> list[ConcurrencyLimit]:
+        from headwater.server.store import concurrency_limits as store
+
+        with self.db.begin_read() as conn:
+            return store.read_limits(conn, tags=tags, limit=limit, offset=offset)
+
+    def update_concurrency_limit(
+        self, name: str, changes: ConcurrencyLimitUpdate
+    ) -> ConcurrencyLimit:
+        from headwater.server.store import concurrency_limits as store
+
+        with self.db.begin_write() as conn:
+            return store.update_limit(conn, name=name, changes=changes)
+
+    def delete_concurrency_limit(self, name: str) -> bool:
+        from headwater.server.store import concurrency_limits as store
+
+        with self.db.begin_write() as conn:
+            return store.delete_limit(conn, name=name)
+
+    def reset_concurrency_limit(self, name: str) -> int:
+        from headwater.server.store import concurrency_limits as store
+
+        with self.db.begin_write() as conn:
+            return store.reset_limit(conn, name=name)
+
+    def acquire_concurrency_slots(self, request: SlotRequest) -> SlotGrant:
+        """Take the slots, waiting up to ``request.wait_seconds`` (woken by a datagram
+        when slots free up, see ``core/wake.py``)."""
+        from headwater.server.store import concurrency_limits as store
+
+        if request.ticket is None:
+            with self.db.begin_read() as conn:  # no limits: no write transaction
+                unlimited = store.unlimited(conn, request=request)
+            if unlimited is not None:
+                return unlimited
+        return wait_for_slots(self.db, request, self._default_lease_seconds())
+
+    def _default_lease_seconds(self) -> float:
+        """``HEADWATER_LEASE_SECONDS`` when this client first took slots."""
+        seconds: float | None = getattr(self, "_lease_seconds", None)
+        if seconds is None:
+            from headwater.settings import get_settings
+
+            seconds = self._lease_seconds = max(1.0, get_settings().lease_seconds)
+        return seconds
+
+    def leave_concurrency_queue(self, ticket: UUID) -> None:
+        from headwater.server.store import leases
+
+        with self.db.begin_write() as conn:
+            leases.leave_queue(conn, ticket=ticket)
+
+
+def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) -> SlotGrant:
+    """Ask until granted or ``wait_seconds`` pass; between asks, sleep on a wake socket
+    until a datagram, the next lease expiry, or the queue refresh interval."""
+    from headwater.core.wake import WakeSocket
+    from headwater.server.store import concurrency_limits as store
+    from headwater.server.store.leases import WAITER_REFRESH
+
+    deadline = time.monotonic() + request.wait_seconds
+    # A request that may wait queues with its wake address from the first look (a slot
+    # freed right after it must find where to wake it); one that may not needs none.
+    sock: WakeSocket | None = WakeSocket() if request.wait_seconds > 0 else None
+    try:
+        while True:
+            with db.begin_write() as conn:
+                grant, retry_at = store.acquire_slots(
+                    conn,
+                    request=request,
+                    default_duration=default_duration,
+                    wake_address=sock.address if sock else None,
+                )
+            left = deadline - time.monotonic()
+            if grant.lease_id is not None or not grant.limits or left <= 0:
+                return grant
+            if sock is None:
+                return grant
+            pause = min(left, WAITER_REFRESH)
+            if retry_at is not None:
+                pause = min(pause, max(0.0, retry_at - time.time()) + 0.001)
+            sock.wait(pause)
+    finally:
+        if sock is not None:
+            sock.close()

@@ -17,12 +17,20 @@ from headwater.states import State
 if TYPE_CHECKING:
     from headwater.client.leases import LeaseKeeper
     from headwater.schemas.artifacts import Artifact, ArtifactFilter, ArtifactRecord
+    from headwater.schemas.automations import AutomationCore, AutomationRead
     from headwater.schemas.blocks import (
         BlockDocument,
         BlockDocumentCreate,
         BlockSchemaCreate,
         BlockType,
         BlockTypeCreate,
+    )
+    from headwater.schemas.concurrency import (
+        ConcurrencyLimit,
+        ConcurrencyLimitCreate,
+        ConcurrencyLimitUpdate,
+        SlotGrant,
+        SlotRequest,
     )
     from headwater.schemas.deployments import (
         Deployment,
@@ -32,6 +40,7 @@ if TYPE_CHECKING:
         DeploymentUpdate,
         ScheduleUpdate,
     )
+    from headwater.schemas.events import EventFilter, EventPage
     from headwater.schemas.filters import (
         FlowRunFilter,
         FlowRunSort,
@@ -97,18 +106,90 @@ class Client(Protocol):
         """Give back what a lease holds; False if it held nothing any more."""
         ...
 
+    # -- concurrency limits (see server/store/concurrency_limits.py) ---------------------
+    def create_concurrency_limit(self, limit: ConcurrencyLimitCreate) -> ConcurrencyLimit:
+        """``ObjectAlreadyExists`` if the name is taken."""
+        ...
+
+    def read_concurrency_limit(self, name: str) -> ConcurrencyLimit:
+        """``ConcurrencyLimitNotFound`` if there is none."""
+        ...
+
+    def read_concurrency_limits(
+        self, *, tags: bool | None = None, limit: int = 200, offset: int = 0
+    ) -> list[ConcurrencyLimit]:
+        """By name; ``tags`` True: only tag limits (``tag:…``), False: only the others."""
+        ...
+
+    def update_concurrency_limit(
+        self, name: str, changes: ConcurrencyLimitUpdate
+    ) -> ConcurrencyLimit: ...
+
+    def delete_concurrency_limit(self, name: str) -> bool:
+        """Delete a limit and give back its slots; False if there was none."""
+        ...
+
+    def reset_concurrency_limit(self, name: str) -> int:
+        """Give back every slot of a limit; how many leases held some."""
+        ...
+
+    def acquire_concurrency_slots(self, request: SlotRequest) -> SlotGrant:
+        """Take slots of every limit named, all or none, first come first served,
+        waiting up to ``request.wait_seconds``; the lease must then be held with the
+        lease keeper (concurrency) and released."""
+        ...
+
+    def leave_concurrency_queue(self, ticket: UUID) -> None:
+        """A waiter gives up its place."""
+        ...
+
     def read_resume_map(self, flow_run_id: UUID) -> dict[tuple[str, str], dict[str, Any]]:
         """Per (task_key, dynamic_key): what earlier attempts of the run left."""
         ...
 
     def write_batch(
-        self, task_run_records: Sequence[TaskRunRecord], log_records: Sequence[LogRecord]
+        self,
+        task_run_records: Sequence[TaskRunRecord],
+        log_records: Sequence[LogRecord],
+        events: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Task runs then logs (the batching writer's flush); ``TransientWriteError``
         when the store or server may accept them later, ``StoreUnwritable`` when it
         will not until someone fixes it (full, read-only…), ``RecordsRefused`` naming
         the records refused for good once the others are written."""
         ...
+
+    # -- events ---------------------------------------------------------------------
+    def emit_events(self, events: Sequence[dict[str, Any]]) -> None:
+        """Store event records now (``Event.to_record()``); ``EventError`` if one is bad."""
+        ...
+
+    def read_events(
+        self, event_filter: EventFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> EventPage:
+        """Events matching the filter, newest first, with how many match in all."""
+        ...
+
+    # -- automations (evaluated by a server) ------------------------------------------
+    def create_automation(self, automation: AutomationCore) -> AutomationRead: ...
+
+    def read_automation(self, automation_id: UUID) -> AutomationRead:
+        """``AutomationNotFound`` (an ``ObjectNotFound``) when there is none."""
+        ...
+
+    def read_automations(self, *, limit: int = 200, offset: int = 0) -> list[AutomationRead]: ...
+
+    def read_automations_by_name(self, name: str) -> list[AutomationRead]: ...
+
+    def update_automation(
+        self, automation_id: UUID, automation: AutomationCore
+    ) -> AutomationRead: ...
+
+    def pause_automation(self, automation_id: UUID) -> AutomationRead: ...
+
+    def resume_automation(self, automation_id: UUID) -> AutomationRead: ...
+
+    def delete_automation(self, automation_id: UUID) -> None: ...
 
     # -- reads ----------------------------------------------------------------------
     def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]: ...

@@ -36,6 +36,7 @@ _TASK_RUN = 0
 _LOG = 1
 _MARKER = 2
 _ARTIFACT = 3
+_EVENT = 4
 
 _IDLE_EXIT_SECONDS = 5.0
 _MAX_BACKOFF_SECONDS = 5.0
@@ -134,6 +135,12 @@ class BatchingWriter:
         """Queue an artifact (or a progress update: ``op == "update"``); written after
         the task runs and logs of the same batch, in the order put."""
         self._queue.append((_ARTIFACT, record))
+        if not self._running:
+            self._start()
+
+    def put_event(self, record: dict[str, Any]) -> None:
+        """Queue an event record (``Event.to_record()``) for the store."""
+        self._queue.append((_EVENT, record))
         if not self._running:
             self._start()
 
@@ -246,6 +253,7 @@ class BatchingWriter:
         task_runs: dict[Any, TaskRunRecord] = {}
         logs: list[LogRecord] = []
         artifacts: list[ArtifactRecord] = []
+        events: list[dict[str, Any]] = []
         markers: list[_Flush] = []
         count = 0
         while queue and count < limit:
@@ -256,14 +264,18 @@ class BatchingWriter:
                 logs.append(item)
             elif kind == _ARTIFACT:
                 artifacts.append(item)
+            elif kind == _EVENT:
+                events.append(item)
             else:
                 markers.append(item)
                 break  # write what came before the marker, then release it
             count += 1
         records = list(task_runs.values())
-        self._in_flight = [*records, *logs, *artifacts]
+        self._in_flight = [*records, *logs, *artifacts, *events]
         try:
-            written = not (records or logs or artifacts) or self._write(records, logs, artifacts)
+            written = not (records or logs or artifacts or events) or self._write(
+                records, logs, artifacts, events
+            )
         finally:
             self._in_flight = []
         if not written and self._abandoned:  # given up at exit (counted there)
@@ -274,6 +286,8 @@ class BatchingWriter:
             # Put the batch back in front and try again after a pause.
             for marker in reversed(markers):
                 queue.appendleft((_MARKER, marker))
+            for event in reversed(events):
+                queue.appendleft((_EVENT, event))
             for artifact in reversed(artifacts):
                 queue.appendleft((_ARTIFACT, artifact))
             for log in reversed(logs):
@@ -291,6 +305,7 @@ class BatchingWriter:
         task_runs: list[TaskRunRecord],
         logs: list[LogRecord],
         artifacts: list[ArtifactRecord] | None = None,
+        events: list[dict[str, Any]] | None = None,
     ) -> bool:
         """True when the batch is done with (written, or dropped as unwritable).  A
         batch tried again writes its task runs, logs and artifacts again: all three are
@@ -299,9 +314,12 @@ class BatchingWriter:
             if self._client is None:
                 self._client = self._client_factory()
             refused: list[RecordsRefused] = []
-            if task_runs or logs:
+            if task_runs or logs or events:
                 try:
-                    self._client.write_batch(task_runs, logs)
+                    if events:
+                        self._client.write_batch(task_runs, logs, events=events)
+                    else:
+                        self._client.write_batch(task_runs, logs)
                 except RecordsRefused as exc:
                     refused.append(exc)  # the rest is written: go on to the artifacts
             if artifacts:
@@ -323,7 +341,7 @@ class BatchingWriter:
             return True
         except Exception as exc:
             self._failures = 0
-            self._drop([*task_runs, *logs, *(artifacts or ())], exc)
+            self._drop([*task_runs, *logs, *(artifacts or ()), *(events or ())], exc)
             return True
         self._failures = 0
         return True

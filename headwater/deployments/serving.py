@@ -29,6 +29,7 @@ def serve(
     from headwater.exceptions import InvalidOptionError
     from headwater.settings import get_settings
     from headwater.workers.polling import PollingLoop
+    from headwater.workers.process import ProcessWorker
 
     if not deployments:
         raise InvalidOptionError("serve() needs at least one deployment (flow.to_deployment(...))")
@@ -55,15 +56,20 @@ def serve(
             services = client.start_services(settings.services_loop_seconds)
         if print_starting_message:
             _print_started(deployments)
+        runner = ProcessWorker(
+            client,
+            grace_seconds=settings.cancel_grace_seconds,
+            label="serve process",
+            prewarm=not run_once,
+        )
         loop = PollingLoop(
             client,
+            runner,
             name=f"serve-{socket.gethostname()}-{os.getpid()}"[:200],
             deployment_ids=ids,
             limit=limit,
             poll_seconds=settings.worker_poll_seconds,
             heartbeat_seconds=settings.worker_heartbeat_seconds,
-            grace_seconds=settings.cancel_grace_seconds,
-            label="serve process",
         )
         loop.run(run_once=run_once)
     finally:

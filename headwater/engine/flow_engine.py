@@ -41,6 +41,7 @@ from headwater.states import (
     Running,
     State,
     StateType,
+    Suspended,
     exception_message,
 )
 from headwater.utilities.callables import bind_or_explain
@@ -372,6 +373,19 @@ class FlowRunEngine:
         self.state = state
         if ctx is not None:
             self.finish(ctx, state)
+        return state
+
+    def suspended(self, ctx: FlowRunContext | None, signal: BaseException) -> State:
+        """``suspend_flow_run`` ended this process: the run's records are written
+        (its state, Suspended, is already in the store) and nothing else changes."""
+        state = getattr(signal, "state", None) or self.state or Suspended()
+        if ctx is not None:
+            ctx.task_runner.drain(self.flush_timeout)
+            unwritten = self._unwritten_records(self.flush_timeout)
+            if unwritten is not None:
+                logger.error("flow run %s suspended, but %s", self.name, unwritten)
+            context_flow_logger(ctx).info("Suspended: the process ends; resume the run to go on")
+        self.state = state
         return state
 
     def _record_crash(self, state: State) -> State:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from headwater.engine.flow_engine import FlowRunEngine
-from headwater.exceptions import FlowRunDeadline
+from headwater.exceptions import FlowRunDeadline, Pause
 from headwater.states import State
 from headwater.transactions.transaction import close_implicit, open_implicit
 from headwater.utilities.timeout import Deadline, current_deadline, timeout_after
@@ -75,6 +75,8 @@ def phases(engine: FlowRunEngine) -> Generator[Step, Any, State]:
             yield Sleep(engine.retry_delay(ctx, state))
             engine.start_retry(ctx)
         engine.finish(ctx, state)
+    except Pause as signal:  # suspend_flow_run: the store already says Suspended
+        state = engine.suspended(ctx, signal)
     except BaseException as exc:
         engine.crash(ctx, exc)
         engine.close(ctx)

@@ -71,6 +71,20 @@ def call_task_sync(
 def execute_sync(run: TaskRun, resolution: Resolution) -> None:
     if not _bind(run, resolution):
         return
+    if run.record.tags:  # tag concurrency limits (see concurrency/tags.py)
+        from headwater.concurrency.tags import take_tag_slots
+
+        slots = take_tag_slots(run)
+        if slots is not None:
+            try:
+                _execute_sync(run, resolution)
+            finally:
+                slots.release()
+            return
+    _execute_sync(run, resolution)
+
+
+def _execute_sync(run: TaskRun, resolution: Resolution) -> None:
     if run.plan is not None:  # persisted results, caching or a resumed flow run
         from headwater.engine.task_results import run_sync
 
@@ -144,6 +158,20 @@ async def call_task_async(
 async def execute_async(run: TaskRun, resolution: Resolution) -> None:
     if not _bind(run, resolution):
         return
+    if run.record.tags:
+        from headwater.concurrency.tags import take_tag_slots_async
+
+        slots = await take_tag_slots_async(run)
+        if slots is not None:
+            try:
+                await _execute_async(run, resolution)
+            finally:
+                await asyncio.to_thread(slots.release)
+            return
+    await _execute_async(run, resolution)
+
+
+async def _execute_async(run: TaskRun, resolution: Resolution) -> None:
     if run.plan is not None:
         from headwater.engine.task_results import run_async
 

@@ -1,6 +1,6 @@
 """``python -m headwater.engine RUN_ID [--retry] [--force]``: run an existing flow run
 in this process (what a worker starts), or with ``--retry`` re-run a failed one from
-where it failed.  Exits 0 when the run completes, 1 otherwise.
+where it failed.  Exits 0 when the run completes or is suspended, 1 otherwise.
 
 ``python -m headwater.engine -`` starts warm: it imports the engine and opens the
 store first, then reads the run id from stdin (workers keep one such process ready,
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + exc.signum
     finally:
         heartbeat.stop()
-    return 0 if state.is_completed() else 1
+    suspended = state.is_paused() and state.name == "Suspended"
+    return 0 if state.is_completed() or suspended else 1
 
 
 def _warm_up() -> None:

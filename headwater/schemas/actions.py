@@ -38,6 +38,8 @@ class StateDetailsCreate(Schema):
     retriable: bool | None = None
     pause_timeout: Timestamp | None = None
     pause_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    #: Where a persisted result lives (a flow run with ``persist_result=True``).
+    result_ref: dict[str, Any] | None = None
 
 
 class StateCreate(Schema):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from headwater.schemas.actions import check_json_document
 from headwater.schemas.base import Schema, Timestamp
 from headwater.schemas.flow_runs import FlowRun
 from headwater.schemas.limits import Name
@@ -17,32 +18,83 @@ Description = Annotated[str, Field(max_length=10_000)]
 
 
 class WorkPoolType(str, Enum):
+    """The worker types Headwater ships; a pool's ``type`` may also name one that a
+    package registers (entry point group ``headwater.workers``)."""
+
     PROCESS = "process"  # runs start as local subprocesses of the worker
+    DOCKER = "docker"  # one container per run
+    KUBERNETES = "kubernetes"  # one batch/v1 Job per run
+
+
+PoolType = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_-]{0,49}$",
+        description="The worker type that runs the pool's runs (process, docker, kubernetes…).",
+    ),
+]
+
+
+def _check_template(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A base job template: ``{"job_configuration": {...}, "variables": {JSON schema}}``."""
+    if value is None:
+        return None
+    unknown = set(value) - {"job_configuration", "variables"}
+    if unknown:
+        raise ValueError(
+            "a base job template has only 'job_configuration' and 'variables', "
+            f"not {sorted(unknown)}"
+        )
+    for key in ("job_configuration", "variables"):
+        if key in value and not isinstance(value[key], dict):
+            raise ValueError(f"the base job template's {key!r} must be an object")
+    properties = value.get("variables", {}).get("properties", {})
+    if not isinstance(properties, dict):
+        raise ValueError("the base job template's variables.properties must be an object")
+    return check_json_document(value, "base_job_template")
 
 
 class WorkPoolCreate(Schema):
     name: Name
-    type: WorkPoolType = WorkPoolType.PROCESS
+    type: PoolType = WorkPoolType.PROCESS.value
     description: Description | None = None
     concurrency_limit: Limit | None = Field(
         default=None, description="Most runs Pending/Running at once in the pool."
     )
     paused: bool = False
+    base_job_template: dict[str, Any] = Field(
+        default_factory=dict,
+        description="How the pool's runs become infrastructure: 'job_configuration' with "
+        "{{ placeholders }} and the 'variables' JSON schema filling them "
+        "(empty: the worker type's default).",
+    )
+
+    @field_validator("base_job_template")
+    @classmethod
+    def _template(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _check_template(value)
 
 
 class WorkPoolUpdate(Schema):
     description: Description | None = None
     concurrency_limit: Limit | None = Field(default=None, description="0 removes the limit.")
     paused: bool | None = None
+    base_job_template: dict[str, Any] | None = None
+
+    @field_validator("base_job_template")
+    @classmethod
+    def _template(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _check_template(value)
 
 
 class WorkPool(Schema):
     id: UUID
     name: str
-    type: WorkPoolType
+    type: str
     description: str | None = None
     concurrency_limit: int | None = None
     paused: bool = False
+    base_job_template: dict[str, Any] = Field(default_factory=dict)
     status: str = Field(description="PAUSED, READY (a worker is online) or NOT_READY.")
     created: Timestamp
     updated: Timestamp

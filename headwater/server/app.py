@@ -17,9 +17,12 @@ from headwater._version import __version__
 from headwater.schemas.limits import MAX_BODY_BYTES
 from headwater.server.api import (
     artifacts,
+    automations,
     blocks,
     cache_locks,
+    concurrency_limits,
     deployments,
+    events,
     flow_runs,
     flows,
     health,
@@ -60,8 +63,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     variables.router,
     cache_locks.router,
     leases.router,
+    concurrency_limits.router,
     deployments.router,
     work_pools.router,
+    events.router,
+    automations.router,
 )
 
 
@@ -110,13 +116,18 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
 
         work_notifier.bind(asyncio.get_running_loop())
         services = None
+        automations = None
         if settings.services_enabled:
+            from headwater.server.automations.runtime import Automations
             from headwater.server.services.loop import Services
 
             services = Services(database, settings.services_loop_seconds).start()
+            automations = app.state.automations = Automations(database).start()
         try:
             yield
         finally:
+            if automations is not None:
+                automations.stop()
             if services is not None:
                 services.stop()
 
@@ -130,6 +141,8 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.db = database
+    app.state.lease_seconds = max(1.0, settings.lease_seconds)
+    app.state.automations = None
     app.state.ui_api_key = key or None
     for router in ROUTERS:  # directly on the app: one level of route matching
         app.include_router(router, prefix=API_PREFIX)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 if TYPE_CHECKING:
+    from headwater.client.backend import Backend
     from headwater.context import FlowRunContext
     from headwater.engine.inputs import Resolution
     from headwater.engine.task_results import FlowResults
@@ -87,19 +88,22 @@ class FlowRunIdentity:
 
 class CallContext:
     """What every task run of one flow run sent through one runner shares: the flow
-    run's identity and the caller's settings (pickled once, see ``CallPacker``)."""
+    run's identity and the caller's settings (pickled once, see ``CallPacker``).
+    On the far side it also keeps the backend those settings name (not pickled)."""
 
-    __slots__ = ("flow_run", "settings")
+    __slots__ = ("backend", "flow_run", "settings")
 
     def __init__(self, flow_run: FlowRunIdentity | None, settings: dict[str, str | None]):
         self.flow_run = flow_run
         self.settings = settings
+        self.backend: Backend | None = None
 
     def __getstate__(self) -> tuple[Any, ...]:
         return (self.flow_run, self.settings)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.flow_run, self.settings = state
+        self.backend = None
 
 
 class RemoteTaskCall:
@@ -260,10 +264,11 @@ def _adopt_settings(env: dict[str, str | None]) -> None:
     A worker process serves one store at a time: calls with other settings switch it.
     """
     global _applied
-    if _applied == env:
+    if _applied is env:
         return
     with _settings_lock:
         if _applied == env:
+            _applied = env
             return
         environ = os.environ
         for name, value in env.items():
@@ -271,7 +276,17 @@ def _adopt_settings(env: dict[str, str | None]) -> None:
                 environ.pop(name, None)
             elif environ.get(name) != value:
                 environ[name] = value
-        _applied = dict(env)
+        _applied = env
+
+
+_nested: list[Any] = []
+
+
+def _nested_runner(runner_class: Any) -> Any:
+    """A fresh thread runner for tasks a remote task submits (sized once)."""
+    if not _nested:
+        _nested.append(runner_class())
+    return _nested[0].duplicate()
 
 
 def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
@@ -288,9 +303,11 @@ def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
 
     context: CallContext = _unpack(call.context)
     task: Task[Any, Any] = _unpack(call.task)
-    _adopt_settings(context.settings)
-    setup_logging(get_settings())
-    backend = get_backend()
+    backend = context.backend
+    if backend is None or _applied is not context.settings:  # once per flow run here
+        _adopt_settings(context.settings)
+        setup_logging(get_settings())
+        backend = context.backend = get_backend()
     flow_ctx = None
     token = None
     identity = context.flow_run
@@ -301,7 +318,7 @@ def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
             flow_run_name=identity.flow_run_name,
             parameters={},
             run_count=identity.run_count,
-            task_runner=ThreadPoolTaskRunner(),  # tasks the task submits run here
+            task_runner=_nested_runner(ThreadPoolTaskRunner),  # tasks the task submits
             backend=backend,
             log_prints=identity.log_prints,
             parent=None,
@@ -342,13 +359,21 @@ def flush_here(timeout: float = 30.0) -> bool:
 
 
 def run_remote_pickled(payload: bytes) -> bytes:
-    """``run_remote`` for transports that move bytes (a process pool): cloudpickle in
-    and out; a result that cannot be pickled comes back as the run's failure."""
+    """``run_remote`` for transports that move bytes: a cloudpickled call in, the
+    outcome out (plain pickle when it can: several times faster for the usual state
+    and record; cloudpickle for what only it can pickle); a result that cannot be
+    pickled comes back as the run's failure."""
+    import pickle
+
     import cloudpickle
 
     from headwater.states import Failed
 
-    outcome = run_remote(cloudpickle.loads(payload))
+    outcome = run_remote(pickle.loads(payload))
+    try:
+        return pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a lambda, a class made at run time, ...: cloudpickle's turn
+        pass
     try:
         return cloudpickle.dumps(outcome)
     except Exception as exc:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from headwater.workers.runner import ProcessRunner
+from headwater.workers.base import WorkerType
 
 logger = logging.getLogger("headwater.worker")
 
@@ -22,9 +22,13 @@ DEFAULT_BATCH = 10
 
 
 class PollingLoop:
+    """Claims runs for ``runner`` (a worker type's instance), which starts, watches and
+    stops them."""
+
     def __init__(
         self,
         client: Any,
+        runner: WorkerType,
         *,
         name: str,
         pool_name: str | None = None,
@@ -33,9 +37,6 @@ class PollingLoop:
         limit: int | None = None,
         poll_seconds: float,
         heartbeat_seconds: float,
-        grace_seconds: float,
-        label: str = "worker",
-        run_once_hint: bool = False,
     ) -> None:
         self.client = client
         self.name = name
@@ -45,9 +46,7 @@ class PollingLoop:
         self.limit = limit
         self.poll_seconds = poll_seconds
         self.heartbeat_seconds = heartbeat_seconds
-        self.runner = ProcessRunner(
-            client, grace_seconds=grace_seconds, label=label, prewarm=not run_once_hint
-        )
+        self.runner = runner
         self.stopping = threading.Event()
         self.started = 0
 
@@ -89,6 +88,7 @@ class PollingLoop:
         the started runs to finish (a second signal cancels them)."""
         with _signals(self):
             try:
+                self.runner.reattach()
                 if run_once:
                     self._safe_poll(0.0)
                 else:

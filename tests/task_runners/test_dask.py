@@ -195,3 +195,36 @@ def test_runner_options_are_checked() -> None:
 
     assert runner.duplicate().cluster_class is LocalCluster
     assert runner.duplicate().adapt_kwargs == {"maximum": 2}
+
+
+@task
+def dies_once(marker: str) -> str:
+    path = Path(marker)
+    if not path.exists():
+        path.write_text(str(os.getpid()))
+        time.sleep(60)  # killed here
+    return "finished elsewhere"
+
+
+def test_a_killed_worker_s_task_run_is_run_again_and_recorded_once(
+    scheduler_address: str, tmp_path: Any
+) -> None:
+    """Dask reschedules the work of a worker that died; the task run keeps its id, so
+    the store keeps one row for it, which ends Completed."""
+    import signal
+
+    marker = tmp_path / "pid"
+
+    @flow(task_runner=DaskTaskRunner(address=scheduler_address))
+    def pipeline() -> str:
+        future = dies_once.submit(str(marker))
+        deadline = time.monotonic() + 60
+        while not marker.exists() or not marker.read_text():
+            assert time.monotonic() < deadline, "the task never started"
+            time.sleep(0.1)
+        os.kill(int(marker.read_text()), signal.SIGKILL)
+        return future.result(timeout=90)
+
+    assert pipeline() == "finished elsewhere"
+    runs = task_runs_of(last_run().id)
+    assert len(runs) == 1 and runs[0].state.is_completed()

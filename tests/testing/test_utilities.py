@@ -85,3 +85,25 @@ def harness(headwater_home: Path) -> object:
 def test_as_a_fixture(harness: object) -> None:
     assert pipeline(2) == 5
     assert "headwater-test-" in str(get_settings().home)
+
+
+def test_each_harness_starts_from_an_empty_copy_of_the_store(headwater_home: Path) -> None:
+    """The schema is made once per process and copied: a later harness sees nothing
+    an earlier one wrote, and the template itself stays empty."""
+    from headwater.testing.utilities import _empty_store_template
+
+    with headwater_test_harness():
+        assert pipeline(1) == 4
+        Variable.set("left-behind", "yes")
+        flush_all()
+        assert len(get_client().read_flow_runs()) == 1
+    with headwater_test_harness():
+        assert get_client().read_flow_runs() == []
+        assert Variable.get("left-behind") is None
+        assert pipeline(2) == 5
+    template = _empty_store_template()
+    assert template.exists()
+    import sqlite3
+
+    with sqlite3.connect(template) as conn:
+        assert conn.execute("select count(*) from flow_runs").fetchone() == (0,)

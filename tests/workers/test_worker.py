@@ -224,7 +224,7 @@ def test_run_once_and_limit(pool: str, repo: Path, tmp_path: Path) -> None:
     assert process.process.wait(30) == 0, process.log()
     with get_client() as client:
         states = [client.read_flow_run(i).state.name for i in ids]
-    assert sorted(states) == ["Completed", "Completed", "Scheduled"]
+    assert sorted(states) == ["Completed", "Completed", "Scheduled"], process.log()
     assert "after starting 2 run(s)" in process.log()
 
 
@@ -256,3 +256,27 @@ def test_worker_against_a_server_on_postgresql(
         with get_client() as client:
             done = [wait_for_run(client, r.id, timeout=30) for r in runs]
     assert [r.state.name for r in done] == ["Completed"] * 3
+
+
+def test_the_pools_base_job_template_sets_the_runs_environment(
+    server: ServerProcess, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from headwater import run_deployment
+    from headwater.workers.process import ProcessWorker
+
+    monkeypatch.setenv("HEADWATER_API_URL", server.api_url)
+    template = ProcessWorker.default_base_job_template()
+    template["variables"]["properties"]["env"]["default"] = {"HW_TEST_ENV": "from-template"}
+    pool = f"pool-{uuid.uuid4().hex[:8]}"
+    with get_client() as client:
+        client.create_work_pool(WorkPoolCreate(name=pool, base_job_template=template))
+    run = run_deployment(_deploy(repo, pool, "quick"), timeout=0)
+    process = worker(tmp_path / "w", server.api_url, pool, "--run-once", "--type", "process")
+    process.start()
+    assert process.process is not None
+    assert process.process.wait(60) == 0, process.log()
+    assert "(env from-template)" in _logs(run.id)
+    wrong = worker(tmp_path / "w2", server.api_url, pool, "--run-once", "--type", "nope")
+    wrong.start()
+    assert wrong.process is not None and wrong.process.wait(30) == 1
+    assert "unknown worker type 'nope' (known: process" in wrong.log()

@@ -333,6 +333,22 @@ lease_waiters = Table(
 )
 
 
+# -- concurrency limits: slots held as leases on ``limit:<id>`` -----------------------
+# A tag limit on task runs is the limit named ``tag:<tag>``.  ``slot_decay_per_second``
+# makes it a rate limit: slots taken by ``rate_limit`` are not given back but decay.
+concurrency_limits = Table(
+    "concurrency_limits",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("limit", Integer, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("slot_decay_per_second", Double, nullable=False, default=0.0),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
+
 # -- deployments, work pools, workers ---------------------------------------------------
 work_pools = Table(
     "work_pools",
@@ -343,6 +359,7 @@ work_pools = Table(
     Column("description", Text),
     Column("paused", Boolean, nullable=False, default=False),
     Column("concurrency_limit", Integer),
+    Column("base_job_template", JSONType, nullable=False, default=dict),
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
 )
@@ -432,4 +449,69 @@ deployment_schedules = Table(
     Column("parameters", JSONType, nullable=False, default=dict),
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
+)
+
+
+# -- events and automations ------------------------------------------------------------
+events = Table(
+    "events",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("occurred", Double, nullable=False),
+    Column("event", String(1024), nullable=False),
+    Column("resource_id", String(1024), nullable=False),
+    Column("resource", JSONType, nullable=False, default=dict),
+    Column("related", JSONType, nullable=False, default=list),
+    # The related resources' ids, for "related to X" filters without reading `related`.
+    Column("related_ids", JSONType, nullable=False, default=list),
+    Column("payload", JSONType, nullable=False, default=dict),
+    Column("follows", UUIDType),
+    Column("received", Double, nullable=False),
+    Index(None, "occurred"),
+    Index(None, "event", "occurred"),
+    Index(None, "resource_id", "occurred"),
+    Index(None, "received"),
+)
+
+automations = Table(
+    "automations",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("trigger", JSONType, nullable=False),
+    Column("actions", JSONType, nullable=False, default=list),
+    Column("actions_on_trigger", JSONType, nullable=False, default=list),
+    Column("actions_on_resolve", JSONType, nullable=False, default=list),
+    Column("tags", JSONType, nullable=False, default=list),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    Index(None, "name"),
+)
+
+# An action is recorded here in the transaction that decides it, then done and marked
+# delivered: a server that stops in between does it when it starts again.
+automation_actions = Table(
+    "automation_actions",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column(
+        "automation_id",
+        UUIDType,
+        ForeignKey("automations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("firing_id", UUIDType, nullable=False),
+    Column("action_index", Integer, nullable=False),
+    Column("action", JSONType, nullable=False),
+    Column("context", JSONType, nullable=False, default=dict),
+    Column("status", String(20), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt", Double, nullable=False),
+    Column("last_error", Text),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    Index(None, "status", "next_attempt"),
 )

@@ -15,10 +15,12 @@ logger = logging.getLogger("headwater.services")
 def service_functions() -> dict[str, Callable[..., Any]]:
     from headwater.server.services import (
         cancellations,
+        event_retention,
         late_runs,
         leases,
         retention,
         scheduler,
+        suspended_runs,
         zombies,
     )
 
@@ -29,6 +31,8 @@ def service_functions() -> dict[str, Callable[..., Any]]:
         "cancellations": cancellations.run_once,
         "leases": leases.run_once,
         "retention": retention.run_once,
+        "event_retention": event_retention.run_once,
+        "suspended_runs": suspended_runs.run_once,
     }
 
 

@@ -106,6 +106,7 @@ def apply_deployment(conn: Connection, *, deployment: DeploymentCreate) -> tuple
     }
     existing = _row_for_update(conn, flow_id, deployment.name)
     created = existing is None
+    changed: dict[str, Any] = {}
     if existing is None:
         deployment_id = new_id()
         from headwater.server.db.dialect import insert_for
@@ -137,7 +138,16 @@ def apply_deployment(conn: Connection, *, deployment: DeploymentCreate) -> tuple
         ):
             delete_unstarted_runs(conn, deployment_id=deployment_id)
     _sync_schedules(conn, deployment_id, [s.to_dict() for s in schedules], now)
+    if created or changed:
+        _emit(conn, "created" if created else "updated", deployment_id, deployment.name)
     return read_deployment(conn, deployment_id=deployment_id), created
+
+
+def _emit(conn: Connection, what: str, deployment_id: UUID, name: str) -> None:
+    from headwater.server.events import domain
+    from headwater.server.store import events
+
+    events.record_events(conn, [domain.object_event("deployment", what, deployment_id, name)])
 
 
 def _differs(old: Any, new: Any) -> bool:
@@ -351,6 +361,9 @@ def update_deployment(
                 .where(deployments.c.id == deployment_id)
                 .values(last_scheduler_pass=None)
             )
+        from headwater.server.events.domain import pause_change
+
+        _emit(conn, pause_change(values) or "updated", deployment_id, row.name)
     return read_deployment(conn, deployment_id=deployment_id)
 
 
@@ -380,7 +393,8 @@ def update_schedule(
 def delete_deployment(conn: Connection, *, deployment_id: UUID) -> None:
     """Delete a deployment, its schedules and its runs that have not started; the runs
     it made before stay (with their history)."""
-    deployment_row(conn, deployment_id=deployment_id)
+    row = deployment_row(conn, deployment_id=deployment_id)
+    _emit(conn, "deleted", deployment_id, row.name)
     c = flow_runs.c
     conn.execute(
         delete(flow_runs).where(

@@ -16,10 +16,11 @@ from headwater.server.db.bulk import BulkStatement, bulk_statement
 from headwater.server.db.dialect import insert_for, json_array_contains
 from headwater.server.db.tables import flow_run_states, flow_runs, flows
 from headwater.server.db.text_match import contains_text
+from headwater.server.events import domain
 from headwater.server.orchestration.context import TransitionContext
 from headwater.server.orchestration.policy import FLOW_RUN_POLICY, decide_transition
 from headwater.server.orchestration.rules import Rule
-from headwater.server.store import leases
+from headwater.server.store import events, leases
 from headwater.server.store.flows import ensure_flow
 from headwater.server.store.pagination import (
     SortKey,
@@ -60,6 +61,7 @@ _RUN_BY_KEY = _run_query().where(
 _ROW_BY_ID = select(flow_runs).where(flow_runs.c.id == bindparam("run_id"))
 _ROW_BY_ID_FOR_UPDATE = _ROW_BY_ID.with_for_update()
 _UPDATE_BY_ID = update(flow_runs).where(flow_runs.c.id == bindparam("run_id"))
+_FLOW_NAME_BY_ID = select(flows.c.name).where(flows.c.id == bindparam("flow_id"))
 
 
 def _insert_run(conn: Connection) -> BulkStatement:
@@ -133,6 +135,7 @@ def create_flow_run(conn: Connection, *, flow_run: FlowRunCreate, state: State) 
             raise ObjectNotFound(f"flow run {run_id} could not be created")
         return {**found, "was_created": False}
     _record_state(conn, run_id, state)
+    events.record_events(conn, [domain.flow_run_state(values, flow_run["flow_name"], None, state)])
     return {**values, "flow_name": flow_run["flow_name"], "state": state, "was_created": True}
 
 
@@ -212,6 +215,8 @@ def set_flow_run_state(
         _apply_bookkeeping(changes, initial, new_state)
         conn.execute(_UPDATE_BY_ID, {**changes, "run_id": flow_run_id})
         _record_state(conn, flow_run_id, new_state)
+        flow_name = conn.execute(_FLOW_NAME_BY_ID, {"flow_id": run["flow_id"]}).scalar()
+        events.record_events(conn, [domain.flow_run_state(run, flow_name, initial, new_state)])
         if new_state.type in TERMINAL_TYPES and initial.type not in TERMINAL_TYPES:
             # A run that ended holds nothing: its slots and locks go to their waiters.
             leases.release_for_runs(conn, flow_run_ids=[flow_run_id])

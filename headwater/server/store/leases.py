@@ -64,12 +64,13 @@ _QUEUE = (
     .where(W.resource.in_(_NAMES), W.expires > _NOW)
     .order_by(W.id)
 )
+_QUEUE_HEADS: dict[int, Any] = {}
 _NEXT_EXPIRY = select(func.min(L.expires)).where(L.resource.in_(_NAMES), L.expires > _NOW)
 _CLEAR_EXPIRED = delete(leases).where(L.resource.in_(_NAMES), L.expires <= _NOW)
 _INSERT = insert(leases)
 _RENEW = (
     update(leases)
-    .where(L.id.in_(_IDS), L.expires > _NOW)
+    .where(L.id.in_(_IDS), L.expires > _NOW, L.duration > 0)
     .values(expires=_NOW + L.duration)
     .returning(L.id)
 )
@@ -166,9 +167,16 @@ def _places(
 
 
 def _drop_gone(conn: Connection, blockers: list[Any]) -> bool:
-    """The capacity is free but waiters ahead have not taken it: drop those whose
-    process is gone (a probe of a live one is a harmless extra wake-up)."""
+    """The capacity is free but waiters ahead have not taken it: drop the head of each
+    queue if its process is gone (a probe of a live one is an extra wake-up, so only
+    the heads are probed: probing every waiter ahead woke them all on each look, a
+    thundering herd under contention; a dead waiter further back is found when it
+    reaches the head)."""
     dropped = False
+    heads: dict[str, Any] = {}
+    for row in blockers:
+        heads.setdefault(row.resource, row)
+    blockers = list(heads.values())
     for ticket in dict.fromkeys(row.ticket for row in blockers):
         address = next(row.wake for row in blockers if row.ticket == ticket)
         if address and wake.send(address, ticket.bytes) == "gone":
@@ -215,8 +223,10 @@ def grant(
     flow_run_id: UUID | None = None,
     task_run_id: UUID | None = None,
     now: float | None = None,
+    expires: Mapping[str, float] | None = None,
 ) -> None:
-    """Take ``resources`` under ``lease_id`` until now + ``duration`` (after ``admit``)."""
+    """Take ``resources`` under ``lease_id`` until now + ``duration`` (after ``admit``),
+    or until ``expires[resource]`` where given (slots that decay, see rate limits)."""
     now = time.time() if now is None else now
     conn.execute(
         _INSERT,
@@ -227,7 +237,7 @@ def grant(
                 "slots": slots,
                 "holder": holder[:200],
                 "duration": duration,
-                "expires": now + duration,
+                "expires": expires[name] if expires else now + duration,
                 "flow_run_id": flow_run_id,
                 "task_run_id": task_run_id,
                 "created": now,
@@ -346,9 +356,11 @@ def wake_waiters(conn: Connection, counts: Mapping[str, int], now: float | None 
     if not counts:
         return
     now = time.time() if now is None else now
-    queue = conn.execute(
-        _QUEUE.limit(_WAKE_LOOKAHEAD * len(counts)), {"names": sorted(counts), "now": now}
-    ).all()
+    size = _WAKE_LOOKAHEAD * len(counts)
+    statement = _QUEUE_HEADS.get(size)
+    if statement is None:
+        statement = _QUEUE_HEADS[size] = _QUEUE.limit(size)
+    queue = conn.execute(statement, {"names": sorted(counts), "now": now}).all()
     _wake_next(conn, queue, counts)
 
 

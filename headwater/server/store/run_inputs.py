@@ -21,7 +21,7 @@ from headwater.schemas.orchestration import OrchestrationResult
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import flow_run_inputs, flow_runs
 from headwater.server.store.flow_runs import set_flow_run_state
-from headwater.states import Running, StateDetails, StateType
+from headwater.states import Running, Scheduled, StateDetails, StateType
 from headwater.utilities.ids import new_id
 
 
@@ -97,7 +97,7 @@ def delete_flow_run_input(conn: Connection, *, flow_run_id: UUID, key: str) -> b
 def pause_details(conn: Connection, *, flow_run_id: UUID) -> dict[str, Any]:
     """``{"state_type", "pause_key", "input": {"schema", "description"} | None}`` of a run."""
     row = conn.execute(
-        select(flow_runs.c.state_type, flow_runs.c.state_details).where(
+        select(flow_runs.c.state_type, flow_runs.c.state_name, flow_runs.c.state_details).where(
             flow_runs.c.id == flow_run_id
         )
     ).first()
@@ -108,13 +108,19 @@ def pause_details(conn: Connection, *, flow_run_id: UUID) -> dict[str, Any]:
     wanted = None
     if row.state_type == StateType.PAUSED.value and key:
         wanted = read_flow_run_input(conn, flow_run_id=flow_run_id, key=f"{key}-schema")
-    return {"state_type": row.state_type, "pause_key": key, "input": wanted}
+    return {
+        "state_type": row.state_type,
+        "state_name": row.state_name,
+        "pause_key": key,
+        "input": wanted,
+    }
 
 
 def resume_flow_run(
     conn: Connection, *, flow_run_id: UUID, run_input: dict[str, Any] | None = None
 ) -> OrchestrationResult:
-    """Resume a paused run (Running again), first checking ``run_input`` against the
+    """Resume a paused run (Running again; a Suspended one, whose process ended,
+    Scheduled again so a worker runs it), first checking ``run_input`` against the
     schema the run waits for: a ``ParameterValidationError`` names each field that
     does not fit (the API's 422)."""
     paused = pause_details(conn, flow_run_id=flow_run_id)
@@ -137,6 +143,9 @@ def resume_flow_run(
         )
     elif run_input is not None:
         raise UserInputError(f"flow run {flow_run_id} does not wait for input")
+    if paused["state_name"] == "Suspended":
+        resumed = Scheduled(message="resumed from suspension")
+        return set_flow_run_state(conn, flow_run_id=flow_run_id, state=resumed, force=True)
     return set_flow_run_state(conn, flow_run_id=flow_run_id, state=Running(), force=True)
 
 

@@ -15,6 +15,8 @@ from headwater.server.db.bulk import bulk_statement
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import task_runs
 from headwater.server.db.text_match import contains_text
+from headwater.server.events import bus, domain
+from headwater.server.store import events
 from headwater.server.store.pagination import (
     SortKey,
     after,
@@ -27,6 +29,16 @@ from headwater.states import State, StateType
 if TYPE_CHECKING:  # pydantic schemas are imported by the read functions only
     from headwater.schemas.filters import TaskRunFilter, TaskRunSort
     from headwater.schemas.task_runs import TaskRun
+
+
+def store_task_run_events() -> bool:
+    """Task-run events cost the hot path a row each: stored only when asked for
+    (``HEADWATER_EVENTS_STORE_TASK_RUNS``); in-process subscribers (a server's
+    automations) get them after commit either way."""
+    from headwater.settings import get_settings
+
+    return get_settings().events_store_task_runs
+
 
 _UPDATABLE = [c.name for c in task_runs.c if c.name not in ("id", "created")]
 
@@ -49,6 +61,8 @@ def upsert_task_runs(conn: Connection, *, records: Sequence[TaskRunRecord]) -> N
         return task_runs, stmt
 
     bulk_statement(conn, "upsert_task_runs", build, attributes=True).execute(conn, records)
+    if store_task_run_events() or bus.has_subscribers():
+        events.record_events(conn, domain.task_run_states(records), store=store_task_run_events())
 
 
 def task_run_schema(data: dict[str, Any]) -> TaskRun:

@@ -40,8 +40,9 @@ def create_work_pool(conn: Connection, *, pool: WorkPoolCreate) -> WorkPool:
         work_pools.insert().values(
             id=pool_id,
             name=pool.name,
-            type=pool.type.value,
+            type=pool.type,
             description=pool.description,
+            base_job_template=pool.base_job_template,
             paused=pool.paused,
             concurrency_limit=pool.concurrency_limit or None,
             created=now,
@@ -49,7 +50,32 @@ def create_work_pool(conn: Connection, *, pool: WorkPoolCreate) -> WorkPool:
         )
     )
     _insert_queue(conn, pool_id, DEFAULT_QUEUE, now, description="The pool's default queue.")
+    _emit(conn, "work-pool", "created", pool_id, pool.name)
     return read_work_pool(conn, name=pool.name)
+
+
+def _emit(
+    conn: Connection,
+    kind: str,
+    what: str,
+    object_id: UUID,
+    name: str,
+    pool: tuple[UUID, str] | None = None,
+) -> None:
+    from headwater.server.events import domain
+    from headwater.server.store import events
+
+    related = []
+    if pool is not None:
+        related.append(
+            {
+                domain.ID: f"headwater.work-pool.{pool[0]}",
+                domain.ROLE: "work-pool",
+                domain.NAME: pool[1],
+            }
+        )
+    event = domain.object_event(kind, what, object_id, name, related=related)
+    events.record_events(conn, [event])
 
 
 def _insert_queue(
@@ -137,6 +163,10 @@ def update_work_pool(conn: Connection, *, name: str, changes: WorkPoolUpdate) ->
     if values:
         values["updated"] = time.time()
         conn.execute(update(work_pools).where(work_pools.c.id == row.id).values(**values))
+        from headwater.server.events.domain import pause_change
+
+        what = pause_change(values) if values.get("paused") != row.paused else None
+        _emit(conn, "work-pool", what or "updated", row.id, name)
     return read_work_pool(conn, name=name)
 
 
@@ -145,6 +175,7 @@ def delete_work_pool(conn: Connection, *, name: str) -> None:
     wait until the deployment is re-applied to another pool)."""
     row = _pool_row(conn, name)
     conn.execute(delete(work_pools).where(work_pools.c.id == row.id))
+    _emit(conn, "work-pool", "deleted", row.id, name)
 
 
 # -- queues -----------------------------------------------------------------------------
@@ -223,6 +254,11 @@ def update_work_queue(
     if values:
         values["updated"] = time.time()
         conn.execute(update(work_queues).where(work_queues.c.id == row.id).values(**values))
+        from headwater.server.events.domain import pause_change
+
+        what = pause_change(values) if values.get("paused") != row.paused else None
+        pool = (row.work_pool_id, pool_name)
+        _emit(conn, "work-queue", what or "updated", row.id, name, pool)
     return read_work_queue(conn, pool_name=pool_name, name=name)
 
 
@@ -233,6 +269,7 @@ def delete_work_queue(conn: Connection, *, pool_name: str, name: str) -> None:
         raise InvalidOptionError("the default queue cannot be deleted (delete the pool instead)")
     row = _queue_row(conn, pool_name, name)
     conn.execute(delete(work_queues).where(work_queues.c.id == row.id))
+    _emit(conn, "work-queue", "deleted", row.id, name, (row.work_pool_id, pool_name))
 
 
 # -- workers ----------------------------------------------------------------------------
@@ -248,12 +285,21 @@ def worker_heartbeat(
 ) -> None:
     """Record that a worker is alive (creating its row on first sight)."""
     now = now if now is not None else time.time()
+    previous = conn.execute(
+        select(workers.c.id, workers.c.last_heartbeat, workers.c.heartbeat_seconds).where(
+            workers.c.work_pool_id == pool_id, workers.c.name == name
+        )
+    ).first()
     changed = conn.execute(
         update(workers)
         .where(workers.c.work_pool_id == pool_id, workers.c.name == name)
         .values(last_heartbeat=now, hostname=hostname, pid=pid, heartbeat_seconds=heartbeat_seconds)
     ).rowcount
-    if changed:
+    if changed and previous is not None:
+        grace = OFFLINE_AFTER_HEARTBEATS * previous.heartbeat_seconds
+        offline_since = previous.last_heartbeat + grace
+        if offline_since < now:  # it had gone offline: it is back
+            _worker_online(conn, pool_id, previous.id, name)
         return
     stmt = insert_for(conn, workers).values(
         id=new_id(),
@@ -270,6 +316,15 @@ def worker_heartbeat(
             index_elements=["work_pool_id", "name"], set_={"last_heartbeat": now}
         )
     )
+    worker_id = conn.execute(
+        select(workers.c.id).where(workers.c.work_pool_id == pool_id, workers.c.name == name)
+    ).scalar_one()
+    _worker_online(conn, pool_id, worker_id, name)
+
+
+def _worker_online(conn: Connection, pool_id: UUID, worker_id: UUID, name: str) -> None:
+    pool_name = conn.execute(select(work_pools.c.name).where(work_pools.c.id == pool_id)).scalar()
+    _emit(conn, "worker", "online", worker_id, name, (pool_id, pool_name or ""))
 
 
 def read_workers(conn: Connection, *, pool_name: str) -> list[Worker]:

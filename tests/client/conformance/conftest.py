@@ -22,6 +22,9 @@ pytest.register_assert_rewrite(
     "tests.client.conformance.contract_catalogue",
     "tests.client.conformance.contract_deployments",
     "tests.client.conformance.contract_work_pools",
+    "tests.client.conformance.contract_concurrency",
+    "tests.client.conformance.contract_events",
+    "tests.client.conformance.contract_automations",
 )
 
 from headwater.client.protocol import Client  # noqa: E402

@@ -27,7 +27,8 @@ class WorkPoolsContract:
     def test_work_pools_create_read_update_delete(self, client: Client) -> None:
         name = unique("conf-pool")
         made = client.create_work_pool(WorkPoolCreate(name=name, description="d"))
-        assert (made.name, made.type.value, made.status) == (name, "process", "NOT_READY")
+        assert (made.name, made.type, made.status) == (name, "process", "NOT_READY")
+        assert made.base_job_template == {}
         with pytest.raises(ObjectAlreadyExists):
             client.create_work_pool(WorkPoolCreate(name=name))
         assert client.read_work_pool(name).id == made.id
@@ -46,6 +47,31 @@ class WorkPoolsContract:
         ):
             with pytest.raises(WorkPoolNotFound):
                 call()
+
+    def test_work_pools_keep_their_type_and_base_job_template(self, client: Client) -> None:
+        name = unique("conf-template")
+        template = {
+            "job_configuration": {"image": "{{ image }}", "labels": {"team": "{{ team }}"}},
+            "variables": {
+                "type": "object",
+                "properties": {"image": {"type": "string", "default": "hw:1"}, "team": {}},
+            },
+        }
+        made = client.create_work_pool(
+            WorkPoolCreate(name=name, type="my-cloud", base_job_template=template)
+        )
+        assert (made.type, made.base_job_template) == ("my-cloud", template)
+        template["variables"]["properties"]["image"]["default"] = "hw:2"
+        changed = client.update_work_pool(name, WorkPoolUpdate(base_job_template=template))
+        assert (
+            client.read_work_pool(name).base_job_template == template == changed.base_job_template
+        )
+        untouched = client.update_work_pool(name, WorkPoolUpdate(description="d"))
+        assert untouched.base_job_template == template
+        with pytest.raises(ValueError, match="only 'job_configuration' and 'variables'"):
+            WorkPoolUpdate(base_job_template={"image": "x"})
+        with pytest.raises(ValueError, match="pattern"):
+            WorkPoolCreate(name=name, type="Not A Type")
 
     def test_read_work_pools_pages_by_name(self, client: Client) -> None:
         for _ in range(2):

@@ -14,8 +14,11 @@ from headwater.client.http import HttpClient
 from headwater.client.local import LocalClient
 from headwater.client.protocol import Client
 from tests.client.conformance.contract_artifacts import ArtifactsContract
+from tests.client.conformance.contract_automations import AutomationsContract
 from tests.client.conformance.contract_catalogue import CatalogueContract
+from tests.client.conformance.contract_concurrency import ConcurrencyContract
 from tests.client.conformance.contract_deployments import DeploymentsContract
+from tests.client.conformance.contract_events import EventsContract
 from tests.client.conformance.contract_inputs import InputsContract
 from tests.client.conformance.contract_records import RecordsContract
 from tests.client.conformance.contract_runs import FlowRunsContract
@@ -30,6 +33,9 @@ class TestClientConformance(
     CatalogueContract,
     DeploymentsContract,
     WorkPoolsContract,
+    ConcurrencyContract,
+    EventsContract,
+    AutomationsContract,
 ):
     def test_is_a_client(self, client: Client) -> None:
         assert isinstance(client, Client)

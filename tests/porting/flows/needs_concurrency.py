@@ -1,4 +1,4 @@
-"""A global concurrency limit around a database call.  needs: issue 14"""
+"""A global concurrency limit around a database call."""
 
 from prefect import flow, task
 from prefect.concurrency.sync import concurrency

@@ -46,8 +46,11 @@ def operations(fuzzed_server: ServerProcess) -> list[Any]:
     schema = schemathesis.openapi.from_url(f"{fuzzed_server.api_url}/openapi.json")
     found = [result.ok() for result in schema.get_all_operations()]
     assert len(found) >= 15
-    # Long-polls wait up to wait_seconds by design (tested in test_deployments_api).
-    return [op for op in found if not op.path.endswith("/get_scheduled_flow_runs")]
+    # Long-polls wait up to wait_seconds by design (tested in test_deployments_api and,
+    # for concurrency slots, tests/concurrency); the event stream never ends by design
+    # (tested in tests/server/api/test_events_api.py).
+    endless = ("/get_scheduled_flow_runs", "/concurrency_limits/acquire", "/events/stream")
+    return [op for op in found if not op.path.endswith(endless)]
 
 
 @pytest.mark.slow

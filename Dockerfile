@@ -1,0 +1,18 @@
+# The Headwater image for the server and workers, for machines that can pull from a
+# registry:  docker build -t headwater:dev .
+#   server:  docker run -p 4200:4200 -e HEADWATER_DATABASE_URL=... headwater:dev
+#   worker:  docker run -e HEADWATER_API_URL=http://server:4200/api headwater:dev \
+#              headwater worker start --pool my-pool
+# Without registry access, scripts/build-image.sh builds the same image from Debian's
+# packages (docs/workers.md).
+FROM python:3.11-slim-bookworm
+ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git \
+ && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml README.md /src/
+COPY headwater /src/headwater
+RUN pip install --no-cache-dir "/src[postgres]" && rm -rf /src
+WORKDIR /opt/flows
+EXPOSE 4200
+CMD ["headwater", "server", "start", "--host", "0.0.0.0", "--port", "4200"]

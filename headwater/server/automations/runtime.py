@@ -1,0 +1,34 @@
+"""The automation service and its action runner, started and stopped together (a
+server's lifespan; a test's own store)."""
+
+from __future__ import annotations
+
+import time
+
+from headwater.server.automations.runner import ActionRunner
+from headwater.server.automations.service import AutomationService
+from headwater.server.db.database import Database
+
+
+class Automations:
+    def __init__(self, db: Database) -> None:
+        self.runner = ActionRunner(db)
+        self.service = AutomationService(db, on_fired=self.runner.wake)
+
+    def start(self) -> Automations:
+        self.runner.start()
+        self.service.start()
+        return self
+
+    def changed(self) -> None:
+        """An automation was created, changed or deleted: reload at once."""
+        self.service.nudge()
+
+    def stop(self) -> None:
+        self.service.stop()
+        self.runner.stop()
+
+    def run_once(self) -> None:
+        """One pass of each, in this thread (tests)."""
+        self.service.run_once(time.time())
+        self.runner.run_once(time.time())

@@ -1,0 +1,274 @@
+"""Concurrency limits: named capacities whose slots are leases on ``limit:<id>``.
+
+A request takes ``slots`` of every active limit it names, all or none, first come
+first served (``server/store/leases.py``).  A limit of 0 refuses everything; an
+inactive limit refuses nothing; a name without a limit refuses nothing unless the
+request is ``strict``.  Tag limits on task runs are the limits named ``tag:<tag>``.
+
+Rate limits: on a limit with ``slot_decay_per_second`` ``rate_limit`` takes slots
+that are never given back but decay: each such lease expires ``slots / decay``
+seconds after the last decaying lease on the limit (or after now), so the slots held
+drain at the decay rate, and a waiter's timer is the next expiry.  Decaying leases
+have ``duration`` 0 (nothing renews them).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from headwater.exceptions import (
+    ConcurrencyLimitNotFound,
+    ConcurrencySlotAcquisitionError,
+    ObjectAlreadyExists,
+)
+from headwater.schemas.concurrency import (
+    ConcurrencyLimit,
+    ConcurrencyLimitCreate,
+    ConcurrencyLimitUpdate,
+    SlotGrant,
+    SlotHolder,
+    SlotRequest,
+)
+from headwater.server.db.tables import concurrency_limits, leases
+from headwater.server.store import leases as lease_store
+from headwater.utilities.ids import new_id
+
+C = concurrency_limits.c
+L = leases.c
+_LIMITS = select(C.id, C.name, C.limit, C.active, C.slot_decay_per_second).where(
+    C.name.in_(bindparam("names", expanding=True))
+)
+_LAST_DECAY = select(func.max(L.expires)).where(
+    L.resource == bindparam("resource"), L.duration == 0, L.expires > bindparam("now")
+)
+
+
+def resource(limit_id: UUID) -> str:
+    return f"limit:{limit_id}"
+
+
+def _not_found(name: str) -> ConcurrencyLimitNotFound:
+    return ConcurrencyLimitNotFound(f"no concurrency limit named {name!r}")
+
+
+# -- the limits ------------------------------------------------------------------------
+def create_limit(conn: Connection, *, limit: ConcurrencyLimitCreate) -> ConcurrencyLimit:
+    if conn.execute(select(C.id).where(C.name == limit.name)).first() is not None:
+        raise ObjectAlreadyExists(f"a concurrency limit named {limit.name!r} exists already")
+    now = time.time()
+    conn.execute(
+        insert(concurrency_limits).values(
+            id=new_id(),
+            name=limit.name,
+            limit=limit.limit,
+            active=limit.active,
+            slot_decay_per_second=limit.slot_decay_per_second,
+            created=now,
+            updated=now,
+        )
+    )
+    return read_limit(conn, name=limit.name)
+
+
+def update_limit(
+    conn: Connection, *, name: str, changes: ConcurrencyLimitUpdate
+) -> ConcurrencyLimit:
+    values = changes.model_dump(exclude_none=True)
+    row = conn.execute(select(concurrency_limits).where(C.name == name)).first()
+    if row is None:
+        raise _not_found(name)
+    if values:
+        values["updated"] = time.time()
+        conn.execute(update(concurrency_limits).where(C.id == row.id).values(**values))
+        # More room, or no limit any more: whoever waits looks again.
+        if values.get("limit", 0) > row.limit or values.get("active") is False:
+            waiting = lease_store.queue_lengths(conn, resources=[resource(row.id)])
+            lease_store.wake_waiters(conn, {resource(row.id): max(waiting.values(), default=0)})
+    return read_limit(conn, name=name)
+
+
+def delete_limit(conn: Connection, *, name: str) -> bool:
+    """Delete ``name`` and give back its slots (its waiters go on unlimited)."""
+    row_id = conn.execute(select(C.id).where(C.name == name)).scalar()
+    if row_id is None:
+        return False
+    _free_all(conn, row_id)
+    conn.execute(delete(concurrency_limits).where(C.id == row_id))
+    return True
+
+
+def reset_limit(conn: Connection, *, name: str) -> int:
+    """Give back every slot of ``name``; how many leases held some."""
+    row_id = conn.execute(select(C.id).where(C.name == name)).scalar()
+    if row_id is None:
+        raise _not_found(name)
+    return _free_all(conn, row_id)
+
+
+def _free_all(conn: Connection, limit_id: UUID) -> int:
+    res = resource(limit_id)
+    freed = lease_store.release_where(conn, L.resource == res)
+    waiting = lease_store.queue_lengths(conn, resources=[res]).get(res, 0)
+    if waiting:
+        lease_store.wake_waiters(conn, {res: waiting})
+    return freed
+
+
+def read_limit(conn: Connection, *, name: str) -> ConcurrencyLimit:
+    row = conn.execute(select(concurrency_limits).where(C.name == name)).first()
+    if row is None:
+        raise _not_found(name)
+    return _with_slots(conn, [row])[0]
+
+
+def read_limits(
+    conn: Connection,
+    *,
+    tags: bool | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[ConcurrencyLimit]:
+    """Limits by name; ``tags`` True: only tag limits, False: only the others."""
+    query = select(concurrency_limits).order_by(C.name).limit(limit).offset(offset)
+    if tags is not None:
+        is_tag = C.name.startswith("tag:", autoescape=True)
+        query = query.where(is_tag if tags else ~is_tag)
+    return _with_slots(conn, list(conn.execute(query).all()))
+
+
+def _with_slots(conn: Connection, rows: list[Any]) -> list[ConcurrencyLimit]:
+    now = time.time()
+    names = [resource(row.id) for row in rows]
+    held = lease_store.held_slots(conn, resources=names, now=now)
+    queued = lease_store.queue_lengths(conn, resources=names, now=now)
+    holders: dict[str, list[SlotHolder]] = {name: [] for name in names}
+    for lease in lease_store.read_leases(conn, resources=names, now=now):
+        holders[lease["resource"]].append(
+            SlotHolder(
+                lease_id=lease["id"],
+                slots=lease["slots"],
+                holder=lease["holder"],
+                expires=lease["expires"],
+                decaying=lease["duration"] == 0,
+                flow_run_id=lease["flow_run_id"],
+                task_run_id=lease["task_run_id"],
+            )
+        )
+    return [
+        ConcurrencyLimit(
+            id=row.id,
+            name=row.name,
+            limit=row.limit,
+            active=row.active,
+            slot_decay_per_second=row.slot_decay_per_second,
+            active_slots=held.get(res, 0),
+            queue_length=queued.get(res, 0),
+            holders=holders[res],
+            created=row.created,
+            updated=row.updated,
+        )
+        for row, res in zip(rows, names, strict=True)
+    ]
+
+
+# -- taking slots ----------------------------------------------------------------------
+def unlimited(conn: Connection, *, request: SlotRequest) -> SlotGrant | None:
+    """The answer when no active limit applies to ``request`` (a read), else None."""
+    names = list(dict.fromkeys(request.names))
+    rows = applicable_limits(conn, names=names, strict=request.strict, active_only=False)
+    if any(row.active for row in rows):
+        return None
+    present = {row.name for row in rows}
+    return SlotGrant(missing=[name for name in names if name not in present])
+
+
+def applicable_limits(
+    conn: Connection, *, names: list[str], strict: bool, active_only: bool = True
+) -> list[Any]:
+    """The active limits among ``names``."""
+    rows = conn.execute(_LIMITS, {"names": names}).all()
+    if strict:
+        found = {row.name for row in rows}
+        for name in names:
+            if name not in found:
+                raise _not_found(name)
+    return [row for row in rows if row.active or not active_only]
+
+
+def acquire_slots(
+    conn: Connection,
+    *,
+    request: SlotRequest,
+    default_duration: float,
+    wake_address: str | None = None,
+    now: float | None = None,
+) -> tuple[SlotGrant, float | None]:
+    """Take the slots now, or queue for them (with a ticket); the grant and, when
+    refused, when to look again at the latest (a lease on a full limit expires).
+    ``default_duration``: the lease's duration when the request names none."""
+    now = time.time() if now is None else now
+    names = list(dict.fromkeys(request.names))
+    every = applicable_limits(conn, names=names, strict=request.strict, active_only=False)
+    present = {row.name for row in every}
+    missing = [name for name in names if name not in present]
+    rows = [row for row in every if row.active]
+    if not rows:
+        if request.ticket is not None:  # the limit went while this request waited
+            lease_store.leave_queue(conn, ticket=request.ticket)
+        return SlotGrant(missing=missing), None
+    for row in rows:
+        _check(row, request)
+    wanted = {resource(row.id): request.slots for row in rows}
+    admission = lease_store.admit(
+        conn,
+        resources=wanted,
+        capacities={resource(row.id): row.limit for row in rows},
+        ticket=request.ticket,
+        wake_address=wake_address,
+        now=now,
+    )
+    limits = sorted(row.name for row in rows)
+    if not admission.admitted:
+        return SlotGrant(limits=limits, missing=missing), admission.retry_at
+    lease_id = new_id()
+    decaying = request.mode == "rate_limit"
+    duration = request.lease_duration or default_duration
+    lease_store.grant(
+        conn,
+        lease_id=lease_id,
+        resources=wanted,
+        holder=request.holder or "unknown",
+        duration=0.0 if decaying else duration,
+        flow_run_id=request.flow_run_id,
+        task_run_id=request.task_run_id,
+        now=now,
+        expires=_decay_ends(conn, rows, request.slots, now) if decaying else None,
+    )
+    grant = SlotGrant(lease_id=lease_id, lease_duration=duration, limits=limits, missing=missing)
+    return grant, None
+
+
+def _check(row: Any, request: SlotRequest) -> None:
+    if request.mode == "rate_limit" and row.slot_decay_per_second <= 0:
+        raise ConcurrencySlotAcquisitionError(
+            f"rate_limit needs a limit with slot decay; {row.name!r} has none "
+            "(set --slot-decay-per-second)"
+        )
+    if 0 < row.limit < request.slots:
+        raise ConcurrencySlotAcquisitionError(
+            f"{request.slots} slots asked of {row.name!r}, which has {row.limit}"
+        )
+
+
+def _decay_ends(conn: Connection, rows: list[Any], slots: int, now: float) -> dict[str, float]:
+    """When the slots taken now have decayed, per limit: after the ones taken before."""
+    ends = {}
+    for row in rows:
+        res = resource(row.id)
+        last = conn.execute(_LAST_DECAY, {"resource": res, "now": now}).scalar()
+        ends[res] = max(now, last or now) + slots / row.slot_decay_per_second
+    return ends
