@@ -52,7 +52,7 @@ def test_constructors_take_prefect_keywords() -> None:
     assert Paused(timeout_seconds=5).state_details.pause_timeout is not None
     assert AwaitingConcurrencySlot().is_scheduled() and Pending(name="NotReady").is_pending()
     with pytest.raises(TypeError, match="unknown state detail"):
-        Running(pause_key="x")
+        Running(no_such_detail="x")
 
 
 def test_exceptions_from_states() -> None:

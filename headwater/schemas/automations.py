@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from headwater.schemas.base import Schema, Timestamp
+from headwater.schemas.limits import Offset
 from headwater.states import StateType
 
 _PREFIX = "headwater."
@@ -231,4 +232,4 @@ class AutomationPatch(Schema):
 class AutomationFilter(Schema):
     name: str | None = None
     limit: int = Field(default=200, ge=1, le=10_000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0

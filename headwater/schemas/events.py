@@ -4,10 +4,12 @@ related), with ``prefect.`` names accepted for ``headwater.`` ones."""
 from __future__ import annotations
 
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import Field, field_validator
 
 from headwater.schemas.base import Schema, Timestamp
+from headwater.schemas.limits import Offset
 
 _PREFIX = "headwater."
 _ALIAS = "prefect."
@@ -50,7 +52,7 @@ class EventRelatedFilter(Schema):
 
 
 class EventIdFilter(Schema):
-    id: list[str] | None = Field(default=None, max_length=1000)
+    id: list[UUID] | None = Field(default=None, max_length=1000)
 
 
 class EventFilter(Schema):
@@ -69,7 +71,7 @@ class EventFilter(Schema):
 class EventFilterRequest(Schema):
     filter: EventFilter = Field(default_factory=EventFilter)
     limit: int = Field(default=50, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class EventPage(Schema):

@@ -186,7 +186,7 @@ def test_work_pool_and_queue_commands(capsys: pytest.CaptureFixture[str]) -> Non
     code, _, err = run_cli(capsys, "work-pool", "create", "main")
     assert code == 1 and "already exists" in err
     code, _, err = run_cli(capsys, "work-pool", "create", "k", "--type", "kubernetes")
-    assert code == 1 and "unknown work pool type" in err
+    assert code == 1 and "unknown worker type 'kubernetes'" in err
     assert (
         run_cli(capsys, "work-queue", "create", "fast", "--pool", "main", "--priority", "2")[0] == 0
     )

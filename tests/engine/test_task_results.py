@@ -262,7 +262,7 @@ def test_plain_tasks_keep_no_result_records() -> None:
         ({"cache_key_fn": 3}, "cache_key_fn must be callable"),
         ({"persist_result": False, "cache_policy": DEFAULT}, "caching needs a persisted result"),
         ({"result_serializer": "yaml"}, "unknown result serializer"),
-        ({"result_storage": "s3://bucket/x"}, "pip install s3fs"),
+        ({"result_storage": "gs://bucket/x"}, "pip install gcsfs"),  # s3fs is a dev extra
         ({"result_storage_key": ""}, "result_storage_key must be a non-empty string"),
         ({"refresh_cache": "yes"}, "refresh_cache must be True or False"),
     ],

@@ -50,9 +50,24 @@ class AutomationService:
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> AutomationService:
         self._unsubscribe = bus.subscribe(self._deliver)
+        self._skip_stored_events()
         self._thread = threading.Thread(target=self._run, name="headwater-automations", daemon=True)
         self._thread.start()
         return self
+
+    def _skip_stored_events(self) -> None:
+        """Events stored before this start were judged by the server that received them
+        (its firings are recorded and delivered from the store): the tail's look-back
+        must not judge them a second time after a restart."""
+        from headwater.server.store.events import read_events_since
+
+        try:
+            with self.db.begin_read() as conn:
+                rows = read_events_since(conn, received=self._tail_from - LOOKBACK_SECONDS)
+        except Exception:
+            logger.exception("automations: could not read the recent events")
+            return
+        self._seen.update((row["id"], self._tail_from) for row in rows)
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._unsubscribe is not None:

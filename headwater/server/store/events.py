@@ -106,9 +106,7 @@ def _filtered(query: Any, flt: EventFilter, dialect: str) -> Any:
             )
         )
     if flt.id is not None and flt.id.id:
-        from uuid import UUID
-
-        query = query.where(c.id.in_([UUID(i) for i in flt.id.id]))
+        query = query.where(c.id.in_(list(flt.id.id)))
     return query
 
 

@@ -105,7 +105,7 @@ def test_work_pools_queues_and_workers(api: httpx.Client) -> None:
     created = api.post("/work_pools", json={"name": name, "type": "process"})
     assert created.status_code == 201 and created.json()["status"] == "NOT_READY"
     assert api.post("/work_pools", json={"name": name}).status_code == 409
-    assert api.post("/work_pools", json={"name": "x", "type": "k8s"}).status_code == 422
+    assert api.post("/work_pools", json={"name": "x", "type": "K8s pods"}).status_code == 422
     queue = api.post(f"/work_pools/{name}/queues", json={"name": "fast", "priority": 2})
     assert queue.status_code == 201
     queues = [q["name"] for q in api.get(f"/work_pools/{name}/queues").json()]
