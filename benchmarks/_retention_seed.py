@@ -6,6 +6,7 @@ Used by ``benchmarks/retention.py`` and the retention tests: SQLAlchemy Core
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -165,3 +166,29 @@ def _log(run_id: uuid.UUID, index: int, when: float) -> dict[str, Any]:
         "message": f"seeded line {index}",
         "timestamp": when - 1,
     }
+
+
+def timed_log_writer(db: Any, run_id: Any, stop: threading.Event, waits: list[float]) -> None:
+    """Write one log line at a time, as a busy API would, until ``stop``; each write's
+    time (waiting for the store included) goes to ``waits``."""
+    from headwater.server.db.tables import logs
+
+    while not stop.is_set():
+        started = time.perf_counter()
+        with db.begin_write() as conn:
+            conn.execute(
+                logs.insert(),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "flow_run_id": run_id,
+                        "task_run_id": None,
+                        "name": "writer",
+                        "level": 20,
+                        "message": "x",
+                        "timestamp": time.time(),
+                    }
+                ],
+            )
+        waits.append(time.perf_counter() - started)
+        time.sleep(0.002)

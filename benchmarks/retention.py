@@ -19,43 +19,18 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._retention_seed import seed
-
-
-def _writer(db: Any, run_id: Any, stop: threading.Event, waits: list[float]) -> None:
-    from headwater.server.db.tables import logs
-
-    while not stop.is_set():
-        started = time.perf_counter()
-        with db.begin_write() as conn:
-            conn.execute(
-                logs.insert(),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "flow_run_id": run_id,
-                        "task_run_id": None,
-                        "name": "writer",
-                        "level": 20,
-                        "message": "x",
-                        "timestamp": time.time(),
-                    }
-                ],
-            )
-        waits.append(time.perf_counter() - started)
-        time.sleep(0.002)
+from benchmarks._retention_seed import seed, timed_log_writer
 
 
 def _timed_writes(db: Any, run_id: Any, during: Any) -> tuple[Any, list[float]]:
     stop = threading.Event()
     waits: list[float] = []
-    thread = threading.Thread(target=_writer, args=(db, run_id, stop, waits))
+    thread = threading.Thread(target=timed_log_writer, args=(db, run_id, stop, waits))
     thread.start()
     try:
         out = during()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from benchmarks._retention_seed import DAY, seed
+from benchmarks._retention_seed import DAY, seed, timed_log_writer
 from headwater.server.db.database import get_database
 from headwater.server.db.tables import (
     artifacts,
@@ -230,31 +230,12 @@ def test_a_result_file_a_kept_run_still_points_at_stays(
 
 
 def _writer(db: Any, stop: threading.Event, waits: list[float]) -> None:
-    """Writes one log line at a time, as a busy API would, timing each write."""
-    run_id = None
+    """Writes one log line at a time to the seeded running run, timing each write."""
     with db.begin_read() as conn:
         run_id = conn.execute(
             select(flow_runs.c.id).where(flow_runs.c.state_type == "RUNNING").limit(1)
         ).scalar_one()
-    while not stop.is_set():
-        started = time.perf_counter()
-        with db.begin_write() as conn:
-            conn.execute(
-                logs.insert(),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "flow_run_id": run_id,
-                        "task_run_id": None,
-                        "name": "writer",
-                        "level": 20,
-                        "message": "x",
-                        "timestamp": time.time(),
-                    }
-                ],
-            )
-        waits.append(time.perf_counter() - started)
-        time.sleep(0.002)
+    timed_log_writer(db, run_id, stop, waits)
 
 
 def longest_write_wait(db: Any, during: Any) -> tuple[Any, float, int]:
