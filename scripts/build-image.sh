@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build a Docker image with Headwater installed, without any image registry: a Debian
-# bookworm root made by debootstrap (cached), imported as the base image, and this
-# project's wheels (built here, with its dependencies) installed into a venv in it.
+# bookworm root made by debootstrap (cached), imported as the base image; a layer with
+# this project's dependencies (rebuilt only when pyproject.toml changes); and this
+# project's own wheel on top.
 #
 #   scripts/build-image.sh [TAG]        default TAG: headwater:VERSION
 #
@@ -40,9 +41,25 @@ fi
 
 CONTEXT=$(mktemp -d)
 trap 'rm -rf "$CONTEXT"' EXIT
-say "building the wheels of headwater $VERSION and its dependencies"
-"$PYTHON" -m pip wheel --quiet --wheel-dir "$CONTEXT/wheels" ".[postgres]"
-cp docker/Dockerfile.offline "$CONTEXT/Dockerfile"
+mkdir "$CONTEXT/deps" "$CONTEXT/app"
+
+# The dependencies: one layer per pyproject.toml, reused while it does not change.
+DEPS_DIGEST=$(cat pyproject.toml docker/Dockerfile.deps | sha256sum | cut -c1-12)
+DEPS=headwater-deps:$ROOTFS_VERSION-$DEPS_DIGEST
+if ! docker image inspect "$DEPS" >/dev/null 2>&1; then
+  say "building the wheels of headwater's dependencies"
+  "$PYTHON" -m pip wheel --quiet --wheel-dir "$CONTEXT/deps/wheels" ".[postgres]"
+  cp docker/Dockerfile.deps "$CONTEXT/deps/Dockerfile"
+  say "building $DEPS"
+  docker build --quiet --network host --build-arg BASE="$BASE" -t "$DEPS" "$CONTEXT/deps" >/dev/null
+  for old in $(docker image ls headwater-deps --format '{{.Repository}}:{{.Tag}}'); do
+    [ "$old" = "$DEPS" ] || docker rmi "$old" >/dev/null 2>&1 || true  # images on it keep it
+  done
+fi
+
+say "building the wheel of headwater $VERSION"
+"$PYTHON" -m pip wheel --quiet --no-deps --wheel-dir "$CONTEXT/app/wheels" .
+cp docker/Dockerfile.offline "$CONTEXT/app/Dockerfile"
 say "building $TAG"
-docker build --quiet --network host --build-arg BASE="$BASE" -t "$TAG" "$CONTEXT" >/dev/null
+docker build --quiet --network host --build-arg BASE="$DEPS" -t "$TAG" "$CONTEXT/app" >/dev/null
 echo "$TAG"

@@ -222,12 +222,14 @@ def test_deployment_runs_on_a_server(on_server: str) -> None:
 
 
 def _check_deployments() -> None:
-    deployment_id = orchestrated.to_deployment(name="nightly", parameters={"n": 1}).apply()
+    # a name of its own: other tests leave deployments called "nightly" on shared servers
+    name = f"nightly-{uuid.uuid4().hex[:8]}"
+    deployment_id = orchestrated.to_deployment(name=name, parameters={"n": 1}).apply()
 
     async def go() -> Any:
         async with get_client() as client:
             found = await client.read_deployments(
-                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["nightly"]))
+                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name]))
             )
             assert [d.id for d in found] == [deployment_id]
             run = await client.create_flow_run_from_deployment(
@@ -235,7 +237,7 @@ def _check_deployments() -> None:
             )
             assert run.state.is_scheduled() and run.parameters == {"n": 3}
             scheduled = await client.read_flow_runs(
-                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["nightly"])),
+                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),
                 flow_run_filter=FlowRunFilter(
                     state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Scheduled"]))
                 ),
@@ -243,7 +245,7 @@ def _check_deployments() -> None:
             assert [r.id for r in scheduled] == [run.id]
             result = await client.set_flow_run_state(run.id, Cancelled(message="not needed"))
             assert result.state.is_cancelled()
-            return await client.read_deployment_by_name("orchestrated/nightly")
+            return await client.read_deployment_by_name(f"orchestrated/{name}")
 
     assert asyncio.run(go()).id == deployment_id
 

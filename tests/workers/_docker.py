@@ -119,7 +119,8 @@ def source_digest() -> str:
     """Changes when anything installed into the image changes."""
     digest = hashlib.sha256()
     files = sorted((ROOT / "headwater").rglob("*"))
-    files += [ROOT / "pyproject.toml", ROOT / "docker" / "Dockerfile.offline"]
+    files += [ROOT / "pyproject.toml", ROOT / "scripts" / "build-image.sh"]
+    files += sorted((ROOT / "docker").glob("Dockerfile.*"))
     for path in files:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(ROOT)).encode())
