@@ -185,8 +185,8 @@ def test_work_pool_and_queue_commands(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0 and "Created work pool 'main'" in out
     code, _, err = run_cli(capsys, "work-pool", "create", "main")
     assert code == 1 and "already exists" in err
-    code, _, err = run_cli(capsys, "work-pool", "create", "k", "--type", "kubernetes")
-    assert code == 1 and "unknown worker type 'kubernetes'" in err
+    code, _, err = run_cli(capsys, "work-pool", "create", "k", "--type", "nomad")
+    assert code == 1 and "unknown worker type 'nomad'" in err
     assert (
         run_cli(capsys, "work-queue", "create", "fast", "--pool", "main", "--priority", "2")[0] == 0
     )
