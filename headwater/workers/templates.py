@@ -13,6 +13,7 @@ from headwater.exceptions import UserInputError
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
 
+
 def template_variables(template: dict[str, Any]) -> dict[str, Any]:
     """``variables.properties`` of a template (name → JSON schema of one variable)."""
     properties = template.get("variables", {}).get("properties", {})

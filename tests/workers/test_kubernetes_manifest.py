@@ -179,9 +179,9 @@ def test_label_values_are_made_valid() -> None:
 
 def test_the_type_is_built_in_and_its_template_printed_by_the_cli() -> None:
     assert get_worker_type("kubernetes") is KubernetesWorker
+    command = ["work-pool", "get-default-base-job-template", "--type", "kubernetes"]
     done = subprocess.run(
-        [sys.executable, "-m", "headwater", "work-pool", "get-default-base-job-template"]
-        + ["--type", "kubernetes"],
+        [sys.executable, "-m", "headwater", *command],
         capture_output=True,
         text=True,
         timeout=60,
