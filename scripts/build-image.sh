@@ -41,7 +41,7 @@ fi
 CONTEXT=$(mktemp -d)
 trap 'rm -rf "$CONTEXT"' EXIT
 say "building the wheels of headwater $VERSION and its dependencies"
-"$PYTHON" -m pip wheel --quiet --wheel-dir "$CONTEXT/wheels" ".[postgres]"
+"$PYTHON" -m pip wheel --quiet --wheel-dir "$CONTEXT/wheels" ".[postgres,kubernetes]"
 cp docker/Dockerfile.offline "$CONTEXT/Dockerfile"
 say "building $TAG"
 docker build --quiet --network host --build-arg BASE="$BASE" -t "$TAG" "$CONTEXT" >/dev/null
