@@ -232,6 +232,45 @@ def test_cancel_deletes_the_job_after_a_worker_restart(
     _wait(lambda: not _alive(pid), 10, "the pod's process to end")
 
 
+def test_a_pod_that_ignores_sigterm_is_deleted_without_grace(
+    server: ServerProcess, kube: FakeKube, pool: str, flows_dir: Path, tmp_path: Path
+) -> None:
+    from headwater import run_deployment
+
+    stubborn = (
+        'python -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); '
+        "print('ignoring SIGTERM', flush=True); time.sleep(300)\""
+    )
+    run = run_deployment(
+        _deploy(flows_dir, pool, "quick", job_variables={"command": stubborn}), timeout=0
+    )
+    process = _start_worker(tmp_path, server, pool, "w1")
+    try:
+        _wait(lambda: _jobs_of(kube, run.id), 60, "the Job", process)
+        (job_name,) = _jobs_of(kube, run.id)
+
+        def running() -> bool:
+            with kube.cond:
+                return any(
+                    p["metadata"]["labels"]["job-name"] == job_name
+                    and p["status"]["phase"] == "Running"
+                    for p in kube.pods.values()
+                )
+
+        _wait(running, 60, "the stubborn pod to run", process)
+        with get_client() as client:
+            client.set_flow_run_state(run.id, Cancelling(), force=True)
+        _wait(lambda: _state(run.id).name in FINALS, 60, "the cancelled run", process)
+    finally:
+        process.stop()
+    state = _state(run.id)
+    assert state.name == "Cancelled", process.log()
+    assert "exited with code 137 (signal SIGKILL)" in (state.message or "")
+    pod_deletes = [query for kind, _, query in kube.deletes if kind == "Pod"]
+    assert {"gracePeriodSeconds": "0"}.items() <= pod_deletes[-1].items()
+    assert not _jobs_of(kube, run.id)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
