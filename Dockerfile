@@ -12,7 +12,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md /src/
 COPY headwater /src/headwater
-RUN pip install --no-cache-dir "/src[postgres]" && rm -rf /src
+RUN pip install --no-cache-dir "/src[postgres,kubernetes]" && rm -rf /src
 WORKDIR /opt/flows
 EXPOSE 4200
 CMD ["headwater", "server", "start", "--host", "0.0.0.0", "--port", "4200"]

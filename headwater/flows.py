@@ -211,20 +211,33 @@ class Flow(Generic[P, R]):
         """Create or update a deployment run by the workers of ``work_pool_name``; its id.
 
         Without ``from_source`` the workers load the flow from this machine's files
-        (they change into the current directory first)."""
+        (they change into the current directory first), or, with ``image=`` (a name or
+        a ``DockerImage``) and ``build=True``, from the image built of the current
+        directory (``push=True`` pushes it); see headwater.deployments.images."""
         import os
 
         from headwater.exceptions import InvalidOptionError
 
-        for unsupported in ("image", "build", "push"):
-            if options.pop(unsupported, None):
-                raise InvalidOptionError(
-                    f"{unsupported}= is not supported: Headwater has process work pools only"
-                )
+        image = options.pop("image", None)
+        build, push = options.pop("build", True), options.pop("push", True)
         if not work_pool_name:
             raise InvalidOptionError(
                 "deploy() needs work_pool_name=; create a pool with "
                 "`headwater work-pool create NAME --type process` (or use flow.serve())"
+            )
+        if image is not None:
+            from pathlib import Path
+
+            from headwater.deployments.images import image_options
+
+            entrypoint = None if self._source is not None else self.entrypoint
+            image_options(
+                image,
+                build=bool(build),
+                push=bool(push),
+                context=Path.cwd(),
+                entrypoint=entrypoint,
+                options=options,
             )
         if self._source is None:
             options.setdefault(

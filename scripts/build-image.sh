@@ -48,7 +48,7 @@ DEPS_DIGEST=$(cat pyproject.toml docker/Dockerfile.deps | sha256sum | cut -c1-12
 DEPS=headwater-deps:$ROOTFS_VERSION-$DEPS_DIGEST
 if ! docker image inspect "$DEPS" >/dev/null 2>&1; then
   say "building the wheels of headwater's dependencies"
-  "$PYTHON" -m pip wheel --quiet --wheel-dir "$CONTEXT/deps/wheels" ".[postgres]"
+  "$PYTHON" -m pip wheel --quiet --wheel-dir "$CONTEXT/deps/wheels" ".[postgres,kubernetes]"
   cp docker/Dockerfile.deps "$CONTEXT/deps/Dockerfile"
   say "building $DEPS"
   docker build --quiet --network host --build-arg BASE="$BASE" -t "$DEPS" "$CONTEXT/deps" >/dev/null

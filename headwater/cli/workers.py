@@ -38,6 +38,7 @@ def start(
         get_worker_type(type_)  # an unknown type: one line naming the known ones
     logging.basicConfig(level=logging.INFO, format="%(asctime)s | %(levelname)-7s | %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not every long-poll
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # the kubernetes client's requests
     worker = name or default_worker_name()
     queues = f" (queues {', '.join(work_queue)})" if work_queue else ""
     console().print(f"Worker {escape(worker)!r} polling pool {escape(pool)!r}{escape(queues)}")

@@ -35,6 +35,31 @@ PoolType = Annotated[
 ]
 
 
+#: JSON schema "type" → the Python types a job variable of that type may hold.
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
+def job_variable_type_error(value: Any, schema: Any) -> str | None:
+    """Why ``value`` does not fit the ``type`` of one job variable's JSON schema ("must
+    be integer, not str ('x')"), or None.  ``None`` fits any variable (it is unset)."""
+    if value is None or not isinstance(schema, dict) or "type" not in schema:
+        return None
+    kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    allowed = tuple(t for kind in kinds for t in _JSON_TYPES.get(str(kind), (object,)))
+    is_bool = isinstance(value, bool)
+    if not isinstance(value, allowed) or (is_bool and bool not in allowed):
+        return f"must be {' or '.join(map(str, kinds))}, not {type(value).__name__} ({value!r})"
+    return None
+
+
 def _check_template(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """A base job template: ``{"job_configuration": {...}, "variables": {JSON schema}}``."""
     if value is None:

@@ -1,4 +1,4 @@
-"""Worker types by name: Headwater's own (``process``, ``docker``) and
+"""Worker types by name: Headwater's own (``process``, ``docker``, ``kubernetes``) and
 those packages register in the entry point group ``headwater.workers``::
 
     [project.entry-points."headwater.workers"]
@@ -21,6 +21,7 @@ ENTRY_POINT_GROUP = "headwater.workers"
 _BUILT_IN = {
     "process": "headwater.workers.process:ProcessWorker",
     "docker": "headwater.workers.docker:DockerWorker",
+    "kubernetes": "headwater.workers.kubernetes:KubernetesWorker",
 }
 
 

@@ -13,17 +13,6 @@ from headwater.exceptions import UserInputError
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
 
-#: JSON schema "type" → the Python types a job variable of that type may hold.
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "object": (dict,),
-    "array": (list,),
-    "null": (type(None),),
-}
-
 
 def template_variables(template: dict[str, Any]) -> dict[str, Any]:
     """``variables.properties`` of a template (name → JSON schema of one variable)."""
@@ -55,16 +44,11 @@ def resolve_variables(template: dict[str, Any], job_variables: dict[str, Any]) -
 
 
 def _check_type(name: str, value: Any, schema: Any) -> None:
-    if value is None or not isinstance(schema, dict) or "type" not in schema:
-        return
-    kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-    allowed = tuple(t for kind in kinds for t in _JSON_TYPES.get(str(kind), (object,)))
-    is_bool = isinstance(value, bool)
-    if not isinstance(value, allowed) or (is_bool and bool not in allowed):
-        raise UserInputError(
-            f"job variable {name!r} must be {' or '.join(map(str, kinds))}, "
-            f"not {type(value).__name__} ({value!r})"
-        )
+    from headwater.schemas.work_pools import job_variable_type_error
+
+    problem = job_variable_type_error(value, schema)
+    if problem:
+        raise UserInputError(f"job variable {name!r} {problem}")
 
 
 def render(value: Any, variables: dict[str, Any]) -> Any:

@@ -106,8 +106,8 @@ def test_a_flow_without_a_file_cannot_be_deployed() -> None:
 def test_deploy_needs_a_pool_and_applies(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidOptionError, match="needs work_pool_name"):
         etl.deploy("x")
-    with pytest.raises(InvalidOptionError, match="image= is not supported"):
-        etl.deploy("x", work_pool_name="p", image="python:3.12")
+    with pytest.raises(InvalidOptionError, match="image= must be an image name or a DockerImage"):
+        etl.deploy("x", work_pool_name="p", image=3.12)
     from headwater.schemas.work_pools import WorkPoolCreate
 
     with get_client() as client:

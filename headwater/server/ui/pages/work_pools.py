@@ -1,4 +1,6 @@
-"""``/work-pools`` and ``/work-pools/{name}``: pools, their queues and their workers.
+"""``/work-pools`` and ``/work-pools/{name}``: pools, their queues, their workers and
+their base job template (its variables' defaults as a form generated from their JSON
+schema, like a deployment's custom-run form; its job configuration shown as JSON).
 
 Every change is a plain HTML form (POST, CSRF token) that goes through the same
 store functions and schemas as the API (``WorkPoolUpdate``, ``WorkQueueCreate``,
@@ -9,15 +11,21 @@ a change that worked redirects back with a notice.
 
 from __future__ import annotations
 
+import copy
+import json
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Form, Request
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from headwater.server.ui.registry import ui_page
+
+if TYPE_CHECKING:
+    from headwater.server.ui.param_form import ParamField
 
 ui = ui_page("work-pools", nav="Work pools", order=50)
 router = ui.router
@@ -115,9 +123,11 @@ def _pool_page(
     values: dict[str, dict[str, str]] | None = None,
     problem: str = "",
     status_code: int = 200,
+    template_fields: list[ParamField] | None = None,
 ) -> Response:
     """The pool's page; ``errors``/``values`` by form key ("pool", "new-queue", or
-    "queue:<name>") re-fill a rejected form with what was typed and why it failed."""
+    "queue:<name>") re-fill a rejected form with what was typed and why it failed
+    (``template_fields``: the base job template's form as it was sent)."""
     from headwater.server.store import work_pool_stats, work_pools
 
     now = time.time()
@@ -138,8 +148,25 @@ def _pool_page(
         "errors": errors or {},
         "values": values or {},
         "form_problem": problem,
+        "template_fields": (
+            template_fields if template_fields is not None else _template_fields(pool)
+        ),
+        "job_configuration": json.dumps(
+            pool.base_job_template.get("job_configuration") or {}, indent=2
+        ),
     }
     return ui.render(request, "work_pool.html", context, status_code=status_code)
+
+
+def _template_fields(pool: Any) -> list[ParamField]:
+    """One field per job variable, filled with its default; empty means no default."""
+    from headwater.server.ui.param_form import build_fields
+
+    variables = pool.base_job_template.get("variables") or {}
+    fields = build_fields(variables, {}) if variables.get("properties") else []
+    for item in fields:
+        item.nullable = item.widget != "checkbox"
+    return fields
 
 
 @router.get("/work-pools/{name}")
@@ -268,3 +295,48 @@ def update_queue(
         name,
         f"Queue {queue} saved: priority {saved.priority}, concurrency limit {limit}, {state}.",
     )
+
+
+@router.post("/work-pools/{name}/base-job-template")
+async def save_template_defaults(request: Request, name: str) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    return await run_in_threadpool(_save_template_defaults, request, name, values)
+
+
+def _save_template_defaults(request: Request, name: str, form: dict[str, str]) -> Response:
+    """The job variables' new defaults, each checked against its variable's JSON type;
+    the page again (400) with the fields marked if one does not fit."""
+    from headwater.schemas.work_pools import WorkPoolUpdate, job_variable_type_error
+    from headwater.server.store import work_pools
+    from headwater.server.ui.param_form import parse_form
+
+    with request.app.state.db.begin_read() as conn:
+        pool = work_pools.read_work_pool(conn, name=name)
+    template = copy.deepcopy(pool.base_job_template)
+    properties = (template.get("variables") or {}).get("properties") or {}
+    fields = _template_fields(pool)
+    defaults, errors = parse_form(fields, form)
+    for item in fields:
+        if item.name in errors or not isinstance(properties.get(item.name), dict):
+            continue
+        value = defaults.get(item.name)
+        problem = job_variable_type_error(value, properties[item.name])
+        if problem:
+            errors[item.name] = problem
+        else:
+            properties[item.name]["default"] = value
+    if errors:
+        for item in fields:
+            item.error = errors.get(item.name, "")
+        problem_text = "Nothing was changed: " + "; ".join(
+            f"{field}: {message}" for field, message in errors.items()
+        )
+        return _pool_page(
+            request, name, problem=problem_text, status_code=400, template_fields=fields
+        )
+    with request.app.state.db.begin_write() as conn:
+        work_pools.update_work_pool(
+            conn, name=name, changes=WorkPoolUpdate(base_job_template=template)
+        )
+    return _back(name, f"Pool {name}: base job template defaults saved.")
