@@ -12,6 +12,7 @@ deletes a finished Job like the TTL controller."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -216,13 +217,13 @@ class FakeKube:
             return None
         if process is not None and process.poll() is None:
             if grace > 0:
-                os.killpg(process.pid, signal.SIGTERM)
+                _signal_group(process.pid, signal.SIGTERM)
                 try:
                     process.wait(grace)
                 except subprocess.TimeoutExpired:
                     pass
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
+                _signal_group(process.pid, signal.SIGKILL)
             process.wait()
             time.sleep(0.2)  # let the pod's thread record the exit code
         with self.cond:
@@ -413,3 +414,9 @@ class _Handler(BaseHTTPRequestHandler):
         found["metadata"]["deletionTimestamp"] = _now()
         self._send(200, found)
         return None
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    """Signal a pod's process group; it may have ended since it was polled."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
