@@ -80,3 +80,21 @@ def read_transactions(
             data["outcome"] = "DISCARDED"
         found.append(RunTransaction.model_validate(data))
     return found
+
+
+def read_task_run_labels(
+    conn: Connection, *, task_run_ids: Sequence[UUID]
+) -> dict[UUID, tuple[str, str, str]]:
+    """``{id: (name, state type, state name)}`` of the task runs that exist among
+    ``task_run_ids`` (the page names a transaction's task runs with them)."""
+    from headwater.server.db.tables import task_runs
+
+    wanted = list(dict.fromkeys(task_run_ids))
+    found: dict[UUID, tuple[str, str, str]] = {}
+    for start in range(0, len(wanted), 500):
+        query = select(
+            task_runs.c.id, task_runs.c.name, task_runs.c.state_type, task_runs.c.state_name
+        ).where(task_runs.c.id.in_(wanted[start : start + 500]))
+        for row in conn.execute(query):
+            found[UUID(str(row.id))] = (row.name, row.state_type, row.state_name)
+    return found
