@@ -19,7 +19,7 @@ class LocalTransactionsMixin:
         writer's flush); a busy store raises ``TransientWriteError``, records naming a
         flow run that does not exist raise ``RecordsRefused`` (the others are written)."""
         from sqlalchemy import select
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import IntegrityError, OperationalError
 
         from headwater.client.writer import RecordsRefused, TransientWriteError
         from headwater.server.db.store_errors import describe
@@ -29,16 +29,23 @@ class LocalTransactionsMixin:
         if not records:
             return
         try:
+            try:
+                with self.db.begin_write() as conn:
+                    transactions.write_transactions(conn, records=records)
+                return
+            except IntegrityError:  # a record names a flow run that is not (any more)
+                pass
             with self.db.begin_write() as conn:
                 wanted = {r["flow_run_id"] for r in records}
                 query = select(flow_runs.c.id).where(flow_runs.c.id.in_(wanted))
                 known = set(conn.execute(query).scalars())
-                good = [r for r in records if r["flow_run_id"] in known]
-                transactions.write_transactions(conn, records=good)
+                transactions.write_transactions(
+                    conn, records=[r for r in records if r["flow_run_id"] in known]
+                )
         except OperationalError as exc:
             raise TransientWriteError(describe(exc)) from exc
-        if len(good) < len(records):
-            refused = [r for r in records if r["flow_run_id"] not in known]
+        refused = [r for r in records if r["flow_run_id"] not in known]
+        if refused:
             raise RecordsRefused(refused, "their flow runs do not exist")
 
     def read_transactions(self, flow_run_id: UUID) -> list[RunTransaction]:

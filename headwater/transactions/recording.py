@@ -132,14 +132,14 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
     failed = 0
     if outcome == "OPEN":
         if txn.participants:  # the task runs so far (a copy: tasks may still finish)
-            task_run_ids = list(dict.fromkeys(map(str, list(txn.participants))))
+            task_run_ids = list(dict.fromkeys(list(txn.participants)))
     else:
         children = txn.children
         if children:
             task_run_ids = _task_runs(txn)
             ran = _hooks_ran(txn, outcome)
         else:
-            task_run_ids = list(dict.fromkeys(map(str, txn.participants)))
+            task_run_ids = list(dict.fromkeys(txn.participants))
             if txn.hooks_ran:
                 ran = _hooks_ran(txn, outcome)
         if ran:
@@ -160,7 +160,8 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
         "flow_run_attempt": run.run_count or 1,
         "start_time": txn.started,
         "end_time": end_time,
-        "task_run_ids": task_run_ids[:MAX_TASK_RUN_IDS] if task_run_ids else task_run_ids,
+        # As text: JSON encodes text several times faster than it calls back for UUIDs.
+        "task_run_ids": [str(i) for i in task_run_ids[:MAX_TASK_RUN_IDS]] if task_run_ids else [],
         "task_count": len(task_run_ids),
         "hooks": [_hook_record(*entry) for entry in _shown(ran)] if ran else [],
         "hook_count": len(ran),
@@ -177,12 +178,11 @@ def _give_id(txn: Transaction) -> Any:
 
 def _task_runs(txn: Transaction) -> list[Any]:
     """The task runs that ran in ``txn`` (in the order they finished), then those that
-    joined it with hooks or a staged result; each once, as text (JSON encodes text
-    several times faster than it calls back for UUIDs)."""
-    ids = dict.fromkeys(map(str, txn.participants))
+    joined it with hooks or a staged result; each once."""
+    ids = dict.fromkeys(txn.participants)
     for child in txn.children:
         if child.task_run_id is not None:
-            ids[str(child.task_run_id)] = None
+            ids[child.task_run_id] = None
     return list(ids)
 
 
