@@ -90,6 +90,7 @@ def opened(txn: Transaction) -> None:
         return  # outside any flow run: nothing to show it on
     txn.started = time.time()
     txn.flow_run = run
+    txn.attempt = run.run_count
     run.backend.writer.watch_transaction(Entry(txn, "OPEN", None))
 
 
@@ -97,7 +98,9 @@ def implicit_opened(txn: Transaction) -> None:
     """A flow-run attempt's implicit transaction began (recorded only if it ends with
     tasks in it)."""
     txn.started = time.time()
-    txn.flow_run = _flow_run_context()
+    run = txn.flow_run = _flow_run_context()
+    if run is not None:
+        txn.attempt = run.run_count
 
 
 def ended(txn: Transaction) -> None:
@@ -157,7 +160,7 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
         "commit_mode": mode._value_ if mode is not None else "LAZY",
         "outcome": outcome,
         "reused": txn.reused,
-        "flow_run_attempt": run.run_count or 1,
+        "flow_run_attempt": txn.attempt or 1,  # as it opened (a retry may have begun)
         "start_time": txn.started,
         "end_time": end_time,
         # As text: JSON encodes text several times faster than it calls back for UUIDs.

@@ -98,12 +98,13 @@ class Transaction:
     """One transaction; make it with ``transaction(...)`` (see the module doc)."""
 
     # Its record in the store (see ``recording``), set when there is one: its id there,
-    # the flow run, when it opened, the hooks that ran, whether its key was committed
-    # already, whether its end was recorded.  Class-level defaults: a task's child
-    # transaction sets none of them.
+    # the flow run and its attempt, when it opened, the hooks that ran, whether its key
+    # was committed already, whether its end was recorded.  Class-level defaults: a
+    # task's child transaction sets none of them.
     id: UUID | None = None
     flow_run: FlowRunContext | None = None
     started: float = 0.0
+    attempt: int = 1
     hooks_ran: list[tuple[Any, str, BaseException | None]] | None = None
     reused: bool = False
     recorded_end: bool = False

@@ -140,6 +140,28 @@ def test_a_key_committed_before_is_recorded_as_reused(database_url: str) -> None
     assert (again.outcome, again.reused, again.task_count) == ("COMMITTED", True, 0)
 
 
+def test_each_attempt_of_a_retried_flow_run_records_its_own(database_url: str) -> None:
+    attempts: list[int] = []
+
+    @flow(retries=1)
+    def flaky() -> UUID:
+        ctx = FlowRunContext.get()
+        assert ctx is not None
+        attempts.append(1)
+        with transaction(key="flaky-step"):
+            summarize(len(attempts))
+            if len(attempts) == 1:
+                raise RuntimeError("first attempt fails")
+        return ctx.flow_run_id
+
+    run_id = flaky()
+    found = _transactions(run_id)
+    assert [(t.flow_run_attempt, t.outcome) for t in found] == [
+        (1, "ROLLED_BACK"),
+        (2, "COMMITTED"),
+    ]
+
+
 def test_a_flow_run_without_transactions_records_none(database_url: str) -> None:
     @flow
     def plain() -> UUID:
