@@ -12,6 +12,9 @@ all measured in this run:
   child, and its commit hook runs at the end);
 - ``with_hooks_plain_flow_us``: that task in a plain flow (it joins the flow run's
   implicit transaction);
+- ``transaction_per_task_us``: the no-op task, each call in its own ``with
+  transaction():`` (the worst case: a transaction, and its record in the store,
+  for every task);
 - ``persisted_in_transaction_us`` vs ``persisted_us``: a task with
   ``persist_result=True`` inside a transaction (staged, written on commit) and
   outside one (written as it finishes); N/10 tasks (each writes a file).
@@ -58,12 +61,16 @@ def measure(n: int, repeats: int) -> dict[str, Any]:
     def persisted(i: int) -> int:
         return i
 
-    def in_flow(fn: Any, inside: bool) -> Any:
+    def in_flow(fn: Any, inside: bool | str) -> Any:
         count = n // 10 if fn is persisted else n
 
         @flow
         def run() -> None:
-            if inside:
+            if inside == "each":
+                for i in range(count):
+                    with transaction():
+                        fn(i)
+            elif inside:
                 with transaction():
                     for i in range(count):
                         fn(i)
@@ -76,6 +83,7 @@ def measure(n: int, repeats: int) -> dict[str, Any]:
     cases = {
         "plain_task_us": in_flow(noop, False),
         "in_transaction_us": in_flow(noop, True),
+        "transaction_per_task_us": in_flow(noop, "each"),
         "with_hooks_plain_flow_us": in_flow(hooked, False),
         "with_hooks_in_transaction_us": in_flow(hooked, True),
         "persisted_us": in_flow(persisted, False),
@@ -94,6 +102,7 @@ def measure(n: int, repeats: int) -> dict[str, Any]:
         out[name] = round(best[name] / sizes[name] * 1e6, 2)
     base = out["plain_task_us"]
     out["in_transaction_added_us"] = round(out["in_transaction_us"] - base, 2)
+    out["transaction_per_task_added_us"] = round(out["transaction_per_task_us"] - base, 2)
     out["with_hooks_in_transaction_added_us"] = round(out["with_hooks_in_transaction_us"] - base, 2)
     out["with_hooks_plain_flow_added_us"] = round(out["with_hooks_plain_flow_us"] - base, 2)
     out["persisted_in_transaction_added_us"] = round(
@@ -104,6 +113,7 @@ def measure(n: int, repeats: int) -> dict[str, Any]:
         out[k] <= 20
         for k in (
             "in_transaction_added_us",
+            "transaction_per_task_added_us",
             "with_hooks_in_transaction_added_us",
             "with_hooks_plain_flow_added_us",
             "persisted_in_transaction_added_us",

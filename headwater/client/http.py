@@ -26,6 +26,7 @@ from headwater.client.http_deployments import HttpDeploymentsMixin
 from headwater.client.http_events import HttpEventsMixin
 from headwater.client.http_inputs import HttpInputsMixin
 from headwater.client.http_reads import HttpReadsMixin
+from headwater.client.http_transactions import HttpTransactionsMixin
 from headwater.client.sender import PipelinedSender
 from headwater.client.transport import Transport, dumps
 from headwater.exceptions import ServerRequestError, ServerUnavailable
@@ -71,6 +72,7 @@ _MAX_BODY = 32 * 1024 * 1024
 
 class HttpClient(
     HttpArtifactsMixin,
+    HttpTransactionsMixin,
     HttpInputsMixin,
     HttpDeploymentsMixin,
     HttpReadsMixin,

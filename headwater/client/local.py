@@ -22,6 +22,7 @@ from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.client.local_events import LocalEventsMixin
 from headwater.client.local_inputs import LocalInputsMixin
 from headwater.client.local_reads import LocalReadsMixin
+from headwater.client.local_transactions import LocalTransactionsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
 from headwater.server.db.database import Database, get_database
@@ -56,6 +57,7 @@ logger = logging.getLogger("headwater.client")
 
 class LocalClient(
     LocalArtifactsMixin,
+    LocalTransactionsMixin,
     LocalInputsMixin,
     LocalDeploymentsMixin,
     LocalReadsMixin,

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from headwater.schemas.flows import Flow
     from headwater.schemas.logs import Log
     from headwater.schemas.task_runs import TaskRun
+    from headwater.schemas.transactions import RunTransaction, TransactionRecord
     from headwater.schemas.variables import VariableCreate, VariableRead
     from headwater.schemas.work_pools import (
         ClaimRequest,
@@ -311,6 +312,17 @@ class Client(Protocol):
     def delete_flow_run_input(self, flow_run_id: UUID, key: str) -> bool: ...
 
     # -- artifacts (see headwater/artifacts.py) -------------------------------------------
+    # -- transactions of flow runs (see schemas/transactions.py) ------------------------
+    def write_transactions(self, records: Sequence[TransactionRecord]) -> None:
+        """Transactions as they open and end (the batching writer's flush; its errors as
+        for ``write_batch``)."""
+        ...
+
+    def read_transactions(self, flow_run_id: UUID) -> list[RunTransaction]:
+        """A flow run's transactions in the order they opened; ``ObjectNotFound`` when
+        there is no such flow run."""
+        ...
+
     def write_artifacts(self, records: Sequence[ArtifactRecord]) -> None:
         """New artifacts and progress updates (the batching writer's flush; its errors
         as for ``write_batch``)."""

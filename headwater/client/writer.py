@@ -1,9 +1,10 @@
-"""The batching writer: task-run records, logs and artifacts reach the store in bulk.
+"""The batching writer: task-run records, logs, artifacts and flow runs' transactions
+reach the store in bulk.
 
 The engine appends records to a deque (a few hundred nanoseconds, no lock); a
 background thread writes them every ``writer_flush_seconds`` or as soon as
 ``writer_batch_size`` are waiting.  Several records for one task run in a batch
-collapse into the newest.
+collapse into the newest (so do several records of one transaction).
 
 ``flush()`` returns True only once every record put before it is durable: it queues a
 marker that the thread releases after writing everything ahead of it, including a
@@ -31,12 +32,15 @@ from headwater.schemas.records import LogRecord, TaskRunRecord
 
 if TYPE_CHECKING:
     from headwater.schemas.artifacts import ArtifactRecord
+    from headwater.schemas.transactions import TransactionRecord
+    from headwater.transactions.recording import Entry
 
 _TASK_RUN = 0
 _LOG = 1
 _MARKER = 2
 _ARTIFACT = 3
 _EVENT = 4
+_TRANSACTION = 5
 
 _IDLE_EXIT_SECONDS = 5.0
 _MAX_BACKOFF_SECONDS = 5.0
@@ -84,6 +88,8 @@ class BatchingWriter:
         #: Queued records beyond which a producer waits (see ``_wait_for_room``).
         self.max_pending = max_pending or max(20 * batch_size, 1000)
         self._queue: deque[tuple[int, Any]] = deque()
+        #: Open transactions (``watch_transaction``), looked at once each at a write.
+        self._watched: deque[Entry] = deque()
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._running = False
@@ -141,6 +147,21 @@ class BatchingWriter:
     def put_event(self, record: dict[str, Any]) -> None:
         """Queue an event record (``Event.to_record()``) for the store."""
         self._queue.append((_EVENT, record))
+        if not self._running:
+            self._start()
+
+    def put_transaction(self, record: TransactionRecord | Entry) -> None:
+        """Queue a transaction's record (the newest of one transaction in a batch
+        wins), taking it over; an ``Entry`` is built into one on the writer's thread
+        (see ``headwater.transactions.recording``)."""
+        self._queue.append((_TRANSACTION, record))
+        if not self._running:
+            self._start()
+
+    def watch_transaction(self, entry: Entry) -> None:
+        """An open transaction: recorded as open at each write while it has not ended
+        and has changed (a short one costs only its end's record)."""
+        self._watched.append(entry)
         if not self._running:
             self._start()
 
@@ -226,7 +247,7 @@ class BatchingWriter:
         while True:
             self._wake.wait(self.flush_seconds)
             self._wake.clear()
-            if self._queue:
+            if self._queue or (self._watched and not self._closing):
                 self._drain()
                 idle_since = time.monotonic()
             elif self._closing or time.monotonic() - idle_since > _IDLE_EXIT_SECONDS:
@@ -240,12 +261,13 @@ class BatchingWriter:
         queue = self._queue
         self._busy = True  # before taking anything: see ``flush``
         try:
+            self._drain_one(queue, watch=True)
             while queue:
                 self._drain_one(queue)
         finally:
             self._busy = False
 
-    def _drain_one(self, queue: deque[tuple[int, Any]]) -> None:
+    def _drain_one(self, queue: deque[tuple[int, Any]], watch: bool = False) -> None:
         # A client may take bigger batches than the store's default (the HTTP client
         # pipelines a big batch in chunks; small batches would leave the server idle
         # between them).
@@ -254,6 +276,16 @@ class BatchingWriter:
         logs: list[LogRecord] = []
         artifacts: list[ArtifactRecord] = []
         events: list[dict[str, Any]] = []
+        transactions: dict[Any, Any] = {}
+        if watch:  # open transactions: recorded as they are now if that says more
+            watched = self._watched
+            for _ in range(len(watched)):
+                entry = watched.popleft()
+                if entry.ended():
+                    continue  # its end is queued
+                watched.append(entry)
+                if entry.changed():
+                    transactions[entry.key] = entry
         markers: list[_Flush] = []
         count = 0
         while queue and count < limit:
@@ -266,15 +298,20 @@ class BatchingWriter:
                 artifacts.append(item)
             elif kind == _EVENT:
                 events.append(item)
+            elif kind == _TRANSACTION:
+                key = item["id"] if isinstance(item, dict) else item.key
+                transactions.pop(key, None)  # the newest goes last, in order
+                transactions[key] = item
             else:
                 markers.append(item)
                 break  # write what came before the marker, then release it
             count += 1
         records = list(task_runs.values())
-        self._in_flight = [*records, *logs, *artifacts, *events]
+        txns = _built(transactions.values())
+        self._in_flight = [*records, *logs, *artifacts, *events, *txns]
         try:
-            written = not (records or logs or artifacts or events) or self._write(
-                records, logs, artifacts, events
+            written = not (records or logs or artifacts or events or txns) or self._write(
+                records, logs, artifacts, events, txns
             )
         finally:
             self._in_flight = []
@@ -286,6 +323,8 @@ class BatchingWriter:
             # Put the batch back in front and try again after a pause.
             for marker in reversed(markers):
                 queue.appendleft((_MARKER, marker))
+            for txn in reversed(txns):
+                queue.appendleft((_TRANSACTION, txn))
             for event in reversed(events):
                 queue.appendleft((_EVENT, event))
             for artifact in reversed(artifacts):
@@ -306,10 +345,11 @@ class BatchingWriter:
         logs: list[LogRecord],
         artifacts: list[ArtifactRecord] | None = None,
         events: list[dict[str, Any]] | None = None,
+        transactions: list[TransactionRecord] | None = None,
     ) -> bool:
         """True when the batch is done with (written, or dropped as unwritable).  A
-        batch tried again writes its task runs, logs and artifacts again: all three are
-        idempotent (upserts, ids, updates that never go back in time)."""
+        batch tried again writes its task runs, logs, artifacts and transactions again:
+        all are idempotent (upserts, ids, updates that never go back in time)."""
         try:
             if self._client is None:
                 self._client = self._client_factory()
@@ -322,6 +362,15 @@ class BatchingWriter:
                         self._client.write_batch(task_runs, logs)
                 except RecordsRefused as exc:
                     refused.append(exc)  # the rest is written: go on to the artifacts
+            if transactions:
+                try:
+                    self._client.write_transactions(transactions)
+                except RecordsRefused as exc:
+                    refused.append(exc)
+                except TransientWriteError:
+                    raise
+                except Exception as exc:  # the rest of the batch is written already
+                    refused.append(RecordsRefused(list(transactions), f"{exc!r}"))
             if artifacts:
                 try:
                     self._client.write_artifacts(artifacts)
@@ -341,7 +390,8 @@ class BatchingWriter:
             return True
         except Exception as exc:
             self._failures = 0
-            self._drop([*task_runs, *logs, *(artifacts or ()), *(events or ())], exc)
+            everything = [*task_runs, *logs, *(artifacts or ()), *(events or ())]
+            self._drop([*everything, *(transactions or ())], exc)
             return True
         self._failures = 0
         return True
@@ -360,6 +410,24 @@ class BatchingWriter:
             count += 1
         self.dropped += count
         return count
+
+
+def _built(items: Iterable[Any]) -> list[TransactionRecord]:
+    """Transaction records from queued records and entries (an entry with nothing to
+    say is left out; one that cannot be built is logged and dropped)."""
+    records: list[TransactionRecord] = []
+    for item in items:
+        if isinstance(item, dict):
+            records.append(item)  # type: ignore[arg-type]
+            continue
+        try:
+            record = item.build()
+        except Exception as exc:  # a record of what happened must not stop the writer
+            logger.error("cannot record a transaction: %r", exc)
+            continue
+        if record is not None:
+            records.append(record)
+    return records
 
 
 def _flow_run_of(record: Any) -> Any:

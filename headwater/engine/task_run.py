@@ -144,6 +144,8 @@ class TaskRun:
         record = self.record
         txn = get_transaction()
         task = self.task
+        if txn is not None and not txn.implicit:
+            txn.participants.append(record.id)  # shown with the transaction
         if self.plan is not None:
             if txn is not None and not txn.implicit and not txn.is_committed():
                 from headwater.engine.task_transactions import stage_result
@@ -174,6 +176,7 @@ class TaskRun:
         record = self.record
         record.cache_key = self.cache_key
         record.result = ref
+        _took_part(record.id)
         transition(record, _COMPLETED, "Cached")
         self.writer.put_task_run(record)
         if self.flow_ctx is not None:
@@ -189,6 +192,7 @@ class TaskRun:
             self.value = state.data if state.has_data else None
         elif isinstance(state.data, BaseException):
             self.exception = state.data
+        _took_part(self.record.id)
         transition(self.record, state.type, state.name, state.message)
         self.writer.put_task_run(self.record)
         hooks = self.task.on_completion_hooks if state.is_completed() else None
@@ -225,6 +229,7 @@ class TaskRun:
             )
             return delay
         self.exception = exc
+        _took_part(record.id)
         transition(record, _FAILED, "TimedOut" if timed_out else "Failed", message, now)
         self.writer.put_task_run(record)
         self._logger().error(
@@ -313,3 +318,10 @@ def _orphan_plan(task: Task[Any, Any]) -> TaskPlan | None:
     from headwater.engine.task_results import plan_for
 
     return plan_for(task, None)
+
+
+def _took_part(task_run_id: UUID) -> None:
+    """A task run that ended inside a user's transaction is listed with it."""
+    txn = get_transaction()
+    if txn is not None and not txn.implicit:
+        txn.participants.append(task_run_id)

@@ -30,6 +30,7 @@ from headwater.server.api import (
     logs,
     run_inputs,
     task_runs,
+    transactions,
     variables,
     work_pools,
 )
@@ -59,6 +60,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     task_runs.router,
     logs.router,
     artifacts.router,
+    transactions.router,
     blocks.router,
     variables.router,
     cache_locks.router,

@@ -17,6 +17,9 @@ completes, their ``on_rollback`` hooks, last first, when it fails).  It owns hoo
 not durability: a transaction opened directly inside it commits when it closes, and
 task results outside user transactions are written as the task finishes (so caching
 and re-running a failed flow run from where it failed work as before).
+
+Inside a flow run, transactions are recorded in the store as they open and end (see
+``recording``): the flow-run page shows them with their task runs and hooks.
 """
 
 from __future__ import annotations
@@ -31,7 +34,14 @@ import socket
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar, Token
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from headwater.transactions import recording
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from headwater.context import FlowRunContext
 
 logger = logging.getLogger("headwater.transactions")
 
@@ -87,6 +97,18 @@ def _check(value: Any, kind: type[enum.Enum], name: str) -> Any:
 class Transaction:
     """One transaction; make it with ``transaction(...)`` (see the module doc)."""
 
+    # Its record in the store (see ``recording``), set when there is one: its id there,
+    # the flow run and its attempt, when it opened, the hooks that ran, whether its key
+    # was committed already, whether its end was recorded.  Class-level defaults: a
+    # task's child transaction sets none of them.
+    id: UUID | None = None
+    flow_run: FlowRunContext | None = None
+    started: float = 0.0
+    attempt: int = 1
+    hooks_ran: list[tuple[Any, str, BaseException | None]] | None = None
+    reused: bool = False
+    recorded_end: bool = False
+
     def __init__(
         self,
         key: str | None = None,
@@ -118,6 +140,8 @@ class Transaction:
         self.holder: str | None = None
         #: The task run this transaction stands for (a task that joined its parent).
         self.task_run_id: Any = None
+        #: The task runs that finished in it (listed with it in the store).
+        self.participants: list[Any] = []
         self._values: dict[str, Any] = {}
         self._staged_value: Any = None
         self._expiration: float | None = None
@@ -171,6 +195,7 @@ class Transaction:
         self._open()
         self.begin()
         self._token = _current.set(self)
+        recording.opened(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -190,6 +215,7 @@ class Transaction:
         else:
             self.begin()
         self._token = _current.set(self)
+        recording.opened(self)
         return self
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -252,6 +278,7 @@ class Transaction:
             and self.store.exists(self.key)
         ):
             self.state = TransactionState.COMMITTED
+            self.reused = True
 
     def _close(self, failed: bool) -> None:
         parent = self._parent
@@ -299,6 +326,8 @@ class Transaction:
             return False
         if self.state is TransactionState.COMMITTED:
             self._release()
+            if self.flow_run is not None:
+                recording.ended(self)
             return True
         try:
             for child in list(self.children):
@@ -308,6 +337,8 @@ class Transaction:
             if self.key is not None and self.store is not None and self.write_on_commit:
                 self.store.write(self._staged_value, self.key, self._expiration, holder=self.holder)
             self.state = TransactionState.COMMITTED
+            if self.flow_run is not None:
+                recording.ended(self)
             if self._reports():
                 self._log().info(
                     "Transaction %s committed (%d task runs)", self._name(), self._task_count()
@@ -330,6 +361,8 @@ class Transaction:
         finished first).  False if already committed or rolled back."""
         if self.state in (TransactionState.COMMITTED, TransactionState.ROLLED_BACK):
             self._release()
+            if self.flow_run is not None:
+                recording.ended(self)  # a transaction found committed, then failed
             return False
         try:
             for hook in reversed(self.on_rollback_hooks):
@@ -345,6 +378,8 @@ class Transaction:
             self.state = TransactionState.ROLLED_BACK
             for child in reversed(self.children):
                 child.rollback()
+            if self.flow_run is not None:
+                recording.ended(self)
             if self._reports() and (self.children or self.on_rollback_hooks):
                 self._log().info(
                     "Transaction %s rolled back (%d task runs, rollback hooks: %s)",
@@ -364,6 +399,11 @@ class Transaction:
                 from headwater.utilities.asyncutils import run_coroutine_sync
 
                 run_coroutine_sync(_awaited(outcome))
+        except Exception as exc:
+            recording.note_hook(self, hook, kind, exc)
+            raise
+        else:
+            recording.note_hook(self, hook, kind, None)
         finally:
             _current.reset(token)
 
@@ -471,6 +511,7 @@ def open_implicit(
     txn.commit_mode = CommitMode.LAZY
     txn.isolation_level = IsolationLevel.READ_COMMITTED
     txn.state = TransactionState.ACTIVE
+    recording.implicit_opened(txn)
     return txn, _current.set(txn)
 
 

@@ -515,3 +515,30 @@ automation_actions = Table(
     Column("updated", Double, nullable=False),
     Index(None, "status", "next_attempt"),
 )
+
+# -- transactions of flow runs (see server/store/transactions.py) -----------------------
+# One row per transaction a flow run opened (``with transaction()``, and the attempt's
+# implicit one when tasks with commit or rollback hooks joined it), written by the
+# batching writer when it opens (OPEN) and when it ends; an ended row never changes.
+run_transactions = Table(
+    "run_transactions",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("flow_run_id", UUIDType, ForeignKey("flow_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("parent_id", UUIDType),  # the enclosing transaction (no foreign key: any run's)
+    Column("key", String(500)),
+    Column("implicit", Boolean, nullable=False),
+    Column("isolation_level", String(20), nullable=False),
+    Column("commit_mode", String(10), nullable=False),
+    Column("outcome", String(16), nullable=False),  # OPEN, COMMITTED, ROLLED_BACK
+    Column("reused", Boolean, nullable=False),  # its key was committed already
+    Column("flow_run_attempt", Integer, nullable=False),
+    Column("start_time", Double, nullable=False),
+    Column("end_time", Double),
+    Column("task_run_ids", JSONType, nullable=False, default=list),
+    Column("task_count", Integer, nullable=False),
+    Column("hooks", JSONType, nullable=False, default=list),  # [{name, kind, ok, error, ...}]
+    Column("hook_count", Integer, nullable=False),
+    Column("failed_hook_count", Integer, nullable=False),
+    Index(None, "flow_run_id", "start_time"),
+)

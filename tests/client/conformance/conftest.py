@@ -25,6 +25,7 @@ pytest.register_assert_rewrite(
     "tests.client.conformance.contract_concurrency",
     "tests.client.conformance.contract_events",
     "tests.client.conformance.contract_automations",
+    "tests.client.conformance.contract_transactions",
 )
 
 from headwater.client.protocol import Client  # noqa: E402

@@ -22,11 +22,13 @@ from tests.client.conformance.contract_events import EventsContract
 from tests.client.conformance.contract_inputs import InputsContract
 from tests.client.conformance.contract_records import RecordsContract
 from tests.client.conformance.contract_runs import FlowRunsContract
+from tests.client.conformance.contract_transactions import TransactionsContract
 from tests.client.conformance.contract_work_pools import WorkPoolsContract
 
 
 class TestClientConformance(
     ArtifactsContract,
+    TransactionsContract,
     InputsContract,
     FlowRunsContract,
     RecordsContract,

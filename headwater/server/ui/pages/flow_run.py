@@ -25,6 +25,7 @@ from headwater.server.ui.pages._runs import (
     log_json,
     parse_id,
 )
+from headwater.server.ui.pages._transactions import run_transactions
 from headwater.server.ui.pages.run_pause import pause_form, run_artifacts
 from headwater.server.ui.registry import ui_page
 from headwater.server.ui.templating import STATE_TYPES
@@ -87,6 +88,7 @@ def flow_run_page(
             else len(log_lines)
         )
         artifact_rows = run_artifacts(conn, flow_run_id=run_id)
+        transactions = run_transactions(conn, flow_run_id=run_id)
         pause = pause_form(conn, run_id) if run["state_type"] == "PAUSED" else None
     final = run["state_type"] in FINAL_TYPES
     context: dict[str, Any] = {
@@ -119,6 +121,7 @@ def flow_run_page(
         "retry_blocker": retry_blocker(run),
         "show_retry": run["state_type"] in RETRYABLE,
         "artifact_rows": artifact_rows,
+        "transactions": transactions,
         "pause": pause,
     }
     response = ui.render(request, "flow_run.html", context)
