@@ -29,6 +29,10 @@ import pytest
 
 from tests._servers import ServerProcess, SharedServers, stop_all
 
+# The client contracts live in plain modules that tests elsewhere import too (tests of
+# the store, automations): rewrite their asserts whichever test imports them first.
+pytest.register_assert_rewrite("tests.client.conformance")
+
 PG_URL = os.environ.get("HEADWATER_TEST_DATABASE_URL")
 #: Schemas are named per checkout too: clones testing at once on one PostgreSQL
 #: (each maybe at another schema revision) must not share tables.

@@ -15,21 +15,9 @@ from pathlib import Path
 
 import pytest
 
-# The contracts live in plain modules (one per area); rewrite their asserts too.
-pytest.register_assert_rewrite(
-    "tests.client.conformance.contract_runs",
-    "tests.client.conformance.contract_records",
-    "tests.client.conformance.contract_catalogue",
-    "tests.client.conformance.contract_deployments",
-    "tests.client.conformance.contract_work_pools",
-    "tests.client.conformance.contract_concurrency",
-    "tests.client.conformance.contract_events",
-    "tests.client.conformance.contract_automations",
-    "tests.client.conformance.contract_transactions",
-)
-
-from headwater.client.protocol import Client  # noqa: E402
-from tests._servers import SharedServers  # noqa: E402
+# The contracts' asserts are rewritten: tests/conftest.py registers the package.
+from headwater.client.protocol import Client
+from tests._servers import SharedServers
 
 TRANSPORTS = ["local-sqlite", "local-postgresql", "http-sqlite", "http-postgresql"]
 
