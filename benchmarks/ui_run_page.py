@@ -8,7 +8,8 @@ for ``/about`` (the baseline: the same layout with almost nothing in it), report
 - ``server_ms``: the page's own ``Server-Timing`` (reads + render), and the full
   GET as a client sees it (``get_ms``), medians of several requests;
 - ``load_ms``: navigation start → load event in Chromium (Debian's, headless),
-  median of several fresh loads, and ``dom_nodes``, ``svg_elements``.
+  median of several fresh loads, ``dom_nodes``, and ``graph_ready_ms``: navigation
+  start → the run graph and the timeline drawn (their canvases' ``data-ready``).
 
     .venv/bin/python benchmarks/ui_run_page.py [--tasks 10000] [--logs 2000] [--repeat 5]
 """
@@ -54,7 +55,7 @@ def _server_figures(url: str, repeat: int) -> dict[str, float]:
 
 
 def _browser_figures(browser: Any, url: str, repeat: int) -> dict[str, Any]:
-    loads, nodes, svg = [], 0, 0
+    loads, nodes, ready = [], 0, []
     errors: list[str] = []
     for _ in range(repeat):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -68,7 +69,10 @@ def _browser_figures(browser: Any, url: str, repeat: int) -> dict[str, Any]:
         )
         loads.append(nav["load"])
         nodes = page.evaluate("() => document.getElementsByTagName('*').length")
-        svg = page.evaluate("() => document.querySelectorAll('svg.gantt *').length")
+        if page.locator("#graph-canvas").count():
+            page.wait_for_selector("#graph-canvas[data-ready=true]", timeout=60_000)
+            page.wait_for_selector("#timeline-canvas[data-ready=true]", timeout=60_000)
+            ready.append(page.evaluate("performance.now()"))
         context.close()
         if errors:
             raise RuntimeError(f"page errors on {url}: {errors}")
@@ -76,7 +80,7 @@ def _browser_figures(browser: Any, url: str, repeat: int) -> dict[str, Any]:
         "load_ms": round(statistics.median(loads), 1),
         "load_ms_max": round(max(loads), 1),
         "dom_nodes": nodes,
-        "svg_elements": svg,
+        "graph_ready_ms": round(statistics.median(ready), 1) if ready else None,
     }
 
 

@@ -16,7 +16,7 @@ from headwater.server.db.database import Database
 from headwater.server.db.tables import logs, task_runs
 from headwater.server.db.text_match import contains_text
 from headwater.server.store.pagination import SortKey, after, cursor_for, decode_cursor
-from headwater.server.store.run_timeline import task_label
+from headwater.server.store.run_graph import task_label
 
 FLOW_ONLY = "flow"
 _LEVELS = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL"}

@@ -28,7 +28,6 @@ from sqlalchemy import Connection, LargeBinary, Text, cast, func, select, type_c
 
 from headwater.exceptions import ObjectNotFound
 from headwater.server.db.tables import flow_runs, task_runs
-from headwater.server.store.run_timeline import task_label
 
 #: Layout grid (CSS pixels at zoom 1).
 NODE_WIDTH = 180.0
@@ -113,6 +112,12 @@ def read_run_graph(
     )
     rows = conn.execute(query).all()
     return build_graph(str(flow_run_id), run.state_type, rows, set(expand))
+
+
+def task_label(task_key: str) -> str:
+    """``fetch-1a2b3c4d`` → ``fetch`` (the key ends with a digest of where it is defined)."""
+    name, sep, digest = task_key.rpartition("-")
+    return name if sep and len(digest) == 8 else task_key
 
 
 def fingerprint(conn: Connection, *, flow_run_id: UUID) -> tuple[Any, ...] | None:

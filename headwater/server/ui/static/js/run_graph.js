@@ -20,6 +20,25 @@
     return colors;
   }
 
+  // Fetch again while the run is not final: every ``every`` ms, or ten times as long as
+  // the last fetch took (a big run's graph is not rebuilt back to back); not while
+  // the tab is hidden.
+  function repeat(fetchIt, every) {
+    const next = (delay) => setTimeout(async () => {
+      if (document.hidden) { next(every); return; }
+      const started = performance.now();
+      try {
+        const data = await fetchIt();
+        if (data.final) return;
+      } catch (error) {
+        console.warn("headwater: update failed", error);
+      }
+      next(Math.max(every, 10 * (performance.now() - started)));
+    }, delay);
+    next(every);
+  }
+  window.hwRepeatWhileLive = repeat;  // run_timeline.js (loaded after this) uses it too
+
   function init() {
     const section = document.getElementById("run-graph");
     if (!section) return;
@@ -274,12 +293,8 @@
       },
     };
 
-    async function tick() {
-      const data = await load();
-      return !data.final;
-    }
     load().then((data) => {
-      if (!data.final && window.hw) window.hw.poll(tick, POLL_MS);
+      if (!data.final) repeat(load, POLL_MS);
     }).catch((error) => {
       summary.textContent = `(could not load the graph: ${error.message})`;
     }).finally(() => {

@@ -244,16 +244,12 @@
       get window() { return { start: t0, span }; },
     };
 
-    async function tick() {
-      const fresh = await load();
-      return !fresh.final;
-    }
     let started = false;
     function start() {
       if (started) return;
       started = true;
       load().then((fresh) => {
-        if (!fresh.final && window.hw) window.hw.poll(tick, POLL_MS);
+        if (!fresh.final) window.hwRepeatWhileLive(load, POLL_MS);
       }).catch((error) => {
         summary.textContent = `Could not load the timeline: ${error.message}`;
       });
