@@ -34,12 +34,10 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CHROMIUM = os.environ.get("HEADWATER_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from ui_run_page import CHROMIUM, CHROMIUM_ARGS
 
 
 def _timed_get(client: httpx.Client, url: str, **params: Any) -> tuple[float, float, int]:
@@ -100,7 +98,7 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
 
-    from _server_proc import Server, free_port
+    from ui_run_page import start_server
 
     from tests.server.ui.graph_data import seed_graph_run
 
@@ -112,17 +110,8 @@ def main() -> None:
             f"sqlite:///{home / 'headwater.db'}", layers=args.layers, width=args.width
         )
         run_id = str(run["id"])
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_")}
-        env["HEADWATER_HOME"] = str(home)
-        server = Server(
-            [sys.executable, "-m", "headwater", "server", "start", "--port", str(port)],
-            env,
-            f"http://127.0.0.1:{port}/api/health",
-            Path(tmp) / "server.log",
-        )
-        server.start()
-        base, api = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/api"
+        server, base = start_server(home, Path(tmp))
+        api = f"{base}/api"
         graph_url = f"{base}/flow-runs/{run_id}/graph"
         result: dict[str, Any] = {"task_runs": args.layers * args.width}
         try:

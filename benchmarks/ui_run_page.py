@@ -84,6 +84,24 @@ def _browser_figures(browser: Any, url: str, repeat: int) -> dict[str, Any]:
     }
 
 
+def start_server(home: Path, tmp: Path) -> tuple[Any, str]:
+    """``headwater server start`` on ``home`` (a free port, no other ``HEADWATER_``
+    settings), started; the server and its base URL."""
+    from _server_proc import Server, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_")}
+    env["HEADWATER_HOME"] = str(home)
+    server = Server(
+        [sys.executable, "-m", "headwater", "server", "start", "--port", str(port)],
+        env,
+        f"http://127.0.0.1:{port}/api/health",
+        tmp / "server.log",
+    )
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
@@ -91,7 +109,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from _server_proc import Server, free_port
     from playwright.sync_api import sync_playwright
 
     from tests.server.ui.run_data import seed_flow_run
@@ -104,18 +121,8 @@ def main() -> None:
         started = time.perf_counter()
         run_id = seed_flow_run(url, tasks=args.tasks, log_lines=args.logs)
         seed_s = time.perf_counter() - started
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_")}
-        env["HEADWATER_HOME"] = str(home)
-        server = Server(
-            [sys.executable, "-m", "headwater", "server", "start", "--port", str(port)],
-            env,
-            f"http://127.0.0.1:{port}/api/health",
-            Path(tmp) / "server.log",
-        )
-        server.start()
+        server, base = start_server(home, Path(tmp))
         try:
-            base = f"http://127.0.0.1:{port}"
             pages = {"run_page": f"{base}/flow-runs/{run_id}", "about": f"{base}/about"}
             result: dict[str, Any] = {
                 "task_runs": args.tasks,

@@ -25,7 +25,8 @@ _NEWEST_FIRST = (
     SortKey(logs.c.timestamp, descending=True),
     SortKey(logs.c.id, descending=True, kind=UUID),
 )
-_LINES = select(
+#: A log line with its task run's name (``task_name``, None for the flow's own).
+LOG_LINES = select(
     logs.c.id,
     logs.c.task_run_id,
     logs.c.level,
@@ -63,28 +64,23 @@ def read_log_page(
     just older than ``before`` or just newer than ``after_cursor``.  Returns
     ``{"rows", "older", "newer"}``: the cursors of the next pages (None at an end).
     ``InvalidCursor`` for a cursor this server did not make."""
-    base = _filtered(_LINES, flow_run_id, level_ge, text, task)
-    if after_cursor:
-        values = decode_cursor(after_cursor, "LOGS_ASC", _OLDEST_FIRST)
-        query = base.where(after(_OLDEST_FIRST, values))
-        query = query.order_by(*(key.order() for key in _OLDEST_FIRST)).limit(limit + 1)
-        rows = list(conn.execute(query))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        older = cursor_for("LOGS_DESC", _NEWEST_FIRST, rows[0]) if rows else None
-        newer = cursor_for("LOGS_ASC", _OLDEST_FIRST, rows[-1]) if rows and more else None
-    else:
-        query = base
-        if before:
-            values = decode_cursor(before, "LOGS_DESC", _NEWEST_FIRST)
-            query = query.where(after(_NEWEST_FIRST, values))
-        query = query.order_by(*(key.order() for key in _NEWEST_FIRST)).limit(limit + 1)
-        rows = list(conn.execute(query))
-        more = len(rows) > limit
-        rows = rows[:limit]
+    base = _filtered(LOG_LINES, flow_run_id, level_ge, text, task)
+    forward = bool(after_cursor)
+    name, keys = ("LOGS_ASC", _OLDEST_FIRST) if forward else ("LOGS_DESC", _NEWEST_FIRST)
+    cursor = after_cursor if forward else before
+    if cursor:
+        base = base.where(after(keys, decode_cursor(cursor, name, keys)))
+    rows = list(conn.execute(base.order_by(*(key.order() for key in keys)).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not forward:
         rows.reverse()
-        older = cursor_for("LOGS_DESC", _NEWEST_FIRST, rows[0]) if rows and more else None
-        newer = cursor_for("LOGS_ASC", _OLDEST_FIRST, rows[-1]) if rows and before else None
+    # Older pages exist past a full backward page, or behind any forward one; newer
+    # ones past a full forward page, or in front of a backward page that had a cursor.
+    has_older = more if not forward else True
+    has_newer = more if forward else bool(before)
+    older = cursor_for("LOGS_DESC", _NEWEST_FIRST, rows[0]) if rows and has_older else None
+    newer = cursor_for("LOGS_ASC", _OLDEST_FIRST, rows[-1]) if rows and has_newer else None
     return {"rows": [dict(row._mapping) for row in rows], "older": older, "newer": newer}
 
 
@@ -113,7 +109,7 @@ def read_logs_since(
         return read_log_page(
             conn, flow_run_id=flow_run_id, level_ge=level_ge, text=text, task=task, limit=limit
         )["rows"]
-    query = _filtered(_LINES, flow_run_id, level_ge, text, task).where(logs.c.timestamp > since)
+    query = _filtered(LOG_LINES, flow_run_id, level_ge, text, task).where(logs.c.timestamp > since)
     query = query.order_by(logs.c.timestamp, logs.c.id).limit(limit)
     return [dict(row._mapping) for row in conn.execute(query)]
 
@@ -148,7 +144,7 @@ def iter_log_text(
 
     position: list[Any] | None = None
     while True:
-        query = _filtered(_LINES, flow_run_id, level_ge, text, task)
+        query = _filtered(LOG_LINES, flow_run_id, level_ge, text, task)
         if position is not None:
             query = query.where(after(_OLDEST_FIRST, position))
         query = query.order_by(*(key.order() for key in _OLDEST_FIRST)).limit(batch)

@@ -6,6 +6,7 @@ them retried twice, a mapped task, and a failing one with its traceback logged."
 from __future__ import annotations
 
 import time
+import zlib
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +31,7 @@ def task_run_record(
     data = {
         "id": new_id(),
         "flow_run_id": run_id,
-        "task_key": f"{key}-{abs(hash(key)) % 16**8:08x}",
+        "task_key": f"{key}-{zlib.crc32(key.encode()):08x}",
         "dynamic_key": name.rsplit("-", 1)[-1],
         "name": name,
         "state_type": kind,

@@ -10,35 +10,6 @@
   const POLL_MS = 3000;
   const MIN_ZOOM = 0.02, MAX_ZOOM = 3;
 
-  function stateColors() {
-    const css = getComputedStyle(document.documentElement);
-    const colors = {};
-    for (const s of ["scheduled", "pending", "running", "paused", "completed", "failed",
-      "cancelling", "cancelled", "crashed", "late", "unknown"]) {
-      colors[s.toUpperCase()] = css.getPropertyValue(`--state-${s}`).trim() || "#999";
-    }
-    return colors;
-  }
-
-  // Fetch again while the run is not final: every ``every`` ms, or ten times as long as
-  // the last fetch took (a big run's graph is not rebuilt back to back); not while
-  // the tab is hidden.
-  function repeat(fetchIt, every) {
-    const next = (delay) => setTimeout(async () => {
-      if (document.hidden) { next(every); return; }
-      const started = performance.now();
-      try {
-        const data = await fetchIt();
-        if (data.final) return;
-      } catch (error) {
-        console.warn("headwater: update failed", error);
-      }
-      next(Math.max(every, 10 * (performance.now() - started)));
-    }, delay);
-    next(every);
-  }
-  window.hwRepeatWhileLive = repeat;  // run_timeline.js (loaded after this) uses it too
-
   function init() {
     const section = document.getElementById("run-graph");
     if (!section) return;
@@ -50,6 +21,7 @@
     const textColor = css.getPropertyValue("--text").trim() || "#222";
     const surface = css.getPropertyValue("--surface").trim() || "#fff";
     const edgeColor = css.getPropertyValue("--muted").trim() || "#888";
+    const { stateColors, fitCanvas, interact, repeat } = window.hwCanvas;
     let colors = stateColors();
     const expanded = new Set();
     let graph = null;
@@ -57,15 +29,7 @@
     let fitted = false;
     let frame = 0;
 
-    function size() {
-      const ratio = window.devicePixelRatio || 1;
-      const w = canvas.clientWidth, h = canvas.clientHeight;
-      if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
-        canvas.width = Math.round(w * ratio);
-        canvas.height = Math.round(h * ratio);
-      }
-      return { w, h, ratio };
-    }
+    const size = () => fitCanvas(canvas);
 
     function fit() {
       if (!graph) return;
@@ -210,48 +174,24 @@
     }
 
     // -- pan, zoom, click -----------------------------------------------------------
-    let drag = null;
-    canvas.addEventListener("pointerdown", (event) => {
-      drag = { x: event.clientX, y: event.clientY, vx: view.x, vy: view.y, moved: false };
-      canvas.setPointerCapture(event.pointerId);
-    });
-    canvas.addEventListener("pointermove", (event) => {
-      const rect = canvas.getBoundingClientRect();
-      if (drag) {
-        const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
-        if (Math.abs(dx) + Math.abs(dy) > 4) drag.moved = true;
-        if (drag.moved) {
-          view.x = drag.vx + dx;
-          view.y = drag.vy + dy;
-          tip.hidden = true;
-          redraw();
-          return;
+    interact(canvas, tip, {
+      itemAt: nodeAt,
+      describe,
+      open(node) {
+        if (node.kind === "mapped") {
+          expanded.add(node.id);
+          load();
+        } else {
+          window.location.assign(href(node));
         }
-      }
-      const node = nodeAt(event.clientX - rect.left, event.clientY - rect.top);
-      canvas.style.cursor = node ? "pointer" : "grab";
-      tip.hidden = !node;
-      if (node) {
-        tip.textContent = describe(node);
-        tip.style.left = `${event.clientX - rect.left + 12}px`;
-        tip.style.top = `${event.clientY - rect.top + 12}px`;
-      }
+      },
+      grab: () => ({ x: view.x, y: view.y }),
+      pan(dx, dy, start) {
+        view.x = start.x + dx;
+        view.y = start.y + dy;
+        redraw();
+      },
     });
-    canvas.addEventListener("pointerup", (event) => {
-      const wasDrag = drag && drag.moved;
-      drag = null;
-      if (wasDrag) return;
-      const rect = canvas.getBoundingClientRect();
-      const node = nodeAt(event.clientX - rect.left, event.clientY - rect.top);
-      if (!node) return;
-      if (node.kind === "mapped") {
-        expanded.add(node.id);
-        load();
-      } else {
-        window.location.assign(href(node));
-      }
-    });
-    canvas.addEventListener("pointerleave", () => { tip.hidden = true; });
     function zoomAt(factor, px, py) {
       const k = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, view.k * factor));
       view.x = px - ((px - view.x) * k) / view.k;

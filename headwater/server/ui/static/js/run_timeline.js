@@ -19,11 +19,8 @@
     const textColor = css.getPropertyValue("--text").trim() || "#222";
     const muted = css.getPropertyValue("--muted").trim() || "#777";
     const grid = css.getPropertyValue("--border").trim() || "#ddd";
-    const colors = {};
-    for (const s of ["scheduled", "pending", "running", "paused", "completed", "failed",
-      "cancelling", "cancelled", "crashed", "unknown"]) {
-      colors[s.toUpperCase()] = css.getPropertyValue(`--state-${s}`).trim() || "#999";
-    }
+    const { stateColors, fitCanvas, interact, repeat } = window.hwCanvas;
+    const colors = stateColors();
     let data = null;
     let t0 = 0, span = 1;       // the time at the chart's left edge, and seconds across it
     let top = 0;                // the first row shown (fractional: scrolled)
@@ -36,17 +33,10 @@
       return m < 60 ? `${m}m ${Math.round(s % 60)}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
     };
 
-    function size() {
-      const ratio = window.devicePixelRatio || 1;
+    function size() {  // as tall as its rows, up to 420 px
       const rows = data ? data.bars.length : 0;
-      const h = Math.min(420, AXIS + Math.max(rows, 1) * ROW + 4);
-      canvas.style.height = `${h}px`;
-      const w = canvas.clientWidth;
-      if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
-        canvas.width = Math.round(w * ratio);
-        canvas.height = Math.round(h * ratio);
-      }
-      return { w, h, ratio };
+      canvas.style.height = `${Math.min(420, AXIS + Math.max(rows, 1) * ROW + 4)}px`;
+      return fitCanvas(canvas);
     }
 
     function reset() {
@@ -163,44 +153,21 @@
       return data;
     }
 
-    let drag = null;
-    canvas.addEventListener("pointerdown", (event) => {
-      drag = { x: event.clientX, y: event.clientY, t0, top, moved: false };
-      canvas.setPointerCapture(event.pointerId);
-    });
-    canvas.addEventListener("pointermove", (event) => {
-      const rect = canvas.getBoundingClientRect();
-      if (drag) {
-        const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
-        if (Math.abs(dx) + Math.abs(dy) > 4) drag.moved = true;
-        if (drag.moved) {
-          t0 = drag.t0 - (dx * span) / (canvas.clientWidth - GUTTER);
-          top = clampTop(drag.top - dy / ROW);
-          tip.hidden = true;
-          redraw();
-          return;
-        }
-      }
-      const bar = barAt(event.clientX - rect.left, event.clientY - rect.top);
-      canvas.style.cursor = bar ? "pointer" : "grab";
-      tip.hidden = !bar;
-      if (bar) {
+    interact(canvas, tip, {
+      itemAt: barAt,
+      describe(bar) {
         const [, name, state, start, end, runs] = bar;
-        tip.textContent = `${name}: ${state.toLowerCase()}, ${fmt(end - start)}` +
+        return `${name}: ${state.toLowerCase()}, ${fmt(end - start)}` +
           (runs > 1 ? `, ${runs} attempts` : "");
-        tip.style.left = `${event.clientX - rect.left + 12}px`;
-        tip.style.top = `${event.clientY - rect.top + 12}px`;
-      }
+      },
+      open: (bar) => window.location.assign(`/task-runs/${bar[0]}`),
+      grab: () => ({ t0, top }),
+      pan(dx, dy, start) {
+        t0 = start.t0 - (dx * span) / (canvas.clientWidth - GUTTER);
+        top = clampTop(start.top - dy / ROW);
+        redraw();
+      },
     });
-    canvas.addEventListener("pointerup", (event) => {
-      const wasDrag = drag && drag.moved;
-      drag = null;
-      if (wasDrag) return;
-      const rect = canvas.getBoundingClientRect();
-      const bar = barAt(event.clientX - rect.left, event.clientY - rect.top);
-      if (bar) window.location.assign(`/task-runs/${bar[0]}`);
-    });
-    canvas.addEventListener("pointerleave", () => { tip.hidden = true; });
     function clampTop(value) {
       const visible = (canvas.clientHeight - AXIS) / ROW;
       return Math.max(0, Math.min(value, Math.max(0, data.bars.length - visible + 1)));
@@ -249,7 +216,7 @@
       if (started) return;
       started = true;
       load().then((fresh) => {
-        if (!fresh.final) window.hwRepeatWhileLive(load, POLL_MS);
+        if (!fresh.final) repeat(load, POLL_MS);
       }).catch((error) => {
         summary.textContent = `Could not load the timeline: ${error.message}`;
       });
