@@ -15,6 +15,7 @@ from headwater.server.db.database import get_database
 from headwater.server.store import flow_runs, logs, task_runs
 from headwater.states import Completed, Failed, Running
 from headwater.utilities.ids import new_id
+from tests.client.conformance.records import task_record
 
 TRACEBACK = (
     "Finished in state Failed('ValueError: bad row 17')\n"
@@ -28,30 +29,23 @@ TRACEBACK = (
 def task_run_record(
     run_id: UUID, key: str, name: str, kind: str, start: float, **extra: Any
 ) -> Any:
-    data = {
+    """A task run of ``key`` (its task) as a plain dict, run from ``start`` for half a
+    second and ended in ``kind``; ``extra`` replaces any field."""
+    fields: dict[str, Any] = {
         "id": new_id(),
-        "flow_run_id": run_id,
         "task_key": f"{key}-{zlib.crc32(key.encode()):08x}",
         "dynamic_key": name.rsplit("-", 1)[-1],
         "name": name,
         "state_type": kind,
         "state_name": kind.capitalize(),
-        "state_message": None,
         "state_timestamp": start + 0.5,
-        "transitions": [],
-        "tags": [],
-        "inputs": {},
-        "run_count": 1,
-        "flow_run_attempt": 1,
-        "cache_key": None,
-        "result": None,
         "start_time": start,
         "end_time": start + 0.5,
         "created": start - 0.01,
         "updated": start + 0.5,
     }
-    data.update(extra)
-    return data
+    fields.update(extra)
+    return task_record(run_id, **fields).to_dict()
 
 
 def seed_graph_run(

@@ -145,6 +145,7 @@ def test_graph_of_10000_task_runs_renders_fast_and_a_click_opens_the_task_run(
     after = page.evaluate("window.hwRunGraph.view")
     assert (after["x"], after["y"]) == (before["x"] + 100, before["y"] + 50)
     assert page.url == url
+    page.locator("#run-graph").scroll_into_view_if_needed()
     screenshot(page, "ui-run-graph.png")
     spot = page.evaluate(position, str(run["retried"]))
     page.mouse.click(spot["x"], spot["y"])
