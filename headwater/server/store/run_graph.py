@@ -36,6 +36,9 @@ COLUMN_GAP = 60.0
 ROW_GAP = 10.0
 #: A layer with more nodes than this wraps into another column.
 MAX_ROWS = 200
+#: A graph is drawn of at most this many task runs (the first, by creation); a run
+#: with more says so (``truncated``) rather than building a graph no one can use.
+MAX_TASK_RUNS = 50_000
 SUBFLOW_INPUT = "__subflow_run__"
 FINAL_TYPES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 #: Which state a folded node shows: the most telling of its members'.
@@ -90,6 +93,7 @@ class RunGraph(TypedDict):
     state: str
     final: bool
     task_runs: int
+    truncated: bool
     nodes: list[GraphNode]
     edges: list[tuple[int, int]]
     width: float
@@ -99,7 +103,11 @@ class RunGraph(TypedDict):
 
 
 def read_run_graph(
-    conn: Connection, *, flow_run_id: UUID, expand: Collection[str] = ()
+    conn: Connection,
+    *,
+    flow_run_id: UUID,
+    expand: Collection[str] = (),
+    max_task_runs: int = MAX_TASK_RUNS,
 ) -> RunGraph:
     """The run's nodes (positioned) and edges (pairs of node indices)."""
     run = conn.execute(select(flow_runs.c.state_type).where(flow_runs.c.id == flow_run_id)).first()
@@ -110,8 +118,10 @@ def read_run_graph(
         .where(task_runs.c.flow_run_id == flow_run_id)
         .order_by(task_runs.c.created, task_runs.c.id)
     )
-    rows = conn.execute(query).all()
-    return build_graph(str(flow_run_id), run.state_type, rows, set(expand))
+    rows = conn.execute(query.limit(max_task_runs + 1)).all()
+    graph = build_graph(str(flow_run_id), run.state_type, rows[:max_task_runs], set(expand))
+    graph["truncated"] = len(rows) > max_task_runs
+    return graph
 
 
 def task_label(task_key: str) -> str:
@@ -207,6 +217,7 @@ def build_graph(run_id: str, run_state: str, rows: Sequence[Any], expand: set[st
         "state": run_state,
         "final": run_state in FINAL_TYPES,
         "task_runs": n,
+        "truncated": False,
         "nodes": nodes,
         "edges": sorted(edge_set),
         "width": width,

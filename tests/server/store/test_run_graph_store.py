@@ -24,10 +24,12 @@ def test_graph_layers_follow_lineage_and_mapped_calls_fold(database_url: str) ->
             conn, flow_run_id=run["id"], expand={f"g-{run['mapped']}"}
         )
         assert run_graph.fingerprint(conn, flow_run_id=new_id()) is None
+        capped = run_graph.read_run_graph(conn, flow_run_id=run["id"], max_task_runs=10)
         with pytest.raises(ObjectNotFound):
             run_graph.read_run_graph(conn, flow_run_id=new_id())
     assert mark is not None and mark[0] == "COMPLETED" and mark[2] == 4 * 5 + 7
-    assert graph["task_runs"] == 27 and graph["final"]
+    assert graph["task_runs"] == 27 and graph["final"] and not graph["truncated"]
+    assert capped["task_runs"] == 10 and capped["truncated"] and len(capped["nodes"]) == 10
     nodes = graph["nodes"]
     assert len(nodes) == 4 * 5 + 1
     by_label = {node["label"]: node for node in nodes}

@@ -160,7 +160,8 @@
       graph = await response.json();
       colors = stateColors();
       const folded = graph.nodes.filter((n) => n.kind === "mapped").length;
-      summary.textContent = `(${graph.task_runs.toLocaleString()} task runs` +
+      summary.textContent = `(${graph.truncated ? "the first " : ""}` +
+        `${graph.task_runs.toLocaleString()} task runs` +
         (folded ? `, ${folded} folded` : "") + ")";
       document.getElementById("graph-collapse").hidden = expanded.size === 0;
       canvas.setAttribute("aria-label", `Graph of ${graph.task_runs} task runs in ` +
