@@ -18,14 +18,16 @@ from sqlalchemy import Connection, Text, case, cast, func, select
 from headwater.exceptions import ObjectNotFound
 from headwater.server.db.tables import flow_runs, task_runs
 
+#: At most this many bars (the earliest started); more says ``truncated``.
+MAX_BARS = 50_000
 FINAL_TYPES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 _C = task_runs.c
 
 
 def read_run_calls(
-    conn: Connection, *, flow_run_id: UUID, now: float | None = None
+    conn: Connection, *, flow_run_id: UUID, now: float | None = None, max_bars: int = MAX_BARS
 ) -> dict[str, Any]:
-    """``{"state", "final", "start", "end", "bars", "not_started"}`` of the run."""
+    """``{"state", "final", "start", "end", "bars", "not_started", "truncated"}``."""
     now = now if now is not None else time.time()
     run = conn.execute(select(flow_runs.c.state_type).where(flow_runs.c.id == flow_run_id)).first()
     if run is None:
@@ -43,11 +45,13 @@ def read_run_calls(
         )
         .where(_C.flow_run_id == flow_run_id)
         .order_by(_C.start_time, _C.id)
+        .limit(max_bars + 1)
     )
     bars: list[list[Any]] = []
     not_started = 0
     t0, t1 = float("inf"), float("-inf")
-    for row in conn.execute(query):
+    rows = conn.execute(query).all()
+    for row in rows[:max_bars]:
         if row.start_time is None:
             not_started += 1
             continue
@@ -64,6 +68,7 @@ def read_run_calls(
         "end": t1 if bars else None,
         "bars": bars,
         "not_started": not_started,
+        "truncated": len(rows) > max_bars,
     }
 
 

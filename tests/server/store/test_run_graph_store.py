@@ -76,9 +76,11 @@ def test_timeline_has_a_bar_per_call_and_a_segment_per_attempt(database_url: str
     run = seed_graph_run(database_url, layers=2, width=3, mapped=4)
     with get_database(database_url).begin_read() as conn:
         calls = run_calls.read_run_calls(conn, flow_run_id=run["id"])
+        capped = run_calls.read_run_calls(conn, flow_run_id=run["id"], max_bars=4)
         with pytest.raises(ObjectNotFound):
             run_calls.read_run_calls(conn, flow_run_id=new_id())
-    assert len(calls["bars"]) == 2 * 3 + 4 and calls["final"]
+    assert len(calls["bars"]) == 2 * 3 + 4 and calls["final"] and not calls["truncated"]
+    assert len(capped["bars"]) == 4 and capped["truncated"]
     starts = [bar[3] for bar in calls["bars"]]
     assert starts == sorted(starts)
     retried = next(bar for bar in calls["bars"] if bar[0] == str(run["retried"]))

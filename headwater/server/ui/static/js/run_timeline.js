@@ -141,7 +141,8 @@
       document.getElementById("timeline-empty").hidden = !empty;
       canvas.hidden = empty;
       const retried = data.bars.filter((b) => b[5] > 1).length;
-      summary.textContent = `${data.bars.length.toLocaleString()} task run calls` +
+      summary.textContent = `${data.truncated ? "The first " : ""}` +
+        `${data.bars.length.toLocaleString()} task run calls` +
         (retried ? `, ${retried} retried (each attempt is a segment)` : "") +
         (data.not_started ? `, ${data.not_started} not started` : "") +
         ". The wheel scrolls the rows, Ctrl+wheel or the buttons zoom time; drag to pan; " +
