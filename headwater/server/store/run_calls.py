@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Text, case, cast, func, select
+from sqlalchemy import Connection, LargeBinary, Text, case, cast, func, select, type_coerce
 
 from headwater.exceptions import ObjectNotFound
 from headwater.server.db.tables import flow_runs, task_runs
+from headwater.server.store.run_graph import gc_paused, id_texts
 
 #: At most this many bars (the earliest started); more says ``truncated``.
 MAX_BARS = 50_000
@@ -34,7 +36,7 @@ def read_run_calls(
         raise ObjectNotFound(f"flow run {flow_run_id} not found")
     query = (
         select(
-            _C.id,
+            type_coerce(_C.id, LargeBinary).label("id"),  # formatted by id_texts
             _C.name,
             _C.state_type,
             _C.start_time,
@@ -47,23 +49,29 @@ def read_run_calls(
         .order_by(_C.start_time, _C.id)
         .limit(max_bars + 1)
     )
+    with gc_paused():
+        return _bars(conn.execute(query).all(), run.state_type, now, max_bars)
+
+
+def _bars(rows: Sequence[Any], state: str, now: float, max_bars: int) -> dict[str, Any]:
     bars: list[list[Any]] = []
     not_started = 0
     t0, t1 = float("inf"), float("-inf")
-    rows = conn.execute(query).all()
-    for row in rows[:max_bars]:
+    shown = rows[:max_bars]
+    ids = id_texts([row.id for row in shown])
+    for row, row_id in zip(shown, ids, strict=True):
         if row.start_time is None:
             not_started += 1
             continue
         end = now if row.state_type == "RUNNING" else max(row.end, row.start_time)
         segments = _segments(row.transitions, end) if row.run_count > 1 else []
         bars.append(
-            [str(row.id), row.name, row.state_type, row.start_time, end, row.run_count, segments]
+            [row_id, row.name, row.state_type, row.start_time, end, row.run_count, segments]
         )
         t0, t1 = min(t0, row.start_time), max(t1, end)
     return {
-        "state": run.state_type,
-        "final": run.state_type in FINAL_TYPES,
+        "state": state,
+        "final": state in FINAL_TYPES,
         "start": t0 if bars else None,
         "end": t1 if bars else None,
         "bars": bars,
