@@ -8,7 +8,8 @@ for ``/about`` (the baseline: the same layout with almost nothing in it), report
 - ``server_ms``: the page's own ``Server-Timing`` (reads + render), and the full
   GET as a client sees it (``get_ms``), medians of several requests;
 - ``load_ms``: navigation start → load event in Chromium (Debian's, headless),
-  median of several fresh loads, and ``dom_nodes``, ``svg_elements``.
+  median of several fresh loads, ``dom_nodes``, and ``graph_ready_ms``: navigation
+  start → the run graph and the timeline drawn (their canvases' ``data-ready``).
 
     .venv/bin/python benchmarks/ui_run_page.py [--tasks 10000] [--logs 2000] [--repeat 5]
 """
@@ -54,7 +55,7 @@ def _server_figures(url: str, repeat: int) -> dict[str, float]:
 
 
 def _browser_figures(browser: Any, url: str, repeat: int) -> dict[str, Any]:
-    loads, nodes, svg = [], 0, 0
+    loads, nodes, ready = [], 0, []
     errors: list[str] = []
     for _ in range(repeat):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -68,7 +69,10 @@ def _browser_figures(browser: Any, url: str, repeat: int) -> dict[str, Any]:
         )
         loads.append(nav["load"])
         nodes = page.evaluate("() => document.getElementsByTagName('*').length")
-        svg = page.evaluate("() => document.querySelectorAll('svg.gantt *').length")
+        if page.locator("#graph-canvas").count():
+            page.wait_for_selector("#graph-canvas[data-ready=true]", timeout=60_000)
+            page.wait_for_selector("#timeline-canvas[data-ready=true]", timeout=60_000)
+            ready.append(page.evaluate("performance.now()"))
         context.close()
         if errors:
             raise RuntimeError(f"page errors on {url}: {errors}")
@@ -76,8 +80,26 @@ def _browser_figures(browser: Any, url: str, repeat: int) -> dict[str, Any]:
         "load_ms": round(statistics.median(loads), 1),
         "load_ms_max": round(max(loads), 1),
         "dom_nodes": nodes,
-        "svg_elements": svg,
+        "graph_ready_ms": round(statistics.median(ready), 1) if ready else None,
     }
+
+
+def start_server(home: Path, tmp: Path) -> tuple[Any, str]:
+    """``headwater server start`` on ``home`` (a free port, no other ``HEADWATER_``
+    settings), started; the server and its base URL."""
+    from _server_proc import Server, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_")}
+    env["HEADWATER_HOME"] = str(home)
+    server = Server(
+        [sys.executable, "-m", "headwater", "server", "start", "--port", str(port)],
+        env,
+        f"http://127.0.0.1:{port}/api/health",
+        tmp / "server.log",
+    )
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
 
 
 def main() -> None:
@@ -87,7 +109,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from _server_proc import Server, free_port
     from playwright.sync_api import sync_playwright
 
     from tests.server.ui.run_data import seed_flow_run
@@ -100,18 +121,8 @@ def main() -> None:
         started = time.perf_counter()
         run_id = seed_flow_run(url, tasks=args.tasks, log_lines=args.logs)
         seed_s = time.perf_counter() - started
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_")}
-        env["HEADWATER_HOME"] = str(home)
-        server = Server(
-            [sys.executable, "-m", "headwater", "server", "start", "--port", str(port)],
-            env,
-            f"http://127.0.0.1:{port}/api/health",
-            Path(tmp) / "server.log",
-        )
-        server.start()
+        server, base = start_server(home, Path(tmp))
         try:
-            base = f"http://127.0.0.1:{port}"
             pages = {"run_page": f"{base}/flow-runs/{run_id}", "about": f"{base}/about"}
             result: dict[str, Any] = {
                 "task_runs": args.tasks,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from headwater.schemas.actions import FlowRunCreate, SetFlowRunState
@@ -100,6 +100,24 @@ def read_flow_run_states(flow_run_id: UUID, db: DatabaseDep) -> Response:
         flow_runs.read_flow_run(conn, flow_run_id=flow_run_id)
         states = flow_runs.read_flow_run_states(conn, flow_run_id=flow_run_id)
     return json_response([state.to_dict() for state in states])
+
+
+@router.get(
+    "/{flow_run_id}/graph",
+    responses=NOT_FOUND,
+    summary="The run's task runs and subflows as a laid-out graph",
+)
+def read_flow_run_graph(
+    flow_run_id: UUID, db: DatabaseDep, expand: Annotated[list[str] | None, Query()] = None
+) -> Response:
+    """Nodes (task runs, subflows, and mapped calls folded into one node unless
+    named in ``expand``) with x/y positions, and edges as pairs of node indices, from
+    the recorded lineage (task inputs and ``wait_for``)."""
+    from headwater.server.store.run_graph import read_run_graph
+
+    wanted = {name[:60] for name in (expand or [])[:100]}
+    with db.begin_read() as conn:
+        return json_response(read_run_graph(conn, flow_run_id=flow_run_id, expand=wanted))
 
 
 @router.post(

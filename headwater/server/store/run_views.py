@@ -131,15 +131,9 @@ def read_log_tail(
     a live page asks for next)."""
     if flow_run_id is None and task_run_id is None:
         raise ValueError("read_log_tail needs a flow run or a task run")
-    query = select(
-        logs.c.id,
-        logs.c.task_run_id,
-        logs.c.level,
-        logs.c.message,
-        logs.c.timestamp,
-        task_runs.c.name.label("task_name"),
-    ).outerjoin(task_runs, task_runs.c.id == logs.c.task_run_id)
-    query = _log_conditions(query, flow_run_id, task_run_id, level_ge, text)
+    from headwater.server.store.log_pages import LOG_LINES
+
+    query = _log_conditions(LOG_LINES, flow_run_id, task_run_id, level_ge, text)
     if after is None:
         newest = query.order_by(logs.c.timestamp.desc(), logs.c.id.desc()).limit(limit)
         rows = list(conn.execute(newest))

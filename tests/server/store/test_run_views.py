@@ -1,4 +1,4 @@
-"""The run pages' reads (timeline, log tail, overview) and the UI's retry, on SQLite
+"""The run pages' reads (task-run counts, log tail, overview) and the UI's retry, on SQLite
 and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from headwater.exceptions import ObjectNotFound
 from headwater.server.db.database import get_database
-from headwater.server.store import claims, flow_runs, logs, run_retry, run_timeline, run_views
+from headwater.server.store import claims, flow_runs, logs, run_retry, run_views
 from headwater.server.store import task_runs as task_run_store
 from headwater.states import Completed, Failed, Running
 from headwater.utilities.ids import new_id
@@ -18,34 +18,12 @@ from tests.deployment_helpers import apply, run_of
 from tests.server.ui.run_data import seed_flow_run
 
 
-def test_timeline_folds_lanes_and_merges_spans(database_url: str) -> None:
+def test_task_runs_are_counted_by_state(database_url: str) -> None:
     run_id = seed_flow_run(database_url, tasks=3000, task_names=40, failed_every=50)
     with get_database(database_url).begin_read() as conn:
-        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id, max_lanes=10)
         counts = run_views.count_task_runs_by_state(conn, flow_run_id=run_id)
-    assert timeline is not None
-    assert timeline["task_runs"] == 3000
-    assert counts == {"COMPLETED": 2940, "FAILED": 60} == timeline["counts"]
-    assert len(timeline["lanes"]) == 10
-    assert timeline["hidden_lanes"] == 31
-    assert timeline["lanes"][-1]["label"] == "+31 more tasks"
-    assert sum(lane["runs"] for lane in timeline["lanes"]) == 3000
-    assert timeline["spans"] < 3000 / 2, "overlapping runs are merged"
-    for lane in timeline["lanes"]:
-        assert sum(span["runs"] for span in lane["spans"]) == lane["runs"]
-        for span in lane["spans"]:
-            assert timeline["label_width"] <= span["x"] <= timeline["width"]
-            assert span["x"] + span["width"] <= timeline["width"] + 0.2
-    assert timeline["lanes"][0]["label"] == "extract"  # the key's digest is dropped
-    assert timeline["ticks"][0]["offset"] == 0
-
-
-def test_timeline_caps_spans_and_handles_a_run_without_tasks(database_url: str) -> None:
-    run_id = seed_flow_run(database_url, tasks=2000, task_names=3, failed_every=2)
-    with get_database(database_url).begin_read() as conn:
-        capped = run_timeline.read_timeline(conn, flow_run_id=run_id, resolution=1e-6, max_spans=40)
-        assert capped is not None and capped["spans"] <= 40
-        assert run_timeline.read_timeline(conn, flow_run_id=new_id()) is None
+        assert run_views.count_task_runs_by_state(conn, flow_run_id=new_id()) == {}
+    assert counts == {"COMPLETED": 2940, "FAILED": 60}
 
 
 def _log(run_id: Any, task_run_id: Any, level: int, message: str, ts: float) -> Any:

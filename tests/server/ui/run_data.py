@@ -17,6 +17,7 @@ from headwater.server.db.tables import flow_runs as flow_runs_table
 from headwater.server.store import flow_runs, logs, task_runs
 from headwater.states import Completed, Running
 from headwater.utilities.ids import new_id
+from tests.server.ui.graph_data import task_run_record
 
 TASK_NAMES = (
     "extract", "clean", "validate", "enrich", "geocode", "score",
@@ -55,32 +56,21 @@ def seed_flow_run(
         end = start + rng.uniform(0.05, 2.0)
         failed = failed_every > 0 and i % failed_every == failed_every - 1
         kind = "FAILED" if failed else "COMPLETED"
-        task_id = new_id()
-        ids.append(task_id)
-        records.append(
-            {
-                "id": task_id,
-                "flow_run_id": run_id,
-                "task_key": f"{name}-{lane:08x}",
-                "dynamic_key": str(i // task_names),
-                "name": f"{name}-{i // task_names}",
-                "state_type": kind,
-                "state_name": kind.capitalize(),
-                "state_message": "ValueError: bad row" if failed else None,
-                "state_timestamp": end,
-                "transitions": [],
-                "tags": [],
-                "inputs": {},
-                "run_count": 1,
-                "flow_run_attempt": 1,
-                "cache_key": None,
-                "result": None,
-                "start_time": start,
-                "end_time": end,
-                "created": start - 0.01,
-                "updated": end,
-            }
+        record = task_run_record(
+            run_id,
+            name,
+            f"{name}-{i // task_names}",
+            kind,
+            start,
+            task_key=f"{name}-{lane:08x}",
+            dynamic_key=str(i // task_names),
+            state_message="ValueError: bad row" if failed else None,
+            state_timestamp=end,
+            end_time=end,
+            updated=end,
         )
+        ids.append(record["id"])
+        records.append(record)
     lines: list[Any] = []
     for i in range(log_lines):
         level = rng.choice((20, 20, 20, 20, 10, 30, 40))

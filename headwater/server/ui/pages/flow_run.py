@@ -1,7 +1,8 @@
-"""``/flow-runs/{id}``: one flow run — state and history, parameters, timing, the
-Gantt timeline of its task runs, the task-run table, subflows and logs — with
-Cancel and Retry.  ``/flow-runs/{id}/live`` is what the page polls while the run
-is not finished (new log lines, the state, task-run counts)."""
+"""``/flow-runs/{id}``: one flow run — why it failed (on top), state and history,
+parameters, timing, its graph and timeline (drawn by ``run_graph.js`` from
+``pages/run_graph.py``'s JSON), the task-run table, subflows and its logs a page at
+a time — with Cancel and Retry.  ``/flow-runs/{id}/live`` is what the page polls
+while the run is not finished (new log lines, the state, task-run counts)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ ui = ui_page("flow-runs")
 router = ui.router
 
 TASK_PAGE = 50
+FAILED_TYPES = frozenset({"FAILED", "CRASHED"})
 SUBFLOWS = 50
 
 
@@ -45,9 +47,12 @@ def flow_run_page(
     tasks_after: str = "",
     log_level: str = "",
     q: str = "",
+    log_task: str = "",
+    log_before: str = "",
+    log_after: str = "",
 ) -> Response:
     from headwater.schemas.filters import TaskRunFilter
-    from headwater.server.store import flow_runs, run_timeline, run_views, task_runs
+    from headwater.server.store import flow_runs, log_pages, run_failure, run_views, task_runs
     from headwater.server.store.run_retry import retry_blocker
     from headwater.states import StateType
 
@@ -64,8 +69,12 @@ def flow_run_page(
     with request.app.state.db.begin_read() as conn:
         run = run_views.read_flow_run_overview(conn, flow_run_id=run_id)
         history = flow_runs.read_flow_run_states(conn, flow_run_id=run_id)
-        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id, window=_window(run))
-        counts = timeline["counts"] if timeline else {}
+        counts = run_views.count_task_runs_by_state(conn, flow_run_id=run_id)
+        failure = (
+            run_failure.read_failure(conn, flow_run_id=run_id)
+            if run["state_type"] in FAILED_TYPES
+            else None
+        )
         try:
             page, next_cursor = task_runs.read_task_runs_page(
                 conn, task_run_filter=flt, limit=TASK_PAGE, cursor=tasks_after or None
@@ -79,12 +88,30 @@ def flow_run_page(
         subflows, subflow_total = run_views.read_subflow_runs(
             conn, flow_run_id=run_id, limit=SUBFLOWS
         )
-        log_lines = run_views.read_log_tail(
-            conn, flow_run_id=run_id, level_ge=level, text=text or None, limit=LOG_TAIL
-        )
+        log_tasks = log_pages.read_log_tasks(conn, flow_run_id=run_id)
+        if log_task and log_task != log_pages.FLOW_ONLY and log_task not in _keys(log_tasks):
+            problems.append(f"This run has no task {log_task[:60]!r}: showing every task's logs.")
+            log_task = ""
+        log_query: dict[str, Any] = {"level_ge": level, "text": text, "task": log_task}
+        try:
+            log_page = log_pages.read_log_page(
+                conn,
+                flow_run_id=run_id,
+                before=log_before or None,
+                after_cursor=log_after or None,
+                limit=LOG_TAIL,
+                **log_query,
+            )
+        except InvalidCursor as exc:
+            problems.append(f"That log page link is not valid ({exc}): showing the newest lines.")
+            log_before = log_after = ""
+            log_page = log_pages.read_log_page(
+                conn, flow_run_id=run_id, limit=LOG_TAIL, **log_query
+            )
+        log_lines = log_page["rows"]
         log_total = (
-            run_views.count_logs(conn, flow_run_id=run_id, level_ge=level, text=text or None)
-            if len(log_lines) == LOG_TAIL
+            log_pages.count_log_lines(conn, flow_run_id=run_id, **log_query)
+            if log_page["older"] or log_page["newer"]
             else len(log_lines)
         )
         artifact_rows = run_artifacts(conn, flow_run_id=run_id)
@@ -99,7 +126,7 @@ def flow_run_page(
         "history": [_state_json(state) for state in history],
         "counts": counts,
         "task_total": sum(counts.values()),
-        "timeline": timeline,
+        "failure": failure,
         "task_rows": [_task_row(tr) for tr in page],
         "task_state": state_filter,
         "tasks_after": tasks_after,
@@ -113,6 +140,17 @@ def flow_run_page(
         "subflow_total": subflow_total,
         "logs": [log_json(row) for row in log_lines],
         "log_total": log_total,
+        "log_tasks": log_tasks,
+        "log_task": log_task,
+        "log_paged": bool(log_before or log_after),
+        "older_logs_url": _log_url(run_id, log_query, log_before=log_page["older"])
+        if log_page["older"]
+        else None,
+        "newer_logs_url": _log_url(run_id, log_query, log_after=log_page["newer"])
+        if log_page["newer"]
+        else None,
+        "newest_logs_url": _log_url(run_id, log_query) if log_before or log_after else None,
+        "log_download_url": _log_url(run_id, log_query, download=True),
         "log_level": log_level.strip().upper() if log_level.strip().upper() in LOG_LEVELS else "",
         "log_levels": [name for name in LOG_LEVELS if name],
         "q": text,
@@ -130,11 +168,28 @@ def flow_run_page(
     return response
 
 
-def _window(run: dict[str, Any]) -> tuple[float, float] | None:
-    """The flow run's start and end (or now): sizes the timeline's grouping."""
-    if run["start_time"] is None:
-        return None
-    return run["start_time"], run["end_time"] or time.time()
+def _keys(tasks: list[dict[str, str]]) -> set[str]:
+    return {task["key"] for task in tasks}
+
+
+def _log_url(
+    run_id: UUID, log_query: dict[str, Any], *, download: bool = False, **cursor: str
+) -> str:
+    """A link to another page of the logs (``log_before``/``log_after``), or the
+    download of every line that matches the same filter."""
+    from urllib.parse import urlencode
+
+    from headwater.server.ui.pages._runs import level_name
+
+    level = level_name(log_query["level_ge"]) if log_query["level_ge"] else ""
+    params = {"q": log_query["text"]}
+    if download:
+        params.update(level=level, task=log_query["task"])
+        query = urlencode({k: v for k, v in params.items() if v})
+        return f"/flow-runs/{run_id}/logs.txt" + (f"?{query}" if query else "")
+    params.update(log_level=level, log_task=log_query["task"], **cursor)
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"/flow-runs/{run_id}" + (f"?{query}" if query else "") + "#logs"
 
 
 def _url(run_id: UUID, state: str, cursor: str | None, level: str, q: str) -> str:
@@ -172,12 +227,17 @@ def _task_row(task_run: Any) -> dict[str, Any]:
 
 @router.get("/flow-runs/{flow_run_id}/live")
 def flow_run_live(
-    request: Request, flow_run_id: str, after: str = "", level: str = "", q: str = ""
+    request: Request,
+    flow_run_id: str,
+    after: str = "",
+    level: str = "",
+    q: str = "",
+    task: str = "",
 ) -> Response:
     """What changed since ``after`` (the newest log time the page has): new log lines
     (a 2 s overlap catches lines that arrived late; the page skips ids it has), the
     state and its history, timing and task-run counts."""
-    from headwater.server.store import flow_runs, run_views
+    from headwater.server.store import flow_runs, log_pages, run_views
     from headwater.server.store.run_retry import retry_blocker
 
     run_id = parse_id(flow_run_id, "flow run")
@@ -189,12 +249,13 @@ def flow_run_live(
         run = run_views.read_flow_run_overview(conn, flow_run_id=run_id)
         history = flow_runs.read_flow_run_states(conn, flow_run_id=run_id)
         counts = run_views.count_task_runs_by_state(conn, flow_run_id=run_id)
-        lines = run_views.read_log_tail(
+        lines = log_pages.read_logs_since(
             conn,
             flow_run_id=run_id,
+            since=since,
             level_ge=level_no,
-            text=text or None,
-            after=since,
+            text=text,
+            task=task.strip()[:300],
             limit=LIVE_BATCH if since is not None else LOG_TAIL,
         )
     kind = run["state_type"]
@@ -219,20 +280,6 @@ def flow_run_live(
         },
         headers={"cache-control": "no-store"},
     )
-
-
-@router.get("/flow-runs/{flow_run_id}/timeline")
-def flow_run_timeline(request: Request, flow_run_id: str) -> Response:
-    """The timeline alone (an HTML fragment): the page swaps it in while the run goes on."""
-    from headwater.server.store import run_timeline
-
-    run_id = parse_id(flow_run_id, "flow run")
-    with request.app.state.db.begin_read() as conn:
-        from headwater.server.store.run_views import read_flow_run_overview
-
-        run = read_flow_run_overview(conn, flow_run_id=run_id)
-        timeline = run_timeline.read_timeline(conn, flow_run_id=run_id, window=_window(run))
-    return ui.render(request, "_timeline.html", {"timeline": timeline})
 
 
 def _epoch(text: str) -> float | None:

@@ -1,12 +1,12 @@
 // Flow run page: while the run is not finished, poll /flow-runs/{id}/live every
-// second (new log lines, state, history, timing, task counts) and refresh the
-// timeline every few seconds; stop when the run is final.  Cancel and Retry are
+// second (new log lines, unless an older page of the logs is shown; state, history,
+// timing, task counts); stop when the run is final.  The graph and the timeline
+// poll on their own (run_graph.js, run_timeline.js).  Cancel and Retry are
 // sent with hw.send so the page updates in place (the forms also work without JS).
 (function () {
   "use strict";
 
   const MAX_LINES = 5000;      // lines kept on the page while tailing
-  const TIMELINE_EVERY = 5;    // polls between timeline refreshes
 
   function init() {
     const root = document.getElementById("flow-run");
@@ -16,7 +16,6 @@
     for (const el of lines.querySelectorAll(".log-line")) seen.add(el.dataset.id);
     let lastTs = parseFloat(root.dataset.lastTs);
     if (!Number.isFinite(lastTs)) lastTs = 0;
-    let polls = 0;
     let poller = null;
 
     const el = (tag, cls, text) => {
@@ -109,21 +108,15 @@
       root.dataset.final = data.final ? "true" : "false";
     }
 
-    async function refreshTimeline() {
-      const response = await fetch(root.dataset.timelineUrl, { credentials: "same-origin" });
-      if (response.ok) document.getElementById("timeline-body").innerHTML = await response.text();
-    }
-
     async function tick() {
       const params = new URLSearchParams();
       if (lastTs) params.set("after", String(lastTs));
       if (root.dataset.logLevel) params.set("level", root.dataset.logLevel);
       if (root.dataset.logQ) params.set("q", root.dataset.logQ);
+      if (root.dataset.logTask) params.set("task", root.dataset.logTask);
       const data = await window.hw.getJSON(`${root.dataset.liveUrl}?${params}`);
-      appendLogs(data.logs);
+      if (root.dataset.logPaged !== "true") appendLogs(data.logs);
       showState(data);
-      polls += 1;
-      if (data.final || polls % TIMELINE_EVERY === 0) await refreshTimeline();
       return !data.final;
     }
 
