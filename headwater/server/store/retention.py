@@ -8,7 +8,13 @@ storage (``$HEADWATER_HOME/storage``); files in any storage the user chose are n
 touched.  A run whose subflow is not finished yet stays, subflow and all.
 
 Runs are deleted a batch at a time (``batch`` runs per transaction) with a pause
-between batches, so a writer waits at most one small transaction.
+between batches, so a writer waits at most one small transaction.  What keeps that
+transaction small (measured with ``benchmarks/retention.py``): its size follows its
+duration (``target_seconds``); its statements are built once (building them cost
+more CPU, under the write lock, than running them); and on SQLite the write-ahead
+log is checkpointed between batches, outside the write lock, so neither the prune's
+commit nor a writer's runs SQLite's automatic checkpoint of every page the prune
+wrote (deleting a few runs touches hundreds of index pages).
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy.sql import Executable
 
 from headwater.server.db.database import Database
 from headwater.server.db.tables import (
@@ -44,11 +51,11 @@ DEFAULT_BATCH = 500
 #: Seconds between two batches: writers get the store in between.
 DEFAULT_PAUSE = 0.01
 #: A write transaction of a prune aims to take no longer than this (seconds).
-TARGET_SECONDS = 0.04
+TARGET_SECONDS = 0.025
 #: The first batch's size; it grows (up to ``batch``) while transactions stay quick.
-START_BATCH = 50
+START_BATCH = 20
 #: Never fewer runs per transaction (each transaction has a fixed cost).
-MIN_BATCH = 10
+MIN_BATCH = 4
 #: The kinds counted, in the order they are shown.
 KINDS = (
     "flow runs",
@@ -124,6 +131,7 @@ def prune(
             took = time.perf_counter() - began
             size = _next_size(size, took, target_seconds, batch)
             _remove_files(files)
+            db.checkpoint()
             if pause > 0:
                 time.sleep(pause)
         report.counts["result files"] += len(files)
@@ -145,54 +153,72 @@ def _next_size(size: int, took: float, target: float, most: int) -> int:
 def _still_finished(conn: Connection, run_ids: list[Any], cutoff: float) -> list[Any]:
     """The runs of ``run_ids`` still finished and old in this write transaction (one
     retried since it was chosen stays)."""
-    c = flow_runs.c
+    query = _statements()["still finished"]
     kept: list[Any] = []
     for chunk in _chunks(run_ids):
-        query = select(c.id).where(c.id.in_(chunk), *_old_and_final(cutoff))
-        kept.extend(conn.execute(query).scalars())
+        kept.extend(conn.execute(query, {"ids": chunk, "cutoff": cutoff}).scalars())
     return kept
 
 
-# -- choosing runs ---------------------------------------------------------------------
-
-
-def _old_and_final(cutoff: float) -> list[ColumnElement[bool]]:
+@cache
+def _statements() -> dict[str, Executable]:
+    """The statements of a prune, built once: with expanding parameters (``ids``) and
+    the cut-off as a parameter, SQLAlchemy compiles each once per process."""
     c = flow_runs.c
-    return [c.state_type.in_(FINAL_STATES), c.end_time.is_not(None), c.end_time < cutoff]
+    parent = flow_runs.alias("parent")
+    cutoff = bindparam("cutoff", type_=c.end_time.type)
+    old_and_final = (c.state_type.in_(FINAL_STATES), c.end_time.is_not(None), c.end_time < cutoff)
+    roots = (
+        select(c.id)
+        .where(
+            *old_and_final,
+            (c.parent_flow_run_id.is_(None))
+            | ~select(parent.c.id).where(parent.c.id == c.parent_flow_run_id).exists(),
+        )
+        .order_by(c.id)
+        .limit(bindparam("size"))
+    )
+    built: dict[str, Executable] = {
+        "still finished": select(c.id).where(
+            c.id.in_(bindparam("ids", expanding=True)), *old_and_final
+        ),
+        "first roots": roots,
+        "next roots": roots.where(c.id > bindparam("after")),
+        "children": select(c.id, c.parent_flow_run_id, c.state_type).where(
+            c.parent_flow_run_id.in_(bindparam("ids", expanding=True))
+        ),
+        "flow runs": delete(flow_runs).where(c.id.in_(bindparam("ids", expanding=True))),
+    }
+    for kind, table, column in _OWNED:
+        built[kind] = delete(table).where(column.in_(bindparam("ids", expanding=True)))
+    return built
+
+
+# -- choosing runs ---------------------------------------------------------------------
 
 
 def _next_roots(conn: Connection, cutoff: float, after: Any, batch: int) -> tuple[list[Any], Any]:
     """The next ``batch`` top-level candidates by id (keyset: after ``after``), and
     where the next page starts (None: no more).  A subflow whose parent is gone
     counts as top level."""
-    c = flow_runs.c
-    parent = flow_runs.alias("parent")
-    query = (
-        select(c.id)
-        .where(
-            *_old_and_final(cutoff),
-            (c.parent_flow_run_id.is_(None))
-            | ~select(parent.c.id).where(parent.c.id == c.parent_flow_run_id).exists(),
-        )
-        .order_by(c.id)
-        .limit(batch)
-    )
-    if after is not None:
-        query = query.where(c.id > after)
-    ids = list(conn.execute(query).scalars())
+    statements = _statements()
+    params = {"cutoff": cutoff, "size": batch}
+    if after is None:
+        query = statements["first roots"]
+    else:
+        query, params["after"] = statements["next roots"], after
+    ids = list(conn.execute(query, params).scalars())
     if not ids:
         return [], None
     return _whole_trees_only(conn, ids), ids[-1]
 
 
 def _children(conn: Connection, parent_ids: list[Any]) -> list[tuple[Any, Any, str]]:
-    c = flow_runs.c
+    query = _statements()["children"]
     rows: list[tuple[Any, Any, str]] = []
     for chunk in _chunks(parent_ids):
-        query = select(c.id, c.parent_flow_run_id, c.state_type).where(
-            c.parent_flow_run_id.in_(chunk)
-        )
-        rows.extend((r.id, r.parent_flow_run_id, r.state_type) for r in conn.execute(query))
+        found = conn.execute(query, {"ids": chunk})
+        rows.extend((r.id, r.parent_flow_run_id, r.state_type) for r in found)
     return rows
 
 
@@ -324,11 +350,15 @@ def _count(conn: Connection, run_ids: list[Any], counts: dict[str, int]) -> None
 
 
 def _delete(conn: Connection, run_ids: list[Any], counts: dict[str, int]) -> None:
+    statements = _statements()
     for chunk in _chunks(run_ids):
-        for kind, table, column in _OWNED:
-            counts[kind] += conn.execute(delete(table).where(column.in_(chunk))).rowcount or 0
-        deleted = conn.execute(delete(flow_runs).where(flow_runs.c.id.in_(chunk))).rowcount
-        counts["flow runs"] += deleted or 0
+        for kind, _, _ in _OWNED:
+            counts[kind] += _rowcount(conn.execute(statements[kind], {"ids": chunk}))
+        counts["flow runs"] += _rowcount(conn.execute(statements["flow runs"], {"ids": chunk}))
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
 
 
 def _chunks(ids: list[Any], size: int = 500) -> Iterable[list[Any]]:

@@ -290,5 +290,37 @@ def test_writers_wait_little_while_50k_runs_are_pruned(database_url: str) -> Non
     )
 
 
+def _unchecked_wal_frames(db_path: Path) -> int:
+    """Frames of the SQLite write-ahead log not yet copied into the database, read
+    from the WAL index (``-shm``: header ``mxFrame`` at byte 16, ``nBackfill`` at byte
+    96, native byte order) without touching the store: no checkpoint, no lock."""
+    import struct
+
+    header = Path(f"{db_path}-shm").read_bytes()[:100]
+    (max_frame,) = struct.unpack_from("=I", header, 16)
+    (backfilled,) = struct.unpack_from("=I", header, 96)
+    return int(max_frame - backfilled)
+
+
+def test_each_batch_leaves_the_write_ahead_log_checkpointed(headwater_home: Path) -> None:
+    """Before a batch starts, the previous batch's pages are already in the database:
+    a writer's commit never runs SQLite's automatic checkpoint of the prune's pages
+    (which it did while every other writer waited behind it)."""
+    path = headwater_home / "wal.db"
+    db = get_database(f"sqlite:///{path}")
+    seed(db, old=300, kept=0)
+    with db.begin_read() as conn:  # start from an empty log
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    seen: list[int] = []
+
+    def look() -> bool:
+        seen.append(_unchecked_wal_frames(path))
+        return False
+
+    report = prune(db, cutoff=cutoff_for(30), batch=20, pause=0, should_stop=look)
+    assert report.flow_runs == 300 and report.batches >= 15
+    assert seen and max(seen) == 0, f"frames left for a writer to checkpoint: {seen}"
+
+
 def test_cutoff_is_days_before_now() -> None:
     assert cutoff_for(30, now=100 * DAY) == 70 * DAY
