@@ -106,36 +106,50 @@ def prune(
 ) -> PruneReport:
     """Delete (or count, with ``dry_run``) finished runs that ended before ``cutoff``.
 
-    Runs are chosen in a read transaction; the write transaction only checks they are
-    still finished and deletes them.  The batch (at most ``batch`` top-level runs)
-    shrinks when a write transaction took longer than ``target_seconds`` and grows
-    back when it was quick, so the store's other writers never wait long."""
+    Up to ``batch`` top-level runs are chosen in a read transaction, then deleted in
+    write transactions that only check they are still finished and delete them.  A
+    write transaction's share of those runs shrinks when one took longer than
+    ``target_seconds`` and grows back while they are quick, so the store's other
+    writers never wait long.  A result file goes once every run owning it went."""
     started = time.perf_counter()
     report = PruneReport(cutoff=cutoff, dry_run=dry_run)
     after: Any = None
-    size = batch if dry_run else min(batch, START_BATCH)
+    size = min(batch, START_BATCH)
     while not (should_stop is not None and should_stop()):
-        with db.begin_read() as conn:
-            roots, after = _next_roots(conn, cutoff, after, size)
+        with db.begin_read() as conn:  # up to ``batch`` roots, deleted in smaller bites
+            roots, after = _next_roots(conn, cutoff, after, batch)
             if after is None:
                 break
-            run_ids = _with_subflows(conn, roots)
+            trees = _trees(conn, roots)
+            run_ids = [run for tree in trees.values() for run in tree]
             if dry_run:
                 _count(conn, run_ids, report.counts)
             files = _owned_result_files(conn, run_ids, storage_root)
-        if not dry_run and run_ids:
+        deleted: set[Any] = set()
+        if dry_run:
+            report.batches += 1
+            deleted.update(run_ids)
+        done = len(roots) if dry_run else 0
+        while done < len(roots):
+            if done and should_stop is not None and should_stop():
+                break
+            bite = [run for root in roots[done : done + size] for run in trees[root]]
+            done += size
             began = time.perf_counter()
             with db.begin_write() as conn:
-                run_ids = _still_finished(conn, run_ids, cutoff)
-                _delete(conn, run_ids, report.counts)
+                going = _still_finished(conn, bite, cutoff)
+                _delete(conn, going, report.counts)
+            deleted.update(going)
             took = time.perf_counter() - began
             size = _next_size(size, took, target_seconds, batch)
-            _remove_files(files)
-            db.checkpoint()
+            report.batches += 1
+            db.checkpoint()  # outside the write lock; see the module's docstring
             if pause > 0:
                 time.sleep(pause)
-        report.counts["result files"] += len(files)
-        report.batches += 1
+        gone = [path for path, owners in files.items() if owners <= deleted]
+        if not dry_run:
+            _remove_files(gone)
+        report.counts["result files"] += len(gone)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -240,34 +254,43 @@ def _whole_trees_only(conn: Connection, roots: list[Any]) -> list[Any]:
     return [r for r in roots if r not in blocked]
 
 
-def _with_subflows(conn: Connection, roots: list[Any]) -> list[Any]:
-    seen = set(roots)
-    every = list(roots)
+def _trees(conn: Connection, roots: list[Any]) -> dict[Any, list[Any]]:
+    """Each root with its subflow runs at any depth (the root first)."""
+    trees: dict[Any, list[Any]] = {root: [root] for root in roots}
+    root_of = {root: root for root in roots}
     level = roots
     while level:
-        level = [child for child, _, _ in _children(conn, level) if child not in seen]
-        seen.update(level)
-        every.extend(level)
-    return every
+        found = _children(conn, level)
+        level = []
+        for child, parent, _ in found:
+            if child in root_of:
+                continue
+            root_of[child] = root_of[parent]
+            trees[root_of[child]].append(child)
+            level.append(child)
+    return trees
 
 
 # -- result files ----------------------------------------------------------------------
 
 
-def _owned_result_files(conn: Connection, run_ids: list[Any], root: Path | None) -> list[Path]:
+def _owned_result_files(
+    conn: Connection, run_ids: list[Any], root: Path | None
+) -> dict[Path, set[Any]]:
     """Result files of these runs' task runs that live under ``root`` and belong to
-    them alone: a file keyed by the task run's id, or by its cache key when no kept
-    task run has that cache key (a later run's cache hit points at the same file).
-    A file under a custom ``result_storage_key`` may be shared by anything: it stays."""
+    them alone, each with the runs that own it (a file goes once all of them went): a
+    file keyed by the task run's id, or by its cache key when no kept task run has
+    that cache key (a later run's cache hit points at the same file).  A file under a
+    custom ``result_storage_key`` may be shared by anything: it stays."""
     if root is None or not run_ids:
-        return []
+        return {}
     url = root.as_uri()
     base = str(root)
     t = task_runs.c
-    owned: dict[str, Path] = {}
+    owned: dict[Path, set[Any]] = {}
     by_cache_key: dict[str, Path] = {}
     for chunk in _chunks(run_ids):
-        query = select(t.id, t.cache_key, t.result).where(
+        query = select(t.id, t.flow_run_id, t.cache_key, t.result).where(
             t.flow_run_id.in_(chunk), t.result.is_not(None)
         )
         for row in conn.execute(query):
@@ -276,12 +299,13 @@ def _owned_result_files(conn: Connection, run_ids: list[Any], root: Path | None)
                 continue
             key, path = found
             if key == f"task-runs/{as_uuid(row.id)}":
-                owned[str(path)] = path
+                owned.setdefault(path, set()).add(row.flow_run_id)
             elif row.cache_key and key == row.cache_key:
                 by_cache_key[key] = path
     if by_cache_key:
         gone = set(run_ids)
         keys = list(by_cache_key)
+        users: dict[str, set[Any]] = {}
         for start in range(0, len(keys), 500):
             shared = select(t.cache_key, t.flow_run_id).where(
                 t.cache_key.in_(keys[start : start + 500])
@@ -289,12 +313,16 @@ def _owned_result_files(conn: Connection, run_ids: list[Any], root: Path | None)
             for cache_key, flow_run_id in conn.execute(shared):
                 if flow_run_id not in gone:
                     by_cache_key.pop(cache_key, None)
-        owned.update((str(p), p) for p in by_cache_key.values())
+                users.setdefault(cache_key, set()).add(flow_run_id)
+        for key, path in by_cache_key.items():
+            owned.setdefault(path, set()).update(users.get(key, ()))
     for run_id in run_ids:  # a flow's own results: flow-runs/{id}/{attempt}
         folder = root / "flow-runs" / str(as_uuid(run_id))
         if folder.is_dir():
-            owned.update((str(p), p) for p in folder.iterdir() if p.is_file())
-    return list(owned.values())
+            for path in folder.iterdir():
+                if path.is_file():
+                    owned.setdefault(path, set()).add(run_id)
+    return owned
 
 
 def _path_in(ref: Any, url: str, base: str) -> tuple[str, Path] | None:
