@@ -156,6 +156,18 @@ _DECLARED: tuple[Setting, ...] = (
     ),
     Setting("services_enabled", _to_bool, "true", "Run the server's background services."),
     Setting("ui_enabled", _to_bool, "true", "Serve the web UI at / (the API stays at /api)."),
+    Setting(
+        "ui_session_idle_seconds",
+        _to_positive_float,
+        "43200",
+        "A UI session with no request for this long is signed out (with an API key set).",
+    ),
+    Setting(
+        "ui_session_lifetime_seconds",
+        _to_positive_float,
+        "604800",
+        "A UI session ends this long after sign-in, however active (with an API key set).",
+    ),
     Setting("scheduler_min_runs", _to_positive_int, "3", "Scheduled runs kept per schedule."),
     Setting("scheduler_max_runs", _to_positive_int, "100", "Most runs scheduled per schedule."),
     Setting(
@@ -243,6 +255,8 @@ class Settings:
     cancel_grace_seconds: float
     services_enabled: bool
     ui_enabled: bool
+    ui_session_idle_seconds: float
+    ui_session_lifetime_seconds: float
     scheduler_min_runs: int
     scheduler_max_runs: int
     scheduler_min_scheduled_seconds: float

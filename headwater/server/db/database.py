@@ -67,6 +67,23 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log back into the database now (``PASSIVE``:
+        it never waits for, nor blocks, writers).  A bulk writer (retention) calls it
+        between its transactions, outside the write lock, so the log stays short and
+        the next writer's commit does not run SQLite's automatic checkpoint (which
+        copies and syncs every page written since the last one) while other writers
+        wait behind it.  A no-op on PostgreSQL."""
+        if not self.is_sqlite:
+            return
+        raw = self.engine.raw_connection()  # outside any transaction (isolation_level None)
+        try:
+            sqlite = raw.driver_connection
+            assert sqlite is not None
+            sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            raw.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -542,3 +542,17 @@ run_transactions = Table(
     Column("failed_hook_count", Integer, nullable=False),
     Index(None, "flow_run_id", "start_time"),
 )
+
+# -- UI sessions (see server/ui/session.py) ---------------------------------------------
+# One row per signed-in browser.  ``id`` is HMAC-SHA256(API key, cookie token): the
+# cookie's value is never stored, and a new API key makes every old session unknown.
+ui_sessions = Table(
+    "ui_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created", Double, nullable=False),
+    Column("last_seen", Double, nullable=False),
+    Column("expires", Double, nullable=False),  # the absolute end: created + lifetime
+    Index(None, "expires"),
+    Index(None, "last_seen"),
+)

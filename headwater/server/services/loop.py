@@ -21,6 +21,7 @@ def service_functions() -> dict[str, Callable[..., Any]]:
         retention,
         scheduler,
         suspended_runs,
+        ui_sessions,
         zombies,
     )
 
@@ -33,6 +34,7 @@ def service_functions() -> dict[str, Callable[..., Any]]:
         "retention": retention.run_once,
         "event_retention": event_retention.run_once,
         "suspended_runs": suspended_runs.run_once,
+        "ui_sessions": ui_sessions.run_once,
     }
 
 

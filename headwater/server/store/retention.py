@@ -8,7 +8,13 @@ storage (``$HEADWATER_HOME/storage``); files in any storage the user chose are n
 touched.  A run whose subflow is not finished yet stays, subflow and all.
 
 Runs are deleted a batch at a time (``batch`` runs per transaction) with a pause
-between batches, so a writer waits at most one small transaction.
+between batches, so a writer waits at most one small transaction.  What keeps that
+transaction small (measured with ``benchmarks/retention.py``): its size follows its
+duration (``target_seconds``); its statements are built once (building them cost
+more CPU, under the write lock, than running them); and on SQLite the write-ahead
+log is checkpointed between batches, outside the write lock, so neither the prune's
+commit nor a writer's runs SQLite's automatic checkpoint of every page the prune
+wrote (deleting a few runs touches hundreds of index pages).
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy.sql import Executable
 
 from headwater.server.db.database import Database
 from headwater.server.db.tables import (
@@ -44,11 +51,11 @@ DEFAULT_BATCH = 500
 #: Seconds between two batches: writers get the store in between.
 DEFAULT_PAUSE = 0.01
 #: A write transaction of a prune aims to take no longer than this (seconds).
-TARGET_SECONDS = 0.04
+TARGET_SECONDS = 0.025
 #: The first batch's size; it grows (up to ``batch``) while transactions stay quick.
-START_BATCH = 50
+START_BATCH = 20
 #: Never fewer runs per transaction (each transaction has a fixed cost).
-MIN_BATCH = 10
+MIN_BATCH = 4
 #: The kinds counted, in the order they are shown.
 KINDS = (
     "flow runs",
@@ -99,35 +106,50 @@ def prune(
 ) -> PruneReport:
     """Delete (or count, with ``dry_run``) finished runs that ended before ``cutoff``.
 
-    Runs are chosen in a read transaction; the write transaction only checks they are
-    still finished and deletes them.  The batch (at most ``batch`` top-level runs)
-    shrinks when a write transaction took longer than ``target_seconds`` and grows
-    back when it was quick, so the store's other writers never wait long."""
+    Up to ``batch`` top-level runs are chosen in a read transaction, then deleted in
+    write transactions that only check they are still finished and delete them.  A
+    write transaction's share of those runs shrinks when one took longer than
+    ``target_seconds`` and grows back while they are quick, so the store's other
+    writers never wait long.  A result file goes once every run owning it went."""
     started = time.perf_counter()
     report = PruneReport(cutoff=cutoff, dry_run=dry_run)
     after: Any = None
-    size = batch if dry_run else min(batch, START_BATCH)
+    size = min(batch, START_BATCH)
     while not (should_stop is not None and should_stop()):
-        with db.begin_read() as conn:
-            roots, after = _next_roots(conn, cutoff, after, size)
+        with db.begin_read() as conn:  # up to ``batch`` roots, deleted in smaller bites
+            roots, after = _next_roots(conn, cutoff, after, batch)
             if after is None:
                 break
-            run_ids = _with_subflows(conn, roots)
+            trees = _trees(conn, roots)
+            run_ids = [run for tree in trees.values() for run in tree]
             if dry_run:
                 _count(conn, run_ids, report.counts)
             files = _owned_result_files(conn, run_ids, storage_root)
-        if not dry_run and run_ids:
+        deleted: set[Any] = set()
+        if dry_run:
+            report.batches += 1
+            deleted.update(run_ids)
+        done = len(roots) if dry_run else 0
+        while done < len(roots):
+            if done and should_stop is not None and should_stop():
+                break
+            bite = [run for root in roots[done : done + size] for run in trees[root]]
+            done += size
             began = time.perf_counter()
             with db.begin_write() as conn:
-                run_ids = _still_finished(conn, run_ids, cutoff)
-                _delete(conn, run_ids, report.counts)
+                going = _still_finished(conn, bite, cutoff)
+                _delete(conn, going, report.counts)
+            deleted.update(going)
             took = time.perf_counter() - began
             size = _next_size(size, took, target_seconds, batch)
-            _remove_files(files)
+            report.batches += 1
+            db.checkpoint()  # outside the write lock; see the module's docstring
             if pause > 0:
                 time.sleep(pause)
-        report.counts["result files"] += len(files)
-        report.batches += 1
+        gone = [path for path, owners in files.items() if owners <= deleted]
+        if not dry_run:
+            _remove_files(gone)
+        report.counts["result files"] += len(gone)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -145,54 +167,72 @@ def _next_size(size: int, took: float, target: float, most: int) -> int:
 def _still_finished(conn: Connection, run_ids: list[Any], cutoff: float) -> list[Any]:
     """The runs of ``run_ids`` still finished and old in this write transaction (one
     retried since it was chosen stays)."""
-    c = flow_runs.c
+    query = _statements()["still finished"]
     kept: list[Any] = []
     for chunk in _chunks(run_ids):
-        query = select(c.id).where(c.id.in_(chunk), *_old_and_final(cutoff))
-        kept.extend(conn.execute(query).scalars())
+        kept.extend(conn.execute(query, {"ids": chunk, "cutoff": cutoff}).scalars())
     return kept
 
 
-# -- choosing runs ---------------------------------------------------------------------
-
-
-def _old_and_final(cutoff: float) -> list[ColumnElement[bool]]:
+@cache
+def _statements() -> dict[str, Executable]:
+    """The statements of a prune, built once: with expanding parameters (``ids``) and
+    the cut-off as a parameter, SQLAlchemy compiles each once per process."""
     c = flow_runs.c
-    return [c.state_type.in_(FINAL_STATES), c.end_time.is_not(None), c.end_time < cutoff]
+    parent = flow_runs.alias("parent")
+    cutoff = bindparam("cutoff", type_=c.end_time.type)
+    old_and_final = (c.state_type.in_(FINAL_STATES), c.end_time.is_not(None), c.end_time < cutoff)
+    roots = (
+        select(c.id)
+        .where(
+            *old_and_final,
+            (c.parent_flow_run_id.is_(None))
+            | ~select(parent.c.id).where(parent.c.id == c.parent_flow_run_id).exists(),
+        )
+        .order_by(c.id)
+        .limit(bindparam("size"))
+    )
+    built: dict[str, Executable] = {
+        "still finished": select(c.id).where(
+            c.id.in_(bindparam("ids", expanding=True)), *old_and_final
+        ),
+        "first roots": roots,
+        "next roots": roots.where(c.id > bindparam("after")),
+        "children": select(c.id, c.parent_flow_run_id, c.state_type).where(
+            c.parent_flow_run_id.in_(bindparam("ids", expanding=True))
+        ),
+        "flow runs": delete(flow_runs).where(c.id.in_(bindparam("ids", expanding=True))),
+    }
+    for kind, table, column in _OWNED:
+        built[kind] = delete(table).where(column.in_(bindparam("ids", expanding=True)))
+    return built
+
+
+# -- choosing runs ---------------------------------------------------------------------
 
 
 def _next_roots(conn: Connection, cutoff: float, after: Any, batch: int) -> tuple[list[Any], Any]:
     """The next ``batch`` top-level candidates by id (keyset: after ``after``), and
     where the next page starts (None: no more).  A subflow whose parent is gone
     counts as top level."""
-    c = flow_runs.c
-    parent = flow_runs.alias("parent")
-    query = (
-        select(c.id)
-        .where(
-            *_old_and_final(cutoff),
-            (c.parent_flow_run_id.is_(None))
-            | ~select(parent.c.id).where(parent.c.id == c.parent_flow_run_id).exists(),
-        )
-        .order_by(c.id)
-        .limit(batch)
-    )
-    if after is not None:
-        query = query.where(c.id > after)
-    ids = list(conn.execute(query).scalars())
+    statements = _statements()
+    params = {"cutoff": cutoff, "size": batch}
+    if after is None:
+        query = statements["first roots"]
+    else:
+        query, params["after"] = statements["next roots"], after
+    ids = list(conn.execute(query, params).scalars())
     if not ids:
         return [], None
     return _whole_trees_only(conn, ids), ids[-1]
 
 
 def _children(conn: Connection, parent_ids: list[Any]) -> list[tuple[Any, Any, str]]:
-    c = flow_runs.c
+    query = _statements()["children"]
     rows: list[tuple[Any, Any, str]] = []
     for chunk in _chunks(parent_ids):
-        query = select(c.id, c.parent_flow_run_id, c.state_type).where(
-            c.parent_flow_run_id.in_(chunk)
-        )
-        rows.extend((r.id, r.parent_flow_run_id, r.state_type) for r in conn.execute(query))
+        found = conn.execute(query, {"ids": chunk})
+        rows.extend((r.id, r.parent_flow_run_id, r.state_type) for r in found)
     return rows
 
 
@@ -214,34 +254,43 @@ def _whole_trees_only(conn: Connection, roots: list[Any]) -> list[Any]:
     return [r for r in roots if r not in blocked]
 
 
-def _with_subflows(conn: Connection, roots: list[Any]) -> list[Any]:
-    seen = set(roots)
-    every = list(roots)
+def _trees(conn: Connection, roots: list[Any]) -> dict[Any, list[Any]]:
+    """Each root with its subflow runs at any depth (the root first)."""
+    trees: dict[Any, list[Any]] = {root: [root] for root in roots}
+    root_of = {root: root for root in roots}
     level = roots
     while level:
-        level = [child for child, _, _ in _children(conn, level) if child not in seen]
-        seen.update(level)
-        every.extend(level)
-    return every
+        found = _children(conn, level)
+        level = []
+        for child, parent, _ in found:
+            if child in root_of:
+                continue
+            root_of[child] = root_of[parent]
+            trees[root_of[child]].append(child)
+            level.append(child)
+    return trees
 
 
 # -- result files ----------------------------------------------------------------------
 
 
-def _owned_result_files(conn: Connection, run_ids: list[Any], root: Path | None) -> list[Path]:
+def _owned_result_files(
+    conn: Connection, run_ids: list[Any], root: Path | None
+) -> dict[Path, set[Any]]:
     """Result files of these runs' task runs that live under ``root`` and belong to
-    them alone: a file keyed by the task run's id, or by its cache key when no kept
-    task run has that cache key (a later run's cache hit points at the same file).
-    A file under a custom ``result_storage_key`` may be shared by anything: it stays."""
+    them alone, each with the runs that own it (a file goes once all of them went): a
+    file keyed by the task run's id, or by its cache key when no kept task run has
+    that cache key (a later run's cache hit points at the same file).  A file under a
+    custom ``result_storage_key`` may be shared by anything: it stays."""
     if root is None or not run_ids:
-        return []
+        return {}
     url = root.as_uri()
     base = str(root)
     t = task_runs.c
-    owned: dict[str, Path] = {}
+    owned: dict[Path, set[Any]] = {}
     by_cache_key: dict[str, Path] = {}
     for chunk in _chunks(run_ids):
-        query = select(t.id, t.cache_key, t.result).where(
+        query = select(t.id, t.flow_run_id, t.cache_key, t.result).where(
             t.flow_run_id.in_(chunk), t.result.is_not(None)
         )
         for row in conn.execute(query):
@@ -250,12 +299,13 @@ def _owned_result_files(conn: Connection, run_ids: list[Any], root: Path | None)
                 continue
             key, path = found
             if key == f"task-runs/{as_uuid(row.id)}":
-                owned[str(path)] = path
+                owned.setdefault(path, set()).add(row.flow_run_id)
             elif row.cache_key and key == row.cache_key:
                 by_cache_key[key] = path
     if by_cache_key:
         gone = set(run_ids)
         keys = list(by_cache_key)
+        users: dict[str, set[Any]] = {}
         for start in range(0, len(keys), 500):
             shared = select(t.cache_key, t.flow_run_id).where(
                 t.cache_key.in_(keys[start : start + 500])
@@ -263,12 +313,16 @@ def _owned_result_files(conn: Connection, run_ids: list[Any], root: Path | None)
             for cache_key, flow_run_id in conn.execute(shared):
                 if flow_run_id not in gone:
                     by_cache_key.pop(cache_key, None)
-        owned.update((str(p), p) for p in by_cache_key.values())
+                users.setdefault(cache_key, set()).add(flow_run_id)
+        for key, path in by_cache_key.items():
+            owned.setdefault(path, set()).update(users.get(key, ()))
     for run_id in run_ids:  # a flow's own results: flow-runs/{id}/{attempt}
         folder = root / "flow-runs" / str(as_uuid(run_id))
         if folder.is_dir():
-            owned.update((str(p), p) for p in folder.iterdir() if p.is_file())
-    return list(owned.values())
+            for path in folder.iterdir():
+                if path.is_file():
+                    owned.setdefault(path, set()).add(run_id)
+    return owned
 
 
 def _path_in(ref: Any, url: str, base: str) -> tuple[str, Path] | None:
@@ -324,11 +378,15 @@ def _count(conn: Connection, run_ids: list[Any], counts: dict[str, int]) -> None
 
 
 def _delete(conn: Connection, run_ids: list[Any], counts: dict[str, int]) -> None:
+    statements = _statements()
     for chunk in _chunks(run_ids):
-        for kind, table, column in _OWNED:
-            counts[kind] += conn.execute(delete(table).where(column.in_(chunk))).rowcount or 0
-        deleted = conn.execute(delete(flow_runs).where(flow_runs.c.id.in_(chunk))).rowcount
-        counts["flow runs"] += deleted or 0
+        for kind, _, _ in _OWNED:
+            counts[kind] += _rowcount(conn.execute(statements[kind], {"ids": chunk}))
+        counts["flow runs"] += _rowcount(conn.execute(statements["flow runs"], {"ids": chunk}))
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
 
 
 def _chunks(ids: list[Any], size: int = 500) -> Iterable[list[Any]]:

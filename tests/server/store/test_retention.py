@@ -200,6 +200,45 @@ def test_result_files_go_only_from_headwater_s_own_storage(
     assert not flow_file.exists() and not flow_file.parent.exists()
 
 
+def test_a_prune_stopped_midway_keeps_the_files_of_the_runs_it_kept(
+    database_url: str, headwater_home: Path
+) -> None:
+    """Runs are read 40 at a time and deleted a few per transaction: a stop between
+    two transactions leaves the rest of the page, and their result files, alone."""
+    db = get_database(database_url)
+    seed(db, old=40, kept=0, tasks_per_run=1, logs_per_run=0)
+    root = default_storage_root(headwater_home)
+    paths = {}
+    with db.begin_write() as conn:
+        for task_id, run_id in conn.execute(select(task_runs.c.id, task_runs.c.flow_run_id)):
+            key = f"task-runs/{task_id}"
+            paths[run_id] = root / key
+            paths[run_id].parent.mkdir(parents=True, exist_ok=True)
+            paths[run_id].write_bytes(b"HWR1 {}\n")
+            ref = {"storage": root.as_uri(), "key": key, "serializer": "pickle"}
+            conn.execute(update(task_runs).where(task_runs.c.id == task_id).values(result=ref))
+    checks = []
+
+    def stop_after_one_write() -> bool:
+        checks.append(1)
+        return len(checks) > 1  # go on at the check before the page, stop after a bite
+
+    stopped = prune(
+        db,
+        cutoff=cutoff_for(30),
+        storage_root=root,
+        pause=0,
+        batch=40,
+        should_stop=stop_after_one_write,
+    )
+    with db.begin_read() as conn:
+        kept = set(conn.execute(select(flow_runs.c.id)).scalars())
+    assert 0 < stopped.flow_runs < 40 and len(kept) == 40 - stopped.flow_runs
+    assert stopped.counts["result files"] == stopped.flow_runs
+    for run_id, path in paths.items():
+        assert path.exists() == (run_id in kept), path
+
+
 def test_a_result_file_a_kept_run_still_points_at_stays(
     database_url: str, headwater_home: Path
 ) -> None:
@@ -288,6 +327,38 @@ def test_writers_wait_little_while_50k_runs_are_pruned(database_url: str) -> Non
     assert longest < 0.1 + baseline, (
         f"a writer waited {longest * 1000:.0f} ms (alone: {baseline * 1000:.0f} ms)"
     )
+
+
+def _unchecked_wal_frames(db_path: Path) -> int:
+    """Frames of the SQLite write-ahead log not yet copied into the database, read
+    from the WAL index (``-shm``: header ``mxFrame`` at byte 16, ``nBackfill`` at byte
+    96, native byte order) without touching the store: no checkpoint, no lock."""
+    import struct
+
+    header = Path(f"{db_path}-shm").read_bytes()[:100]
+    (max_frame,) = struct.unpack_from("=I", header, 16)
+    (backfilled,) = struct.unpack_from("=I", header, 96)
+    return int(max_frame - backfilled)
+
+
+def test_each_batch_leaves_the_write_ahead_log_checkpointed(headwater_home: Path) -> None:
+    """Before a batch starts, the previous batch's pages are already in the database:
+    a writer's commit never runs SQLite's automatic checkpoint of the prune's pages
+    (which it did while every other writer waited behind it)."""
+    path = headwater_home / "wal.db"
+    db = get_database(f"sqlite:///{path}")
+    seed(db, old=300, kept=0)
+    with db.begin_read() as conn:  # start from an empty log
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    seen: list[int] = []
+
+    def look() -> bool:
+        seen.append(_unchecked_wal_frames(path))
+        return False
+
+    report = prune(db, cutoff=cutoff_for(30), batch=20, pause=0, should_stop=look)
+    assert report.flow_runs == 300 and report.batches >= 15
+    assert seen and max(seen) == 0, f"frames left for a writer to checkpoint: {seen}"
 
 
 def test_cutoff_is_days_before_now() -> None:

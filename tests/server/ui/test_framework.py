@@ -77,8 +77,12 @@ def test_with_an_api_key_pages_need_a_session(ui_server_with_key: ServerProcess)
         )
         assert evil.status_code == 303 and evil.headers["location"] == "/"
         assert "HttpOnly" in evil.headers["set-cookie"]
-        assert client.get("/about").status_code == 200
-        client.post("/logout", data={"csrf_token": token})
+        about = client.get("/about")
+        assert about.status_code == 200
+        # Signed in, the token is the session's own (the sign-in form's is refused).
+        assert client.post("/logout", data={"csrf_token": token}).status_code == 403
+        session_token = about.text.split('name="csrf-token" content="')[1].split('"')[0]
+        assert client.post("/logout", data={"csrf_token": session_token}).status_code == 303
         assert client.get("/about").status_code == 303
     # The API still wants its bearer key; a UI session is not an API credential.
     assert httpx.get(f"{url}/api/flows").status_code == 401
