@@ -21,6 +21,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from headwater.context import FlowRunContext, _flow_run, current_tags
+from headwater.core.ui_links import ui_url
 from headwater.engine.backend import Backend, get_backend
 from headwater.engine.final_state import final_state_from_return
 from headwater.exceptions import (
@@ -236,7 +237,11 @@ class FlowRunEngine:
         ctx.task_runner.start()
         self._install_sigterm()
         what = "subflow run" if self.parent else "flow run"
-        context_flow_logger(ctx).info("Beginning %s %r for flow %r", what, self.name, flow.name)
+        logger = context_flow_logger(ctx)
+        logger.info("Beginning %s %r for flow %r", what, self.name, flow.name)
+        link = ui_url(f"flow-runs/{self.flow_run_id}")
+        if link is not None:
+            logger.info("View at %s", link)
         self._run_hooks(ctx, flow.on_running_hooks)
         return ctx
 
