@@ -10,10 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from headwater.cli.output import (
+    add_timing,
     console,
     duration,
     fail,
+    info_grid,
     parse_state_types,
+    print_state_history,
     state_text,
     when,
 )
@@ -141,9 +144,7 @@ def inspect_run(
     task_runs = client.read_task_runs(
         task_run_filter=TaskRunFilter(flow_run_ids=[run_id]), limit=1000
     )
-    info = Table.grid(padding=(0, 2))
-    info.add_column(style="bold")
-    info.add_column()
+    info = info_grid()
     info.add_row("Flow run", f"{escape(run.name)} ({run.id})")
     info.add_row("Flow", escape(run.flow_name))
     info.add_row("State", state_text(run.state.type.value, run.state.name))
@@ -154,22 +155,9 @@ def inspect_run(
         info.add_row("Tags", escape(", ".join(run.tags)))
     if run.parent_flow_run_id:
         info.add_row("Parent run", str(run.parent_flow_run_id))
-    info.add_row("Started", when(run.start_time))
-    info.add_row("Ended", when(run.end_time))
-    info.add_row("Duration", duration(run.start_time, run.end_time))
-    info.add_row("Attempts", str(run.run_count))
+    add_timing(info, run)
     console().print(info)
-    states = Table(title="State history", title_justify="left")
-    states.add_column("Time")
-    states.add_column("State")
-    states.add_column("Message")
-    for past in history:
-        states.add_row(
-            when(past.timestamp),
-            state_text(past.type.value, past.name),
-            escape(past.message or ""),
-        )
-    console().print(states)
+    print_state_history((p.timestamp, p.type.value, p.name, p.message) for p in history)
     _print_task_runs(task_runs, f"Task runs ({len(task_runs)})")
 
 

@@ -36,10 +36,16 @@ def inspect_task_run(
 ) -> None:
     """Show one task run: its flow run, state history, inputs, tags and result."""
     from rich.markup import escape
-    from rich.table import Table
 
     from headwater.cli.flow_runs import _client
-    from headwater.cli.output import console, duration, fail, state_text, when
+    from headwater.cli.output import (
+        add_timing,
+        console,
+        fail,
+        info_grid,
+        print_state_history,
+        state_text,
+    )
     from headwater.cli.run_refs import resolve_task_run
     from headwater.exceptions import ObjectNotFound
 
@@ -49,9 +55,7 @@ def inspect_task_run(
         task_run = client.read_task_run(run_id)
     except ObjectNotFound:
         fail(f"task run {run_id} not found")
-    info = Table.grid(padding=(0, 2))
-    info.add_column(style="bold")
-    info.add_column()
+    info = info_grid()
     info.add_row("Task run", f"{escape(task_run.name)} ({task_run.id})")
     info.add_row("Task", escape(task_run.task_key))
     if task_run.flow_run_id is not None:
@@ -72,17 +76,6 @@ def inspect_task_run(
         info.add_row("Cache key", escape(task_run.cache_key))
     if task_run.result:
         info.add_row("Result", escape(repr(task_run.result)))
-    info.add_row("Started", when(task_run.start_time))
-    info.add_row("Ended", when(task_run.end_time))
-    info.add_row("Duration", duration(task_run.start_time, task_run.end_time))
-    info.add_row("Attempts", str(task_run.run_count))
+    add_timing(info, task_run)
     console().print(info)
-    history = Table(title="State history", title_justify="left")
-    history.add_column("Time")
-    history.add_column("State")
-    history.add_column("Message")
-    for past in task_run.transitions:
-        history.add_row(
-            when(past.timestamp), state_text(past.type, past.name), escape(past.message or "")
-        )
-    console().print(history)
+    print_state_history((p.timestamp, p.type, p.name, p.message) for p in task_run.transitions)

@@ -100,6 +100,14 @@ def test_runs_are_named_by_id_prefix_or_name(capsys: pytest.CaptureFixture[str])
     assert lines[0].startswith(f"Error: '{common}' fits 2 flow runs: ")
     assert str(older.id) in lines[0] and str(newer.id) in lines[0]
     assert older.name in lines[0] and newer.name in lines[0]
+    # many: the first five, how many more, still one line
+    for n in range(5):
+        first_hour(n)
+    ids = [str(run.id) for run in _runs("first-hour")]
+    shared = next(i for i in range(36) if len({run_id[: i + 1] for run_id in ids}) > 1)
+    code, _, err = run_cli(capsys, "flow-run", "inspect", ids[0][:shared])
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "fits 7 flow runs: " in err and "and 2 more; give more of the id" in err
     # nothing by that name or prefix
     code, _, err = run_cli(capsys, "flow-run", "delete", "no-such-run")
     assert code == 1
@@ -109,12 +117,19 @@ def test_runs_are_named_by_id_prefix_or_name(capsys: pytest.CaptureFixture[str])
     assert code == 0 and "extract-0" in out, err
 
 
-def test_flow_run_logs_say_which_task_wrote_each_line(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def one_run(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """One finished run of ``first_hour(5)`` (wide output for the tables)."""
     monkeypatch.setenv("COLUMNS", "200")
     first_hour(5)
     (run,) = _runs("first-hour")
+    return run
+
+
+def test_flow_run_logs_say_which_task_wrote_each_line(
+    capsys: pytest.CaptureFixture[str], one_run: Any
+) -> None:
+    run = one_run
     code, out, err = run_cli(capsys, "flow-run", "logs", str(run.id))
     assert code == 0, err
     lines = out.splitlines()
@@ -124,12 +139,8 @@ def test_flow_run_logs_say_which_task_wrote_each_line(
     assert f"| Flow run '{run.name}' - the flow speaks" in flow_line
 
 
-def test_flow_ls_and_task_run_inspect(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
-    first_hour(6)
-    (run,) = _runs("first-hour")
+def test_flow_ls_and_task_run_inspect(capsys: pytest.CaptureFixture[str], one_run: Any) -> None:
+    run = one_run
     code, out, err = run_cli(capsys, "flow", "ls")
     assert code == 0, err
     assert "Flows (1)" in out and "first-hour" in out
