@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 
-def ui_url(path: str) -> str | None:
-    """The web UI's page for ``path`` when a server is configured; None otherwise."""
-    from headwater.settings import get_settings
-
-    api_url = get_settings().api_url
+def ui_url(api_url: str | None, path: str) -> str | None:
+    """The web UI's page for ``path`` on the server at ``api_url``; None without one."""
     if not api_url:
         return None
     base = api_url.rstrip("/")

@@ -239,9 +239,8 @@ class FlowRunEngine:
         what = "subflow run" if self.parent else "flow run"
         logger = context_flow_logger(ctx)
         logger.info("Beginning %s %r for flow %r", what, self.name, flow.name)
-        link = ui_url(f"flow-runs/{self.flow_run_id}")
-        if link is not None:
-            logger.info("View at %s", link)
+        if self.backend.key.startswith("api:"):  # a server: its UI shows the run
+            logger.info("View at %s", ui_url(self.backend.key[4:], f"flow-runs/{self.flow_run_id}"))
         self._run_hooks(ctx, flow.on_running_hooks)
         return ctx
 

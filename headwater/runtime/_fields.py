@@ -83,8 +83,9 @@ def _uuid(value: Any) -> Any:
 def ui_url(path: str) -> str | None:
     """The web UI's page for ``path`` when a server is configured; None otherwise."""
     from headwater.core.ui_links import ui_url as link
+    from headwater.settings import get_settings
 
-    return link(path)
+    return link(get_settings().api_url, path)
 
 
 def api_url(path: str) -> str | None:
