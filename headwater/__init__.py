@@ -10,6 +10,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from headwater._version import __version__
+from headwater.utilities.tracebacks import install_excepthook
+
+# Uncaught user errors print as one line in every script, with or without a flow.
+install_excepthook()
 
 if TYPE_CHECKING:
     from headwater.client import get_client

@@ -66,7 +66,16 @@ echo
 if [ "$STATUS" -ne 0 ]; then
   echo "Some examples failed (exit $STATUS); their runs are listed above." >&2
 fi
+ACTIVATE="$(cd "$BIN" && pwd)/activate"
 echo "Headwater server running at $URL  (web UI: $URL/  API docs: $URL/api/docs)"
-echo "Use it from another shell:  export HEADWATER_API_URL=$URL/api"
+echo
+echo "The headwater command and package are installed in .venv, not on your PATH."
+echo "To run your flows and the CLI against this server, in another shell:"
+echo
+echo "    source $ACTIVATE"
+echo "    export HEADWATER_API_URL=$URL/api"
+echo "    python my_flow.py          # its runs appear in the web UI"
+echo "    headwater flow-run ls"
+echo
 echo "Press Ctrl-C to stop."
 wait "$SERVER_PID"

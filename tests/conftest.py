@@ -15,19 +15,18 @@ Skipped tests are listed once at the end, grouped by reason with a count.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import hashlib
 import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests._servers import ServerProcess, SharedServers, stop_all
+from tests._skip_summary import pytest_terminal_summary  # noqa: F401  (a hook)
 
 # The client contracts live in plain modules that tests elsewhere import too (tests of
 # the store, automations): rewrite their asserts whichever test imports them first.
@@ -179,22 +178,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item.get_closest_marker("soak") is None]
 
 
-# -- the session's end: no server left behind, skip reasons once -----------------------
+# -- the session's end: no server left behind (skip reasons: tests/_skip_summary.py) --
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     stop_all()
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Skips grouped by reason with a count (instead of ``-rs``'s line per test)."""
-    reasons: collections.Counter[str] = collections.Counter()
-    for report in terminalreporter.stats.get("skipped", []):
-        longrepr = report.longrepr
-        reason = longrepr[2] if isinstance(longrepr, (tuple, list)) else str(longrepr)
-        reasons[reason.removeprefix("Skipped: ")] += 1
-    if not reasons:
-        return
-    terminalreporter.section(f"{sum(reasons.values())} skipped", sep="-")
-    for reason, count in reasons.most_common():
-        terminalreporter.write_line(f"{count:5d}  {reason}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -15,6 +16,7 @@ from headwater.cli import (
     deployments,
     events,
     flow_runs,
+    flows,
     global_concurrency_limits,
     notifications,
     profiles,
@@ -35,6 +37,26 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("version")(version)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from headwater._version import __version__
+
+        typer.echo(f"headwater {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", "-V", is_eager=True, callback=_print_version, help="Print the version."
+    ),
+) -> None:
+    """Headwater: run, watch and manage Python workflows."""
+
+
+app.add_typer(flows.app, name="flow")
 app.add_typer(flow_runs.app, name="flow-run")
 app.add_typer(task_runs.app, name="task-run")
 app.add_typer(blocks.app, name="block")
@@ -57,13 +79,22 @@ app.add_typer(notifications.app, name="notification")
 app.add_typer(events.app, name="event", hidden=True)
 
 
+def command() -> Any:
+    """Run the app as a click command whose help shows plain value names."""
+    import typer.main
+
+    from headwater.cli.help import plain_metavars
+
+    return plain_metavars(typer.main.get_command(app))(prog_name="headwater")
+
+
 def main() -> None:
     """Entry point: Headwater's own errors print as one line, not a traceback."""
     from headwater.cli.output import close_clients
     from headwater.exceptions import HeadwaterError
 
     try:
-        app()
+        command()
     except HeadwaterError as exc:
         from rich.markup import escape
 

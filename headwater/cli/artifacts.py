@@ -12,6 +12,7 @@ from rich.table import Table
 
 from headwater.cli.blocks import user_errors
 from headwater.cli.output import console, fail, when
+from headwater.cli.run_refs import RUN_REF_HELP
 
 app = typer.Typer(help="List, inspect and delete artifacts (what runs publish).")
 
@@ -53,29 +54,29 @@ def list_artifacts(
         False, "--all", "-a", help="Every artifact, not only the latest of each key."
     ),
     kind: str = typer.Option(None, "--type", help="Only this type (markdown, table, …)."),
-    flow_run: str = typer.Option(None, "--flow-run", help="Only this flow run's artifacts."),
+    flow_run: str = typer.Option(
+        None, "--flow-run", help=f"Only this flow run's artifacts: {RUN_REF_HELP}"
+    ),
     limit: int = typer.Option(100, "--limit", "-n", min=1, max=1000, help="How many."),
 ) -> None:
     """List artifacts, newest first (by default the latest version of each key)."""
     from pydantic import ValidationError
 
+    from headwater.cli.run_refs import resolve_flow_run
     from headwater.schemas.artifacts import ArtifactFilter
 
+    client = _client()
+    run_id = resolve_flow_run(client, flow_run) if flow_run else None
     try:
         flt = ArtifactFilter.model_validate(
-            {
-                "type": kind,
-                "flow_run_id": UUID(flow_run) if flow_run else None,
-                "latest": not all_versions,
-            }
+            {"type": kind, "flow_run_id": run_id, "latest": not all_versions}
         )
     except (ValidationError, ValueError):
         fail(
-            "--type is one of markdown, table, link, progress, image, result and "
-            "--flow-run a flow-run id",
+            "--type is one of markdown, table, link, progress, image, result",
             "`headwater artifact ls --help`",
         )
-    found = _client().read_artifacts(artifact_filter=flt, limit=limit)
+    found = client.read_artifacts(artifact_filter=flt, limit=limit)
     title = "Artifacts" if all_versions else "Artifacts (latest of each key)"
     table = Table(title=f"{title}: {len(found)}", title_justify="left")
     table.add_column("Key", style="cyan")

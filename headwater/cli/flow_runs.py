@@ -10,14 +10,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from headwater.cli.output import (
+    add_timing,
     console,
     duration,
     fail,
-    parse_id,
+    info_grid,
     parse_state_types,
+    print_state_history,
     state_text,
     when,
 )
+from headwater.cli.run_refs import RUN_REF_HELP, resolve_flow_run
 
 app = typer.Typer(help="Inspect, retry and delete flow runs.", no_args_is_help=True)
 
@@ -81,7 +84,7 @@ def _deployment_ids(client: Any, names: list[str] | None) -> list[Any] | None:
 
 @app.command("cancel")
 def cancel_runs(
-    flow_run_ids: list[str] = typer.Argument(None, help="Runs to cancel."),
+    flow_run_ids: list[str] = typer.Argument(None, help=f"Runs to cancel: {RUN_REF_HELP}"),
     late: bool = typer.Option(False, "--late", help="Cancel every Late run."),
     deployment: list[str] = typer.Option(
         None, "--deployment", "-d", help="With --late/--state: only runs of this deployment."
@@ -100,7 +103,7 @@ def cancel_runs(
         if late or state or deployment:
             fail("give run ids, or --late/--state (with --deployment), not both")
         for raw in flow_run_ids:
-            run_id = parse_id(raw, "flow run")
+            run_id = resolve_flow_run(client, raw)
             try:
                 before = client.read_flow_run(run_id).state
                 if before.is_final():
@@ -124,13 +127,15 @@ def cancel_runs(
 
 
 @app.command("inspect")
-def inspect_run(flow_run_id: str = typer.Argument(..., help="The flow run's id.")) -> None:
+def inspect_run(
+    flow_run_id: str = typer.Argument(..., help=f"The flow run: {RUN_REF_HELP}"),
+) -> None:
     """Show one flow run: parameters, state history, task runs."""
     from headwater.exceptions import ObjectNotFound
     from headwater.schemas.filters import TaskRunFilter
 
-    run_id = parse_id(flow_run_id, "flow run")
     client = _client()
+    run_id = resolve_flow_run(client, flow_run_id)
     try:
         run = client.read_flow_run(run_id)
     except ObjectNotFound:
@@ -139,9 +144,7 @@ def inspect_run(flow_run_id: str = typer.Argument(..., help="The flow run's id."
     task_runs = client.read_task_runs(
         task_run_filter=TaskRunFilter(flow_run_ids=[run_id]), limit=1000
     )
-    info = Table.grid(padding=(0, 2))
-    info.add_column(style="bold")
-    info.add_column()
+    info = info_grid()
     info.add_row("Flow run", f"{escape(run.name)} ({run.id})")
     info.add_row("Flow", escape(run.flow_name))
     info.add_row("State", state_text(run.state.type.value, run.state.name))
@@ -152,22 +155,9 @@ def inspect_run(flow_run_id: str = typer.Argument(..., help="The flow run's id."
         info.add_row("Tags", escape(", ".join(run.tags)))
     if run.parent_flow_run_id:
         info.add_row("Parent run", str(run.parent_flow_run_id))
-    info.add_row("Started", when(run.start_time))
-    info.add_row("Ended", when(run.end_time))
-    info.add_row("Duration", duration(run.start_time, run.end_time))
-    info.add_row("Attempts", str(run.run_count))
+    add_timing(info, run)
     console().print(info)
-    states = Table(title="State history", title_justify="left")
-    states.add_column("Time")
-    states.add_column("State")
-    states.add_column("Message")
-    for past in history:
-        states.add_row(
-            when(past.timestamp),
-            state_text(past.type.value, past.name),
-            escape(past.message or ""),
-        )
-    console().print(states)
+    print_state_history((p.timestamp, p.type.value, p.name, p.message) for p in history)
     _print_task_runs(task_runs, f"Task runs ({len(task_runs)})")
 
 
@@ -191,7 +181,7 @@ def _print_task_runs(task_runs: list[Any], title: str) -> None:
 
 @app.command("logs")
 def show_logs(
-    flow_run_id: str = typer.Argument(..., help="The flow run's id."),
+    flow_run_id: str = typer.Argument(..., help=f"The flow run: {RUN_REF_HELP}"),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new logs."),
     level: str = typer.Option("DEBUG", "--level", "-l", help="Lowest level to show."),
 ) -> None:
@@ -201,26 +191,29 @@ def show_logs(
     from headwater.exceptions import ObjectNotFound
     from headwater.schemas.filters import LogFilter
 
-    run_id = parse_id(flow_run_id, "flow run")
     level_no = logging.getLevelName(level.upper())
     if not isinstance(level_no, int):
         fail(f"unknown level {level!r}", "use DEBUG, INFO, WARNING, ERROR or CRITICAL")
     client = _client()
+    run_id = resolve_flow_run(client, flow_run_id)
     try:
         run = client.read_flow_run(run_id)
     except ObjectNotFound:
         fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
     seen = 0
+    writers = _LogWriters(client, run.name)
     while True:
         page = client.read_logs(
             log_filter=LogFilter(flow_run_id=run_id, level_ge=level_no),
             limit=1000,
             offset=seen,
         )
+        writers.learn(page)
         for log in page:
             clock = when(log.timestamp)
             console().print(
-                f"[dim]{clock}[/dim] | {log.level_name:<8} | {escape(log.message)}",
+                f"[dim]{clock}[/dim] | {log.level_name:<8} | "
+                f"{escape(writers.label(log))} - {escape(log.message)}",
                 soft_wrap=True,
             )
         seen += len(page)
@@ -234,9 +227,36 @@ def show_logs(
             follow = False  # one last read picks up the final lines
 
 
+class _LogWriters:
+    """Who wrote each log line: ``Task run 'load-0'`` or ``Flow run 'brisk-heron'``, as
+    the console shows them while the run goes (task runs' names read once per page)."""
+
+    def __init__(self, client: Any, flow_run_name: str) -> None:
+        self._client = client
+        self._flow_run = f"Flow run {flow_run_name!r}"
+        self._task_runs: dict[Any, str] = {}
+
+    def learn(self, logs: list[Any]) -> None:
+        from headwater.schemas.filters import TaskRunFilter
+
+        unknown = list({log.task_run_id for log in logs} - set(self._task_runs) - {None})
+        for start in range(0, len(unknown), 1000):
+            ids = unknown[start : start + 1000]
+            flt = TaskRunFilter(ids=ids)
+            for task_run in self._client.read_task_runs(task_run_filter=flt, limit=len(ids)):
+                self._task_runs[task_run.id] = f"Task run {task_run.name!r}"
+            for missing in ids:  # deleted meanwhile: say which id
+                self._task_runs.setdefault(missing, f"Task run {missing}")
+
+    def label(self, log: Any) -> str:
+        if log.task_run_id is None:
+            return self._flow_run
+        return self._task_runs.get(log.task_run_id, f"Task run {log.task_run_id}")
+
+
 @app.command("retry")
 def retry_run(
-    flow_run_id: str = typer.Argument(..., help="The failed flow run's id."),
+    flow_run_id: str = typer.Argument(..., help=f"The failed flow run: {RUN_REF_HELP}"),
     force: bool = typer.Option(
         False,
         "--force",
@@ -248,8 +268,8 @@ def retry_run(
     from headwater.exceptions import UserInputError
     from headwater.launch.runs import retry_flow_run
 
-    run_id = parse_id(flow_run_id, "flow run")
     client = _client()
+    run_id = resolve_flow_run(client, flow_run_id)
     try:
         state = retry_flow_run(run_id, force=force, client=client)
     except UserInputError as exc:
@@ -263,13 +283,16 @@ def retry_run(
 
 
 @app.command("delete")
-def delete_run(flow_run_id: str = typer.Argument(..., help="The flow run's id.")) -> None:
+def delete_run(
+    flow_run_id: str = typer.Argument(..., help=f"The flow run: {RUN_REF_HELP}"),
+) -> None:
     """Delete a flow run with its state history, task runs and logs."""
     from headwater.exceptions import ObjectNotFound
 
-    run_id = parse_id(flow_run_id, "flow run")
+    client = _client()
+    run_id = resolve_flow_run(client, flow_run_id)
     try:
-        _client().delete_flow_run(run_id)
+        client.delete_flow_run(run_id)
     except ObjectNotFound:
         fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
     console().print(f"Deleted flow run {run_id}.")
@@ -277,7 +300,7 @@ def delete_run(flow_run_id: str = typer.Argument(..., help="The flow run's id.")
 
 @app.command("resume")
 def resume_run(
-    flow_run_id: str = typer.Argument(..., help="The paused flow run's id."),
+    flow_run_id: str = typer.Argument(..., help=f"The paused flow run: {RUN_REF_HELP}"),
     run_input: str = typer.Option(
         None, "--input", "-i", help="The input it waits for, as a JSON object."
     ),
@@ -288,7 +311,8 @@ def resume_run(
 
     from headwater.exceptions import ObjectNotFound, UserInputError
 
-    run_id = parse_id(flow_run_id, "flow run")
+    client = _client()
+    run_id = resolve_flow_run(client, flow_run_id)
     value = None
     if run_input is not None:
         try:
@@ -298,7 +322,7 @@ def resume_run(
         if not isinstance(value, dict):
             fail("--input must be a JSON object (field: value)", """e.g. --input '{"x": 1}'""")
     try:
-        result = _client().resume_flow_run(run_id, value)
+        result = client.resume_flow_run(run_id, value)
     except ObjectNotFound:
         fail(f"flow run {run_id} not found", "`headwater flow-run ls` lists flow runs")
     except UserInputError as exc:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterable
 from typing import Any, NoReturn
-from uuid import UUID
 
 import typer
 from rich.console import Console
@@ -62,7 +62,7 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
     from rich.markup import escape
 
     errors = err_console()
-    errors.print(f"[bold red]Error:[/bold red] {escape(message)}")
+    errors.print(f"[bold red]Error:[/bold red] {escape(message)}", soft_wrap=True)
     if hint:
         errors.print(f"[dim]Hint: {escape(hint)}[/dim]")
     raise typer.Exit(1)
@@ -95,11 +95,36 @@ def duration(start: dt.datetime | None, end: dt.datetime | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
-def parse_id(value: str, what: str) -> UUID:
-    try:
-        return UUID(value.strip())
-    except ValueError:
-        fail(f"{value!r} is not a valid {what} id", f"ids look like {UUID(int=0)}")
+def info_grid() -> Any:
+    """A two-column grid of labelled facts (bold labels)."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    return grid
+
+
+def add_timing(grid: Any, run: Any) -> None:
+    """A run's Started, Ended, Duration and Attempts rows."""
+    grid.add_row("Started", when(run.start_time))
+    grid.add_row("Ended", when(run.end_time))
+    grid.add_row("Duration", duration(run.start_time, run.end_time))
+    grid.add_row("Attempts", str(run.run_count))
+
+
+def print_state_history(entries: Iterable[tuple[dt.datetime, str, str, str | None]]) -> None:
+    """A "State history" table of (time, state type, state name, message)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="State history", title_justify="left")
+    table.add_column("Time")
+    table.add_column("State")
+    table.add_column("Message")
+    for timestamp, state_type, name, message in entries:
+        table.add_row(when(timestamp), state_text(state_type, name), escape(message or ""))
+    console().print(table)
 
 
 def parse_state_types(values: list[str] | None) -> list[Any] | None:

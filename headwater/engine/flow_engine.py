@@ -21,6 +21,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from headwater.context import FlowRunContext, _flow_run, current_tags
+from headwater.core.ui_links import ui_url
 from headwater.engine.backend import Backend, get_backend
 from headwater.engine.final_state import final_state_from_return
 from headwater.exceptions import (
@@ -236,7 +237,10 @@ class FlowRunEngine:
         ctx.task_runner.start()
         self._install_sigterm()
         what = "subflow run" if self.parent else "flow run"
-        context_flow_logger(ctx).info("Beginning %s %r for flow %r", what, self.name, flow.name)
+        logger = context_flow_logger(ctx)
+        logger.info("Beginning %s %r for flow %r", what, self.name, flow.name)
+        if self.backend.key.startswith("api:"):  # a server: its UI shows the run
+            logger.info("View at %s", ui_url(self.backend.key[4:], f"flow-runs/{self.flow_run_id}"))
         self._run_hooks(ctx, flow.on_running_hooks)
         return ctx
 

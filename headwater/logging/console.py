@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from headwater.logging.handlers import format_message
+from headwater.utilities.tracebacks import mark_shown, was_shown
 
 _LEVEL_STYLES = {
     "DEBUG": "dim",
@@ -32,6 +33,18 @@ def run_label(record: logging.LogRecord) -> str:
     if flow_run_name:
         return f"Flow run {flow_run_name!r}"
     return record.name
+
+
+def console_text(record: logging.LogRecord) -> str:
+    """The record's message with its traceback, unless the console showed that one
+    already (a task run's error logged again by its flow run prints once)."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if exc is None:
+        return format_message(record)
+    if was_shown(exc):
+        return f"{record.getMessage()} (traceback above)"
+    mark_shown(exc)
+    return format_message(record)
 
 
 class ConsoleHandler(logging.Handler):
@@ -57,7 +70,7 @@ class ConsoleHandler(logging.Handler):
             if not stream.isatty():
                 stream.write(
                     f"{clock}.{millis:03d} | {level:<8} | "
-                    f"{run_label(record)} - {format_message(record)}\n"
+                    f"{run_label(record)} - {console_text(record)}\n"
                 )
                 stream.flush()
                 return
@@ -67,7 +80,7 @@ class ConsoleHandler(logging.Handler):
             style = _LEVEL_STYLES.get(level, "")
             console.print(
                 f"[dim]{clock}.{millis:03d}[/dim] | [{style}]{level:<8}[/{style}] | "
-                f"{escape(run_label(record))} - {escape(format_message(record))}",
+                f"{escape(run_label(record))} - {escape(console_text(record))}",
                 markup=True,
             )
         except Exception:

@@ -82,15 +82,10 @@ def _uuid(value: Any) -> Any:
 
 def ui_url(path: str) -> str | None:
     """The web UI's page for ``path`` when a server is configured; None otherwise."""
+    from headwater.core.ui_links import ui_url as link
     from headwater.settings import get_settings
 
-    api_url = get_settings().api_url
-    if not api_url:
-        return None
-    base = api_url.rstrip("/")
-    if base.endswith("/api"):
-        base = base[: -len("/api")]
-    return f"{base}/{path}"
+    return link(get_settings().api_url, path)
 
 
 def api_url(path: str) -> str | None:

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from headwater.schemas.base import Schema, Timestamp
 from headwater.schemas.limits import MAX_IDS, Key, Name, Tag
 from headwater.states import StateType
+
+#: An id prefix: hex digits (dashes ignored), as ``headwater flow-run ls`` prints ids.
+IdPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{1,36}$")]
+
+
+def id_prefix_bounds(prefix: str) -> tuple[UUID, UUID]:
+    """The lowest and highest ids starting with ``prefix``: a prefix is an id range,
+    so finding it is a range read on the primary key."""
+    digits = prefix.replace("-", "").lower()[:32]
+    return UUID(digits.ljust(32, "0")), UUID(digits.ljust(32, "f"))
 
 
 class FlowRunSort(str, Enum):
@@ -27,6 +38,7 @@ class FlowRunFilter(Schema):
     """Every field narrows the result; unset fields do not filter."""
 
     ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    id_prefix: IdPrefix | None = Field(default=None, description="Runs whose id starts so.")
     flow_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     flow_names: list[Name] | None = Field(default=None, max_length=MAX_IDS)
     flow_versions: list[Name] | None = Field(default=None, max_length=100)
@@ -66,6 +78,7 @@ class TaskRunSort(str, Enum):
 
 class TaskRunFilter(Schema):
     ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
+    id_prefix: IdPrefix | None = Field(default=None, description="Runs whose id starts so.")
     flow_run_ids: list[UUID] | None = Field(default=None, max_length=MAX_IDS)
     state_types: list[StateType] | None = Field(default=None, max_length=20)
     state_names: list[Name] | None = Field(default=None, max_length=50)

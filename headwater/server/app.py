@@ -34,6 +34,7 @@ from headwater.server.api import (
     variables,
     work_pools,
 )
+from headwater.server.api.docs import install_api_docs
 from headwater.server.api.errors import install_error_handlers
 from headwater.server.api.middleware import APIKeyMiddleware, BodyLimitMiddleware
 from headwater.server.db.database import get_database
@@ -138,7 +139,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
         lifespan=lifespan,
         version=__version__,
         description=DESCRIPTION,
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from the package (install_api_docs), not a CDN
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
@@ -149,6 +150,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     for router in ROUTERS:  # directly on the app: one level of route matching
         app.include_router(router, prefix=API_PREFIX)
     _customize_openapi(app)
+    install_api_docs(app, f"{API_PREFIX}/openapi.json")
     install_error_handlers(app)
     if settings.ui_enabled:
         from headwater.server.ui import install_ui

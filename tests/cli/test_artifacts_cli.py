@@ -50,3 +50,24 @@ def test_bad_input_is_one_line(
 ) -> None:
     code, out, err = run_cli(capsys, *args)
     assert code == 1 and message in err and "Traceback" not in out + err
+
+
+def test_ls_by_flow_run_name_or_id_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    from headwater import flow
+    from headwater.client import get_client
+
+    @flow(name="artifact-maker")
+    def maker() -> None:
+        create_markdown_artifact("from the run", key="run-report")
+
+    maker()
+    create_markdown_artifact("outside any run", key="loose-report")
+    flush_all()
+    with get_client() as client:
+        (run,) = client.read_flow_runs()
+    for ref in (run.name, str(run.id)[:-4]):
+        code, out, err = run_cli(capsys, "artifact", "ls", "--flow-run", ref)
+        assert code == 0, err
+        assert "run-report" in out and "loose-report" not in out
+    code, _, err = run_cli(capsys, "artifact", "ls", "--flow-run", "no-such-run")
+    assert code == 1 and "no flow run has the id, id prefix or name 'no-such-run'" in err

@@ -102,7 +102,7 @@ def test_task_run_ls(cli: Any) -> None:
 def test_bad_input_is_one_line_with_a_hint(cli: Any) -> None:
     result = cli("flow-run", "inspect", "not-an-id")
     assert result.exit_code == 1
-    assert "Error: 'not-an-id' is not a valid flow run id" in result.output
+    assert "Error: no flow run has the id, id prefix or name 'not-an-id'" in result.output
     missing = cli("flow-run", "inspect", "00000000-0000-0000-0000-000000000000")
     assert missing.exit_code == 1 and "not found" in missing.output
     bad_state = cli("flow-run", "ls", "--state", "sleeping")

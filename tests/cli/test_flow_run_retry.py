@@ -110,7 +110,7 @@ def test_crashed_run_retries_without_force(tmp_path: Path) -> None:
 
 def test_bad_ids() -> None:
     bad = _headwater("flow-run", "retry", "nope")
-    assert bad.returncode == 1 and "'nope' is not a valid flow run id" in bad.stderr
+    assert bad.returncode == 1 and "no flow run has the id, id prefix or name 'nope'" in bad.stderr
     missing = _headwater("flow-run", "retry", str(UUID(int=5)))
     assert missing.returncode == 1 and "not found" in missing.stderr
     assert "Traceback" not in missing.stderr

@@ -270,6 +270,10 @@ def apply_flow_run_filter(query: Select[Any], flt: FlowRunFilter | None, dialect
     c = flow_runs.c
     if flt.ids is not None:
         query = query.where(c.id.in_(flt.ids))
+    if flt.id_prefix is not None:
+        from headwater.schemas.filters import id_prefix_bounds
+
+        query = query.where(c.id.between(*id_prefix_bounds(flt.id_prefix)))
     if flt.flow_ids is not None:
         query = query.where(c.flow_id.in_(flt.flow_ids))
     if flt.flow_names is not None:

@@ -127,6 +127,10 @@ def _filtered(query: Any, flt: TaskRunFilter | None, dialect: str) -> Any:
     c = task_runs.c
     if flt.ids is not None:
         query = query.where(c.id.in_(flt.ids))
+    if flt.id_prefix is not None:
+        from headwater.schemas.filters import id_prefix_bounds
+
+        query = query.where(c.id.between(*id_prefix_bounds(flt.id_prefix)))
     if flt.flow_run_ids is not None:
         query = query.where(c.flow_run_id.in_(flt.flow_run_ids))
     if flt.state_types is not None:

@@ -131,6 +131,20 @@ class FlowRunsContract:
         assert [r.id for r in client.read_flow_runs(flow_run_filter=done)] == [ids[0]]
         assert client.read_flow_runs(flow_run_filter=FlowRunFilter(ids=[uuid.uuid4()])) == []
 
+    def test_read_flow_runs_and_task_runs_by_id_prefix(self, client: Client) -> None:
+        from headwater.schemas.filters import TaskRunFilter
+
+        run = new_run(client)
+        other = new_run(client)
+        prefix = str(run["id"])[:13]  # with its dash, as `flow-run ls` prints it
+        found = client.read_flow_runs(flow_run_filter=FlowRunFilter(id_prefix=prefix))
+        assert [r.id for r in found] == [run["id"]]
+        whole = client.read_flow_runs(flow_run_filter=FlowRunFilter(id_prefix=str(other["id"])))
+        assert [r.id for r in whole] == [other["id"]]
+        upper = FlowRunFilter(id_prefix=str(run["id"])[:8].upper())
+        assert run["id"] in [r.id for r in client.read_flow_runs(flow_run_filter=upper)]
+        assert client.read_task_runs(task_run_filter=TaskRunFilter(id_prefix="0" * 32)) == []
+
     def test_read_flows_pages(self, client: Client) -> None:
         run = new_run(client)
         names = {flow.name for flow in client.read_flows(limit=100_000)}
