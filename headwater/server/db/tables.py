@@ -556,3 +556,16 @@ ui_sessions = Table(
     Index(None, "expires"),
     Index(None, "last_seen"),
 )
+
+# -- saved filters: named views of a UI list (see server/store/saved_filters.py) ---------
+# ``query`` is the list page's query string; ``page`` names the list ("flow-runs").
+saved_filters = Table(
+    "saved_filters",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("page", String(50), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created", Double, nullable=False),
+    UniqueConstraint("page", "name"),
+)

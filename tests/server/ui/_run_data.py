@@ -50,6 +50,7 @@ def make_run(
     *,
     due: float | None = None,
     tags: list[str] | None = None,
+    parent_task_run_id: UUID | None = None,
 ) -> UUID:
     due = due if due is not None else time.time()
     with store(server).begin_write() as conn:
@@ -60,6 +61,7 @@ def make_run(
                 "name": name,
                 "expected_start_time": due,
                 "tags": tags or [],
+                "parent_task_run_id": parent_task_run_id,
             },
             state=Pending(),
         )

@@ -19,7 +19,7 @@ def test_runs_are_filtered_by_state_in_the_browser(ui_server: ServerProcess, pag
         make_run(ui_server, "filtering", f"filt-{i}", kind, tags=["nightly"] if i < 2 else [])
     page.goto(f"{ui_server.url}/flow-runs?flow=filtering")
     assert len(row_names(page)) == 5
-    page.get_by_label("State").select_option(["FAILED"])
+    page.locator(".state-toggles").get_by_label("Failed").check()
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**state=FAILED**")
     assert row_states(page) == ["Failed", "Failed"]
@@ -62,7 +62,7 @@ def test_bulk_cancel_and_delete_from_the_browser(ui_server: ServerProcess, page:
     running = make_run(ui_server, "bulk", "bulk-running", "RUNNING")
     done = [make_run(ui_server, "bulk", f"bulk-done-{i}") for i in range(2)]
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{ui_server.url}/flow-runs?flow=bulk")
+    page.goto(f"{ui_server.url}/flow-runs?flow=bulk&view=all")
     cancel = page.get_by_role("button", name="Cancel selected")
     expect(cancel).to_be_disabled()
     page.get_by_label("Select bulk-scheduled").check()
@@ -70,7 +70,7 @@ def test_bulk_cancel_and_delete_from_the_browser(ui_server: ServerProcess, page:
     expect(page.locator("#selected-count")).to_have_text("2 selected")
     cancel.click()
     expect(page.locator(".notice")).to_contain_text("Cancelled 2 runs")
-    assert "flow=bulk" in page.url  # back to the same list
+    assert "flow=bulk&view=all" in page.url  # back to the same list
     assert state_of(ui_server, scheduled) == ("CANCELLED", "Cancelled")
     # a running run is asked to stop (Cancelling); with no process behind it, the
     # server's cancellation service soon finishes it as Cancelled

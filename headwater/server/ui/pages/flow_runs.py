@@ -1,8 +1,11 @@
 """``/flow-runs``: the runs table (filters, sort, keyset pages), bulk cancel and delete.
 
 The query string is the whole state of the page, so every view can be bookmarked
-and shared: ``state`` (repeatable), ``flow`` (name), ``deployment`` (id), ``tag``,
-``window``, ``q`` (name contains), ``sort``, ``limit`` and ``cursor``.  A value the
+and shared: ``view`` (none: runs that started or are due; ``upcoming``: runs due
+later, soonest first; ``all``), ``state`` (repeatable), ``flow`` (name),
+``deployment`` (id), ``tag``, ``window``, ``q`` (name contains), ``subflows=hide``,
+``sort``, ``limit`` and ``cursor``.  Named views of it are saved in the store
+(``flow_run_filters.py``).  A value the
 page cannot use is named in a message and left out; the rest still applies.
 Pages are keyset pages (``store/pagination.py``): a deep page costs what the first
 one does.
@@ -35,6 +38,8 @@ SORTS = {
     "name": ("Name (A to Z)", "NAME_ASC"),
 }
 DEFAULT_SORT = "newest"
+#: key → label: which runs the tabs above the table show.
+VIEWS = {"": "Started or due", "upcoming": "Upcoming", "all": "All"}
 #: key → (label, seconds back from now)
 WINDOWS = {
     "": ("Any time", None),
@@ -47,6 +52,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 #: The count above the table stops here ("10,000+"): counting every match of a
 #: broad filter would cost more than the page itself.
 COUNT_CAP = 10_000
+UPCOMING_CAP = 1_000
 FINAL_TYPES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 MAX_BULK = 200
 
@@ -61,10 +67,15 @@ def _parse(request: Request, now: float) -> tuple[dict[str, Any], dict[str, Any]
             states.append(value.upper())
         elif value:
             problems.append(f"unknown state {value[:40]!r}")
-    sort = params.get("sort") or DEFAULT_SORT
+    view = params.get("view", "")
+    if view not in VIEWS:
+        problems.append(f"unknown view {view[:40]!r}: use upcoming or all")
+        view = ""
+    default_sort = "oldest" if view == "upcoming" else DEFAULT_SORT
+    sort = params.get("sort") or default_sort
     if sort not in SORTS:
-        problems.append(f"unknown sort {sort[:40]!r}; showing newest first")
-        sort = DEFAULT_SORT
+        problems.append(f"unknown sort {sort[:40]!r}; showing {SORTS[default_sort][0].lower()}")
+        sort = default_sort
     window = params.get("window", "")
     if window not in WINDOWS:
         problems.append(f"unknown window {window[:40]!r}: choose one of 1h, 24h, 7d, 30d")
@@ -98,10 +109,17 @@ def _parse(request: Request, now: float) -> tuple[dict[str, Any], dict[str, Any]
     text = params.get("q", "").strip()
     if text:
         fields["name_like"] = text
+    hide_subflows = params.get("subflows", "") == "hide"
+    if hide_subflows:
+        fields["has_parent"] = False
     seconds = WINDOWS[window][1]
     if seconds is not None:
         fields["expected_start_time_after"] = dt.datetime.fromtimestamp(now - seconds, UTC)
+    fields.update(_view_fields(view, now))
     choices = {
+        "view": view,
+        "default_sort": default_sort,
+        "hide_subflows": hide_subflows,
         "states": states,
         "sort": sort,
         "window": window,
@@ -112,6 +130,16 @@ def _parse(request: Request, now: float) -> tuple[dict[str, Any], dict[str, Any]
         "q": text,
     }
     return choices, fields, problems
+
+
+def _view_fields(view: str, now: float) -> dict[str, Any]:
+    """The filter fields of a tab: started or due (expected by now), or due later."""
+    moment = dt.datetime.fromtimestamp(now, UTC)
+    if view == "":
+        return {"expected_start_time_before": moment}
+    if view == "upcoming":
+        return {"expected_start_time_after": moment}
+    return {}
 
 
 def _flow_run_filter(fields: dict[str, Any], problems: list[str]) -> Any:
@@ -138,13 +166,15 @@ def _flow_run_filter(fields: dict[str, Any], problems: list[str]) -> Any:
 def _query(choices: dict[str, Any], **changes: Any) -> str:
     """The page's query string with ``changes`` (None drops a key)."""
     values: dict[str, Any] = {
+        "view": choices["view"],
         "state": choices["states"],
         "flow": choices["flow"],
         "deployment": choices["deployment"],
         "tag": choices["tag"],
         "window": choices["window"],
         "q": choices["q"],
-        "sort": None if choices["sort"] == DEFAULT_SORT else choices["sort"],
+        "subflows": "hide" if choices["hide_subflows"] else None,
+        "sort": None if choices["sort"] == choices["default_sort"] else choices["sort"],
         "limit": None if choices["limit"] == DEFAULT_LIMIT else choices["limit"],
     }
     values.update(changes)
@@ -173,6 +203,7 @@ def _row(run: Any, deployments: dict[UUID, str], now: float) -> dict[str, Any]:
         "start": start,
         "duration": duration,
         "tags": run.tags,
+        "subflow": run.parent_task_run_id is not None,
         "deployment_id": run.deployment_id,
         "deployment": deployments.get(run.deployment_id) if run.deployment_id else None,
     }
@@ -181,8 +212,8 @@ def _row(run: Any, deployments: dict[UUID, str], now: float) -> dict[str, Any]:
 @router.get("/flow-runs")
 def flow_runs_page(request: Request) -> Response:
     from headwater.exceptions import UserInputError
-    from headwater.schemas.filters import FlowRunSort
-    from headwater.server.store import run_stats
+    from headwater.schemas.filters import FlowRunFilter, FlowRunSort
+    from headwater.server.store import run_stats, saved_filters
     from headwater.server.store.flow_runs import count_flow_runs, read_flow_runs_page
 
     now = time.time()
@@ -202,6 +233,10 @@ def flow_runs_page(request: Request) -> Response:
                 conn, flow_run_filter=flt, sort=sort, limit=choices["limit"]
             )
         matches = count_flow_runs(conn, flow_run_filter=flt, cap=COUNT_CAP)
+        upcoming = count_flow_runs(
+            conn, flow_run_filter=FlowRunFilter(**_view_fields("upcoming", now)), cap=UPCOMING_CAP
+        )
+        saved = saved_filters.read_saved_filters(conn, page="flow-runs")
         flows = run_stats.flow_names(conn)
         deployments = run_stats.deployment_names(conn)
     rows = [_row(run, deployments, now) for run in runs]
@@ -212,6 +247,12 @@ def flow_runs_page(request: Request) -> Response:
         "problems": problems,
         "matches": matches,
         "count_cap": COUNT_CAP,
+        "upcoming": upcoming,
+        "upcoming_cap": UPCOMING_CAP,
+        "views": VIEWS,
+        "view_urls": {key: f"/flow-runs?{_query(choices, view=key, sort=None)}" for key in VIEWS},
+        "saved_filters": saved,
+        "current_query": _query(choices),
         "sorts": SORTS,
         "windows": WINDOWS,
         "flows": flows,
