@@ -164,6 +164,7 @@ task_runs = Table(
     # The persisted result's ref (storage URL, key, serializer, expiration, created).
     Column("result", JSONType),
     Index(None, "flow_run_id", "created"),
+    Index(None, "created", "state_type"),  # the dashboard's task-run counts
 )
 
 logs = Table(

@@ -1,5 +1,7 @@
-"""``/``: the dashboard — runs by state in a window, runs over time, recent failures,
-late runs, and the work pools with their workers' health.
+"""``/``: the dashboard — flow runs and task runs by state in a window, runs over
+time (the axis in the browser's time zone), recent failures, late runs, and the work
+pools with their workers' health.  The page refreshes its figures every
+``REFRESH_SECONDS`` while it is visible (``static/js/dashboard.js``).
 
 Every figure is an aggregate computed by the database (``store/run_stats.py``), so
 the page costs a few indexed queries whatever the number of runs in the store.
@@ -52,6 +54,7 @@ STACK_ORDER = (
     "SCHEDULED",
 )
 CHART_WIDTH, CHART_HEIGHT, AXIS = 720.0, 180.0, 24.0
+REFRESH_SECONDS = 10
 
 
 def _bars(buckets: list[Any], window: Window) -> dict[str, Any]:
@@ -74,13 +77,15 @@ def _bars(buckets: list[Any], window: Window) -> dict[str, Any]:
             f"{bucket.counts[s]} {s.lower()}" for s in STACK_ORDER if bucket.counts.get(s)
         )
         when = f"{format_time(bucket.start)[:16]} to {format_time(bucket.end)[:16]} UTC"
-        label = f"{when}: {bucket.total} runs" + (f" ({parts})" if parts else "")
+        summary = f"{bucket.total} runs" + (f" ({parts})" if parts else "")
+        label = f"{when}: {summary}"
         bars.append(
             {
                 "x": round(i * slot + slot * 0.1, 1),
                 "width": round(slot * 0.8, 1),
                 "segments": segments,
                 "label": label,
+                "summary": summary,
                 "bucket": bucket,
             }
         )
@@ -125,6 +130,7 @@ def dashboard(request: Request) -> Response:
         failures = run_stats.recent_failures(conn, since=since, limit=10)
         late, late_total = run_stats.late_runs(conn, now=now, late_after=late_after, limit=10)
         pools = run_stats.work_pool_health(conn, now=now)
+        task_counts = run_stats.task_run_counts(conn, since=since, until=now)
     by_state: dict[str, int] = {}
     for bucket in buckets:
         for state, n in bucket.counts.items():
@@ -136,6 +142,9 @@ def dashboard(request: Request) -> Response:
         "window_problem": problem,
         "by_state": by_state,
         "total": sum(by_state.values()),
+        "task_counts": task_counts,
+        "task_total": sum(task_counts.values()),
+        "refresh_seconds": REFRESH_SECONDS,
         "stack_order": STACK_ORDER,
         "chart": _bars(buckets, window),
         "failures": failures,

@@ -1,4 +1,6 @@
-"""Saved filters: a named view of a UI list (its query string), kept in the store.
+"""Saved filters: a named view of a UI list (its query string), kept in the store;
+and an index on task runs' creation time and state, for the dashboard's task-run
+counts of a window (a range scan of the index alone).
 
 Revision ID: 0013
 Revises: 0012
@@ -28,7 +30,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_filters")),
         sa.UniqueConstraint("page", "name", name=op.f("uq_saved_filters__page_name")),
     )
+    op.create_index("ix_task_runs__created_state_type", "task_runs", ["created", "state_type"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_task_runs__created_state_type", table_name="task_runs")
     op.drop_table("saved_filters")
