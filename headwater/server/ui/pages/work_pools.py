@@ -105,14 +105,35 @@ def _seconds_ago(epoch: float | None, now: float) -> str:
 # -- pages ------------------------------------------------------------------------------
 @router.get("/work-pools")
 def pools_page(request: Request) -> Response:
+    return pools_list(request)
+
+
+def pools_list(
+    request: Request,
+    *,
+    problem: str | None = None,
+    errors: dict[str, str] | None = None,
+    draft: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The pools table and the New work pool form (``work_pool_admin.py`` creates)."""
     from headwater.server.store import work_pool_stats, work_pools
 
     with request.app.state.db.begin_read() as conn:
         pools = work_pools.read_work_pools(conn, limit=1000)
         counts = work_pool_stats.pool_counts(conn)
     rows = [(pool, counts.get(str(pool.id), work_pool_stats.PoolCounts())) for pool in pools]
-    context = {"page_title": "Work pools", "rows": rows}
-    return ui.render(request, "work_pools.html", context)
+    types = sorted({"process", "docker", *(pool.type for pool in pools)})
+    blank = {"name": "", "type": "process", "description": "", "concurrency_limit": ""}
+    context = {
+        "page_title": "Work pools",
+        "rows": rows,
+        "pool_types": types,
+        "form_problem": problem,
+        "errors": errors or {},
+        "draft": {**blank, **(draft or {})},
+    }
+    return ui.render(request, "work_pools.html", context, status_code=status_code)
 
 
 def _pool_page(
