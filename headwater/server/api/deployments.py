@@ -17,6 +17,7 @@ from headwater.schemas.deployments import (
     DeploymentFlowRunCreate,
     DeploymentQuery,
     DeploymentUpdate,
+    ScheduleCreate,
     ScheduleUpdate,
 )
 from headwater.schemas.flow_runs import FlowRun
@@ -25,7 +26,7 @@ from headwater.server.api.dependencies import DatabaseDep
 from headwater.server.api.polling import long_poll
 from headwater.server.api.responses import list_response, model_response
 from headwater.server.notify import notify_work
-from headwater.server.store import deployment_runs, deployments, flow_runs
+from headwater.server.store import deployment_runs, deployment_schedules, deployments, flow_runs
 
 router = APIRouter(prefix="/deployments", tags=["Deployments"])
 
@@ -125,6 +126,53 @@ def update_schedule(
     with db.begin_write() as conn:
         found = deployments.update_schedule(
             conn, deployment_id=deployment_id, schedule_id=schedule_id, changes=body
+        )
+    return model_response(found)
+
+
+@router.post(
+    "/{deployment_id}/schedules",
+    response_model=Deployment,
+    status_code=201,
+    responses={**NOT_FOUND, 409: {"description": "A schedule with this timing exists"}},
+    summary="Add a schedule",
+)
+def add_schedule(deployment_id: UUID, body: ScheduleCreate, db: DatabaseDep) -> Response:
+    """Exactly one of cron, interval or rrule; re-applying the deployment's definition
+    sets its schedules to the definition's again."""
+    with db.begin_write() as conn:
+        found = deployment_schedules.add_schedule(conn, deployment_id=deployment_id, schedule=body)
+    return model_response(found, status_code=201)
+
+
+@router.put(
+    "/{deployment_id}/schedules/{schedule_id}",
+    response_model=Deployment,
+    responses=NOT_FOUND,
+    summary="Replace a schedule's timing",
+)
+def replace_schedule(
+    deployment_id: UUID, schedule_id: UUID, body: ScheduleCreate, db: DatabaseDep
+) -> Response:
+    """The schedule's unstarted runs are removed; a new timing gets a new schedule id."""
+    with db.begin_write() as conn:
+        found = deployment_schedules.replace_schedule(
+            conn, deployment_id=deployment_id, schedule_id=schedule_id, schedule=body
+        )
+    return model_response(found)
+
+
+@router.delete(
+    "/{deployment_id}/schedules/{schedule_id}",
+    response_model=Deployment,
+    responses=NOT_FOUND,
+    summary="Delete a schedule",
+)
+def delete_schedule(deployment_id: UUID, schedule_id: UUID, db: DatabaseDep) -> Response:
+    """With its runs that have not started."""
+    with db.begin_write() as conn:
+        found = deployment_schedules.delete_schedule(
+            conn, deployment_id=deployment_id, schedule_id=schedule_id
         )
     return model_response(found)
 

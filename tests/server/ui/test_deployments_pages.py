@@ -146,9 +146,11 @@ def test_deployment_page_shows_its_parts(
     )
     page.goto(f"{ui_server.url}/deployments/{setup['id']}")
     expect(page.get_by_role("heading", name="ui-greet / ui-demo")).to_be_visible()
-    expect(page.get_by_text("Greets people; made by the UI tests.")).to_be_visible()
+    expect(page.locator(".deployment-description")).to_have_text(
+        "Greets people; made by the UI tests."
+    )
     expect(page.get_by_text("flows.py:greet")).to_be_visible()
-    expect(page.get_by_label("Default parameters")).to_contain_text('"times": 2')
+    expect(page.get_by_label("Default parameters", exact=True)).to_contain_text('"times": 2')
     page.get_by_text("Parameter schema").click()
     expect(page.get_by_label("Parameter schema")).to_contain_text('"quiet"')
     expect(page.get_by_role("table", name="Schedules")).to_contain_text("every 1:00:00")

@@ -1,7 +1,8 @@
 """``/deployments`` and ``/deployments/{id}``: schedules (switch on/off), upcoming and
 recent runs, and **Run** (a run with the default parameters).
 
-The custom-run form is in ``deployment_run.py``."""
+The custom-run form is in ``deployment_run.py``; the forms that change a deployment
+and its schedules are in ``deployment_edit.py``."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ def deployments_page(request: Request, q: str = "", page: str = "") -> Response:
 @router.get("/deployments/{deployment_id}")
 def deployment_page(request: Request, deployment_id: str) -> Response:
     from headwater.server.store import deployment_stats, deployments
+    from headwater.server.ui.pages.deployment_edit import KINDS, describe, next_times
 
     found_id = parse_id(deployment_id, "deployment")
     with request.app.state.db.begin_read() as conn:
@@ -81,6 +83,9 @@ def deployment_page(request: Request, deployment_id: str) -> Response:
         "upcoming": upcoming,
         "recent": recent,
         "runs_url": runs_url(deployment.id),
+        "schedule_words": {s.id: describe(s.schedule) for s in deployment.schedules},
+        "schedule_next": {s.id: next_times(s.schedule) for s in deployment.schedules},
+        "schedule_kinds": KINDS,
     }
     return ui.render(request, "deployment.html", context)
 
