@@ -1,5 +1,7 @@
-"""Server time of the runs list and the dashboard with 100,000 flow runs and 1,000,000
-task runs in the store, on SQLite and on PostgreSQL.  Target: ≤ 300 ms per page.
+"""Server time of the UI pages (dashboard, runs list and its views, variables, work
+pools, a deployment with a schedule, the schedule preview) with 100,000 flow runs and
+1,000,000 task runs in the store, on SQLite and on PostgreSQL.  Target: ≤ 300 ms per
+page.
 
     python benchmarks/ui_pages.py [--sqlite PATH] [--pg URL] [--runs 100000] [--repeats 15]
 
@@ -44,6 +46,13 @@ def _pages() -> dict[str, str]:
         "runs_deployment_7d": "/flow-runs?deployment=__DEP__&window=7d",
         "runs_tag_and_text": "/flow-runs?tag=prod&q=otter",
         "runs_sorted_by_name": "/flow-runs?sort=name",
+        "runs_upcoming": "/flow-runs?view=upcoming",
+        "runs_all": "/flow-runs?view=all",
+        "runs_states_no_subflows": "/flow-runs?state=FAILED&state=CRASHED&subflows=hide",
+        "variables": "/variables",
+        "work_pools": "/work-pools",
+        "deployment": "/deployments/__DEP__",
+        "schedule_preview": "/schedule-preview?kind=cron&value=0+6+*+*+1-5&timezone=Europe/Paris",
     }
     return pages
 
@@ -59,6 +68,38 @@ def _first_flow_and_deployment(db: Any) -> tuple[str, str]:
         ).scalar()
         dep = conn.execute(select(deployments.c.id).order_by(deployments.c.name)).scalar()
     return str(flow), str(dep)
+
+
+def _seed_variables(db: Any, count: int = 300) -> None:
+    """Variables for the Variables page (a few hundred, as an installation has)."""
+    from headwater.schemas.variables import VariableCreate
+    from headwater.server.store import variables
+
+    with db.begin_write() as conn:
+        if variables.read_variables(conn, limit=1):
+            return
+        for i in range(count):
+            value = {"bucket": f"s3://data-{i}", "retries": i % 5, "tags": ["a", "b"]}
+            variable = VariableCreate(name=f"bench-var-{i:04d}", value=value, tags=["bench"])
+            variables.set_variable(conn, variable=variable)
+
+
+def _schedule_deployment(db: Any, deployment_id: str) -> None:
+    """A cron schedule on the deployment page's deployment (its words, next times)."""
+    from uuid import UUID
+
+    from headwater.exceptions import ObjectAlreadyExists
+    from headwater.schemas.deployments import ScheduleCreate
+    from headwater.server.store import deployment_schedules
+
+    schedule = ScheduleCreate(cron="0 6 * * 1-5", timezone="Europe/Paris", active=False)
+    try:
+        with db.begin_write() as conn:
+            deployment_schedules.add_schedule(
+                conn, deployment_id=UUID(deployment_id), schedule=schedule
+            )
+    except ObjectAlreadyExists:
+        pass
 
 
 def _server_ms(response: Any) -> float:
@@ -111,8 +152,10 @@ def measure(url: str, *, runs: int, repeats: int) -> dict[str, Any]:
     seed_info: dict[str, Any] = {"reused": True}
     if seeded < runs:
         seed_info = ui_seed.seed(db, runs=runs, tasks_per_run=10, batch=5000, seed_value=6)
+    _seed_variables(db)
     ui_seed.analyze(db)
     flow, dep = _first_flow_and_deployment(db)
+    _schedule_deployment(db, dep)
     app = create_app(url)
     out: dict[str, Any] = {"store": db.dialect, "seed": seed_info, "pages": {}}
     with TestClient(app) as client:
