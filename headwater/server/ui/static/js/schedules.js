@@ -41,7 +41,10 @@
     for (const input of [kind, value, zone]) if (input) input.addEventListener("input", later);
     kind.addEventListener("change", later);
     form.addEventListener("submit", () => { clearTimeout(timer); asked++; });
-    if (value.value.trim()) later();
+    // An edit form (in a closed <details>) previews its timing when it is opened,
+    // not on every page load.
+    const details = form.closest("details");
+    if (details) details.addEventListener("toggle", () => { if (details.open) later(); });
   }
 
   document.addEventListener("DOMContentLoaded", () => {
