@@ -133,12 +133,10 @@ def _parse(request: Request, now: float) -> tuple[dict[str, Any], dict[str, Any]
 
 
 def _view_fields(view: str, now: float) -> dict[str, Any]:
-    """The filter fields of a tab: started or due (expected by now), or due later."""
-    moment = dt.datetime.fromtimestamp(now, UTC)
-    if view == "":
-        return {"expected_start_time_before": moment}
+    """The filter fields of the Upcoming tab (due later: a short range of the index).
+    The default tab (started or due) is the store's ``due_by`` instead."""
     if view == "upcoming":
-        return {"expected_start_time_after": moment}
+        return {"expected_start_time_after": dt.datetime.fromtimestamp(now, UTC)}
     return {}
 
 
@@ -221,18 +219,24 @@ def flow_runs_page(request: Request) -> Response:
     flt = _flow_run_filter(fields, problems)
     sort = FlowRunSort(SORTS[choices["sort"]][1])
     cursor = request.query_params.get("cursor") or None
+    due_by = now if choices["view"] == "" else None
     with request.app.state.db.begin_read() as conn:
         try:
             runs, next_cursor = read_flow_runs_page(
-                conn, flow_run_filter=flt, sort=sort, limit=choices["limit"], cursor=cursor
+                conn,
+                flow_run_filter=flt,
+                sort=sort,
+                limit=choices["limit"],
+                cursor=cursor,
+                due_by=due_by,
             )
         except UserInputError as exc:  # a damaged or outdated cursor
             problems.append(f"that page link cannot be used ({exc}); showing the first page")
             cursor = None
             runs, next_cursor = read_flow_runs_page(
-                conn, flow_run_filter=flt, sort=sort, limit=choices["limit"]
+                conn, flow_run_filter=flt, sort=sort, limit=choices["limit"], due_by=due_by
             )
-        matches = count_flow_runs(conn, flow_run_filter=flt, cap=COUNT_CAP)
+        matches = count_flow_runs(conn, flow_run_filter=flt, cap=COUNT_CAP, due_by=due_by)
         upcoming = count_flow_runs(
             conn, flow_run_filter=FlowRunFilter(**_view_fields("upcoming", now)), cap=UPCOMING_CAP
         )
