@@ -264,12 +264,6 @@ def backfill_command(
     )
 
 
-def _project_section(path: Path, key: str) -> bool:
-    from headwater.deployments.project import read_project
-
-    return bool(read_project(path).get(key))
-
-
 def deploy_command(
     names: list[str] = typer.Argument(None, help="Deployments of headwater.yaml to apply."),
     all_: bool = typer.Option(False, "--all", help="Apply every deployment of the file."),
@@ -288,16 +282,11 @@ def deploy_command(
         for deployment in chosen:
             deployment.apply(client)
             where = deployment.work_pool_name or "no work pool (use serve)"
+            if deployment.job_variables.get("image"):
+                where += f", image {deployment.job_variables['image']}"
             console().print(f"Applied deployment {escape(deployment.full_name)} ({escape(where)})")
     except HeadwaterError as exc:
         fail(str(exc))
-    skipped = [key for key in ("build", "push") if _project_section(path, key)]
-    if skipped:
-        err_console().print(
-            f"[yellow]{' and '.join(skipped)} steps of {escape(str(path))} were not run: "
-            "Headwater does not run them; build images with "
-            "flow.deploy(image=DockerImage(...), build=True) (docs/deployments.md).[/yellow]"
-        )
     if any(not d.work_pool_name for d in chosen):
         err_console().print(
             "[dim]Deployments without a work pool run only while a serve process serves them.[/dim]"

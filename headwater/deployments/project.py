@@ -14,6 +14,10 @@ deployments:
     concurrency_limit: {limit: 1, collision_strategy: cancel_new}
 ```
 
+``build:`` and ``push:`` (the file's, or a deployment's own) hold Prefect's docker
+steps, run before the deployment is applied (build_steps.py); ``{{ step_id.image }}``
+references their outputs, and the image built becomes the ``image`` job variable.
+
 Each entrypoint is loaded from the project directory when deploying, so a missing
 file or a function that is not a flow is an error then, not in a run.
 """
@@ -48,6 +52,8 @@ _KEYS = {
     "missed_runs",
     "lateness_limit_seconds",
     "pull",
+    "build",
+    "push",
 }
 _POOL_KEYS = {"name", "work_queue_name", "job_variables"}
 _TOP_KEYS = {"name", "prefect-version", "headwater-version", "pull", "deployments", "build", "push"}
@@ -116,21 +122,47 @@ def project_deployments(
                 raise InvalidOptionError(f"no deployment {name!r} in {path} (it has: {listed})")
             chosen.extend(found)
     root = path.parent.resolve()
-    default_pull = data.get("pull") or [{"set_working_directory": {"directory": str(root)}}]
-    return [_deployment(entry, root, default_pull, path) for entry in chosen]
+    built: dict[str, dict[str, Any]] = {}  # the outputs of each distinct list of steps
+    return [_deployment(entry, root, data, path, built) for entry in chosen]
 
 
 def _full(entry: dict[str, Any]) -> str:
     return f"?/{entry.get('name')}"
 
 
+def _steps(
+    entry: dict[str, Any], data: dict[str, Any], root: Path, where: str, built: dict[str, Any]
+) -> dict[str, Any]:
+    """The outputs of the deployment's build and push steps (its own sections, else the
+    file's), run once per distinct list of steps."""
+    import json
+
+    from headwater.deployments.build_steps import run_steps
+
+    sections = [(key, entry[key] if key in entry else data.get(key)) for key in ("build", "push")]
+    if not any(steps for _, steps in sections):
+        return {}
+    key = json.dumps(sections, sort_keys=True, default=str)
+    if key not in built:
+        built[key] = run_steps(sections, root, {}, where)
+    return dict(built[key])
+
+
 def _deployment(
-    entry: dict[str, Any], root: Path, default_pull: list[Any], path: Path
+    entry: dict[str, Any], root: Path, data: dict[str, Any], path: Path, built: dict[str, Any]
 ) -> RunnerDeployment:
+    from headwater.deployments.build_steps import resolve
     from headwater.flows import load_flow
 
     where = f"{path.name}: deployment {entry.get('name')!r}"
     _unknown(set(entry), _KEYS, where)
+    outputs = _steps(entry, data, root, where, built)
+    entry = resolve({k: v for k, v in entry.items() if k not in ("build", "push")}, outputs, where)
+    # an auto Dockerfile copied the project into the image: runs change into that copy
+    directory = outputs["code_dir"] if outputs.get("dockerfile") == "auto" else str(root)
+    default_pull = resolve(data.get("pull"), outputs, where) or [
+        {"set_working_directory": {"directory": directory}}
+    ]
     entrypoint = entry.get("entrypoint")
     if not isinstance(entrypoint, str) or ":" not in entrypoint:
         raise InvalidOptionError(f"{where}: entrypoint must be 'path/to/file.py:function'")
@@ -140,6 +172,9 @@ def _deployment(
     if not isinstance(pool, dict):
         raise InvalidOptionError(f"{where}: work_pool must be a mapping with a name")
     _unknown(set(pool), _POOL_KEYS, f"{where}: work_pool")
+    job_variables = pool.get("job_variables")
+    if outputs.get("image") and not (job_variables or {}).get("image"):
+        job_variables = {**(job_variables or {}), "image": outputs["image"]}
     here = os.getcwd()
     try:
         os.chdir(root)
@@ -177,7 +212,7 @@ def _deployment(
             entrypoint=entrypoint,
             work_pool_name=pool.get("name"),
             work_queue_name=pool.get("work_queue_name"),
-            job_variables=pool.get("job_variables"),
+            job_variables=job_variables,
             pull_steps=entry.get("pull") or default_pull,
             source=str(root),
             **options,

@@ -69,20 +69,6 @@ def test_deploy_from_headwater_yaml(project: Path, capsys: pytest.CaptureFixture
     assert code == 1 and "no deployment 'nope'" in err
 
 
-def test_build_and_push_steps_are_named_as_not_run(
-    project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = (project / "headwater.yaml").read_text()
-    (project / "headwater.yaml").write_text("build: null\npush: null\n" + text)
-    code, _, err = run_cli(capsys, "deploy", "manual")
-    assert code == 0 and "were not run" not in err  # Prefect's empty sections are fine
-    steps = "build:\n  - prefect_docker.deployments.steps.build_docker_image: {image_name: x}\n"
-    (project / "headwater.yaml").write_text(steps + text)
-    code, _, err = run_cli(capsys, "deploy", "manual")
-    assert code == 0
-    assert "build steps of" in err and "were not run" in err
-
-
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
