@@ -46,12 +46,12 @@ MAX_HOOK_ERROR_CHARS = 2000
 class Entry:
     """A transaction's record to build on the writer's thread (see the module doc)."""
 
-    __slots__ = ("end_time", "outcome", "seen", "txn")
+    __slots__ = ("ended_at", "outcome", "seen", "txn")
 
-    def __init__(self, txn: Transaction, outcome: str, end_time: float | None) -> None:
+    def __init__(self, txn: Transaction, outcome: str, ended_at: float | None) -> None:
         self.txn = txn
         self.outcome = outcome
-        self.end_time = end_time
+        self.ended_at = ended_at
         #: Task runs in the last ``OPEN`` record built (-1: none built yet).
         self.seen = -1
 
@@ -80,7 +80,7 @@ class Entry:
             if txn.recorded_end:
                 return None
             self.seen = len(txn.participants)
-        return _record(txn, self.outcome, self.end_time)
+        return _record(txn, self.outcome, self.ended_at)
 
 
 def opened(txn: Transaction) -> None:

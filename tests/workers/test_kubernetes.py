@@ -224,7 +224,8 @@ def test_cancel_deletes_the_job_after_a_worker_restart(
     assert f"re-attached to flow run {run.id}" in second.log()
     deletes = [query for kind, name, query in kube.deletes if name == job_name]
     assert deletes and deletes[0].get("propagationPolicy") == "Foreground"
-    assert not _jobs_of(kube, run.id), "the Job is gone"
+    # foreground deletion: the Job goes once its pod is gone (after the run is Cancelled)
+    _wait(lambda: not _jobs_of(kube, run.id), 60, "the Job to be gone")
     with kube.cond:
         assert not [
             p for p in kube.pods.values() if p["metadata"]["labels"]["job-name"] == job_name
