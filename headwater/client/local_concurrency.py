@@ -87,21 +87,9 @@ class LocalConcurrencyMixin:
 
     def acquire_concurrency_slots(self, request: SlotRequest) -> SlotGrant:
         """Take the slots, waiting up to ``request.wait_seconds`` (woken by a datagram
-        when slots free up, see ``core/wake.py``)."""
-        from headwater.server.store import concurrency_limits as store
-        from headwater.server.store import slot_counts
-
-        if request.ticket is None:
-            # One write transaction: the slot in one statement when free (see
-            # server/store/slot_counts.py), or the answer that no limit applies.
-            with self.db.begin_write() as conn:
-                grant = slot_counts.take(
-                    conn, request=request, default_duration=self._default_lease_seconds()
-                )
-                if grant is None:
-                    grant = store.unlimited(conn, request=request)
-            if grant is not None:
-                return grant
+        when slots free up, see ``core/wake.py``).  A first ask is one write
+        transaction whatever the answer: the slot in one statement when free (see
+        ``server/store/slot_counts.py``), no limit to wait for, or a refusal."""
         return wait_for_slots(self.db, request, self._default_lease_seconds())
 
     def _default_lease_seconds(self) -> float:

@@ -239,9 +239,12 @@ def acquire_slots(
     if not admission.admitted:
         return SlotGrant(limits=limits, missing=missing), admission.retry_at
     if not slot_counts.count_within(conn, wanted):
-        # PostgreSQL: a one-statement taker that started before this request queued
-        # took the slot meanwhile (its row lock ordered it first): ask again at once.
-        return SlotGrant(limits=limits, missing=missing), now
+        # Rows of leases that ran out still count until deleted: delete them, count again.
+        lease_store.clear_expired(conn, list(wanted), now)
+        if not slot_counts.count_within(conn, wanted):
+            # PostgreSQL: a one-statement taker that started before this request
+            # queued took the slot meanwhile (its row lock ordered it first).
+            return SlotGrant(limits=limits, missing=missing), now
     lease_id = new_id()
     decaying = request.mode == "rate_limit"
     duration = request.lease_duration or default_duration

@@ -123,9 +123,6 @@ def admit(
     now = time.time() if now is None else now
     names = sorted(resources)
     lock_resources(conn, names)
-    # Rows of leases that ran out hold nothing: delete them, so the counts kept on the
-    # limits' rows (slot_counts) let the next taker use the one-statement path again.
-    slot_counts.uncount(conn, conn.execute(_CLEAR_EXPIRED, {"names": names, "now": now}).all())
     held: dict[str, int] = {
         name: int(total) for name, total in conn.execute(_HELD, {"names": names, "now": now})
     }
@@ -147,9 +144,17 @@ def admit(
         _queue(conn, ticket, resources, wake_address, now)
     full = [name for name in names if resources[name] > free[name]]
     retry_at = None
-    if full:
+    if full:  # about to wait anyway: clear rows of leases that expired meanwhile
+        clear_expired(conn, full, now)
         retry_at = conn.execute(_NEXT_EXPIRY, {"names": full, "now": now}).scalar()
     return Admission(False, retry_at, free, ahead)
+
+
+def clear_expired(conn: Connection, names: Sequence[str], now: float | None = None) -> None:
+    """Delete the rows of leases on ``names`` that ran out (they hold nothing already),
+    so the counts kept on limits' rows (``slot_counts``) hold only live leases."""
+    now = time.time() if now is None else now
+    slot_counts.uncount(conn, conn.execute(_CLEAR_EXPIRED, {"names": names, "now": now}).all())
 
 
 def _places(
