@@ -1,8 +1,8 @@
 """Concurrency limits keep the slots their lease rows hold (``held``), so a slot is
 taken with one conditional UPDATE of the limit's row instead of counting leases.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
