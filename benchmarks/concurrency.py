@@ -12,9 +12,13 @@ Each figure comes with its baseline from the same run:
   embedded (SQLite) vs ``empty_write_txn_ms`` (a write transaction doing nothing on
   the same store) and over HTTP on loopback vs ``health_roundtrip_ms`` (GET
   /api/health on the same server);
-- ``contended_per_s``: acquisitions per second of ``--contenders`` processes each
-  taking and giving back a slot ``--acquisitions`` times on a limit of 3, embedded
-  and through the server, with ``peak_holders`` (the most holding at once: at most 3).
+- ``contended_*``: acquisitions per second of ``--contenders`` processes each taking
+  and giving back a slot ``--acquisitions`` times on a limit of 3, holding it
+  ``--hold-ms`` (0: the acquisition throughput the issue's 1,000/s is about; 10: a
+  held slot caps it at 300/s), embedded, through the server and (``--postgres``) on
+  an embedded PostgreSQL store, against ``baseline_round_trips_per_s`` (the same
+  processes doing empty write transactions, or GET /api/health), with
+  ``peak_holders`` (the most holding at once: at most 3).
 """
 
 from __future__ import annotations
@@ -133,43 +137,54 @@ def uncontended(env: dict[str, str], n: int) -> dict[str, float]:
     return {"ms": _median_ms(data["laps"]), "base_ms": _median_ms(data["base"])}
 
 
-def contended(
-    env: dict[str, str], root: Path, contenders: int, acquisitions: int
-) -> dict[str, Any]:
-    _python(
-        "from headwater.client import open_client\n"
-        "from headwater.schemas.concurrency import ConcurrencyLimitCreate\n"
-        "open_client().create_concurrency_limit(ConcurrencyLimitCreate(name='three', limit=3))",
-        env,
-    )
+def _contend(
+    env: dict[str, str], root: Path, contenders: int, args: list[str], after: list[str]
+) -> Path:
+    """Run ``contenders`` copies of ``_contender.py ARGS OUT AFTER``, started together;
+    OUT (the file they write)."""
     out = root / f"holdings-{time.monotonic_ns()}.txt"
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                str(HERE / "_contender.py"),
-                "loop",
-                "three",
-                str(acquisitions),
-                str(out),
-            ],
+            [sys.executable, str(HERE / "_contender.py"), *args, str(out), *after],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         for _ in range(contenders)
     ]
-    time.sleep(3.0)  # let them import and connect
-    start = time.perf_counter()
+    deadline = time.monotonic() + 300
+    while len(list(root.glob(out.name + ".ready.*"))) < contenders:  # imported, connected
+        if time.monotonic() > deadline or any(proc.poll() is not None for proc in procs):
+            break
+        time.sleep(0.05)
     Path(str(out) + ".go").touch()
     for proc in procs:
         _, err = proc.communicate(timeout=1200)
         if proc.returncode != 0:
             raise RuntimeError(err.decode()[-2000:])
-    wall = time.perf_counter() - start
+    return out
+
+
+def _per_s(spans: list[tuple[float, ...]]) -> float:
+    first = min(span[0] for span in spans)
+    last = max(span[-1] for span in spans)
+    return round(len(spans) / (last - first), 1)
+
+
+def contended(
+    env: dict[str, str], root: Path, contenders: int, acquisitions: int, hold_ms: float
+) -> dict[str, Any]:
+    name = f"three-{time.monotonic_ns()}"
+    _python(
+        "import sys\n"
+        "from headwater.client import open_client\n"
+        "from headwater.schemas.concurrency import ConcurrencyLimitCreate\n"
+        "open_client().create_concurrency_limit(ConcurrencyLimitCreate(name=sys.argv[1], limit=3))",
+        env,
+        name,
+    )
+    out = _contend(env, root, contenders, ["loop", name, str(acquisitions)], [str(hold_ms)])
     holdings = [tuple(map(float, line.split())) for line in out.read_text().splitlines()]
-    first = min(s for s, _ in holdings)
-    last = max(e for _, e in holdings)
     events = sorted([(s, 1) for s, _ in holdings] + [(e, -1) for _, e in holdings])
     now = peak = 0
     for _, step in events:
@@ -177,11 +192,35 @@ def contended(
         peak = max(peak, now)
     return {
         "acquisitions": len(holdings),
-        "contended_per_s": round(len(holdings) / (last - first), 1),
-        "wall_s_with_startup_skew": round(wall, 2),
+        "per_s": _per_s(holdings),
         "peak_holders": peak,
-        "hold_ms_each": 10,
+        "hold_ms_each": hold_ms,
     }
+
+
+def contended_baseline(
+    env: dict[str, str], root: Path, contenders: int, count: int
+) -> dict[str, Any]:
+    """The same processes doing the cheapest round trip instead (an empty write
+    transaction embedded, GET /api/health through a server)."""
+    out = _contend(env, root, contenders, ["base", "-", str(count)], [])
+    spans = [tuple(map(float, line.split())) for line in out.read_text().splitlines()]
+    return {"round_trips": len(spans), "per_s": _per_s(spans)}
+
+
+def contention(
+    env: dict[str, str], root: Path, args: argparse.Namespace, target: str
+) -> dict[str, Any]:
+    """Contended acquisitions at each hold time, against the baseline round trips."""
+    found: dict[str, Any] = {}
+    base = contended_baseline(env, root, args.contenders, args.acquisitions)
+    found["baseline_round_trips_per_s"] = base["per_s"]
+    for hold in args.hold_ms:
+        run = contended(env, root, args.contenders, args.acquisitions, hold)
+        found[f"hold_{hold:g}ms"] = run
+        found[f"hold_{hold:g}ms_vs_baseline"] = round(run["per_s"] / base["per_s"], 3)
+        print(json.dumps({target: found}), file=sys.stderr, flush=True)
+    return found
 
 
 def main() -> None:
@@ -189,22 +228,41 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300, help="uncontended laps")
     parser.add_argument("--contenders", type=int, default=20)
     parser.add_argument("--acquisitions", type=int, default=50)
+    parser.add_argument(
+        "--hold-ms",
+        type=float,
+        nargs="+",
+        default=[0.0, 10.0],
+        help="how long each contender holds a slot (0: acquisition throughput alone)",
+    )
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also measure an embedded PostgreSQL store (empty db)"
+    )
+    parser.add_argument("--skip-tag", action="store_true", help="skip the tag-limit flow")
+    parser.add_argument("--skip-contended", action="store_true")
     args = parser.parse_args()
-    result: dict[str, Any] = {"cpus": os.cpu_count()}
+    result: dict[str, Any] = {"cpus": os.cpu_count(), "contenders": args.contenders}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        result.update(tag_limit(root))
-        print(json.dumps(result), file=sys.stderr, flush=True)  # progress
+        if not args.skip_tag:
+            result.update(tag_limit(root))
+            print(json.dumps(result), file=sys.stderr, flush=True)  # progress
         embedded_env = _env(root / "embedded")
         local = uncontended(embedded_env, args.n)
         result["acquire_release_embedded_ms"] = local["ms"]
         result["empty_write_txn_ms"] = local["base_ms"]
         result["embedded_vs_empty_txn"] = round(local["ms"] / local["base_ms"], 2)
+        pg_env = None
+        if args.postgres:
+            pg_env = _env(root / "pg", HEADWATER_DATABASE_URL=args.postgres)
+            pg = uncontended(pg_env, args.n)
+            result["acquire_release_postgres_ms"] = pg["ms"]
+            result["postgres_empty_write_txn_ms"] = pg["base_ms"]
+            result["postgres_vs_empty_txn"] = round(pg["ms"] / pg["base_ms"], 2)
         port = free_port()
-        server_home = root / "server"
         server = Server(
             [sys.executable, "-m", "headwater", "server", "start", "--port", str(port)],
-            _env(server_home),
+            _env(root / "server"),
             f"http://127.0.0.1:{port}/api/health",
             root / "server.log",
         )
@@ -216,12 +274,21 @@ def main() -> None:
             result["health_roundtrip_ms"] = remote["base_ms"]
             result["http_vs_health"] = round(remote["ms"] / remote["base_ms"], 2)
             print(json.dumps(result), file=sys.stderr, flush=True)
-            result["contended_http"] = contended(http_env, root, args.contenders, args.acquisitions)
+            if not args.skip_contended:
+                result["contended_http"] = contention(http_env, root, args, "contended_http")
         finally:
             server.stop()
-        result["contended_embedded"] = contended(
-            embedded_env, root, args.contenders, args.acquisitions
-        )
+        if not args.skip_contended:
+            result["contended_embedded"] = contention(
+                embedded_env, root, args, "contended_embedded"
+            )
+            if pg_env is not None:
+                result["contended_postgres"] = contention(pg_env, root, args, "contended_postgres")
+    result["targets"] = {
+        "acquire_release_embedded_ms": 1.0,
+        "acquire_release_http_ms": 3.0,
+        "contended_per_s_hold_0": 1000,
+    }
     print(json.dumps(result, indent=2))
 
 

@@ -87,14 +87,9 @@ class LocalConcurrencyMixin:
 
     def acquire_concurrency_slots(self, request: SlotRequest) -> SlotGrant:
         """Take the slots, waiting up to ``request.wait_seconds`` (woken by a datagram
-        when slots free up, see ``core/wake.py``)."""
-        from headwater.server.store import concurrency_limits as store
-
-        if request.ticket is None:
-            with self.db.begin_read() as conn:  # no limits: no write transaction
-                unlimited = store.unlimited(conn, request=request)
-            if unlimited is not None:
-                return unlimited
+        when slots free up, see ``core/wake.py``).  A first ask is one write
+        transaction whatever the answer: the slot in one statement when free (see
+        ``server/store/slot_counts.py``), no limit to wait for, or a refusal."""
         return wait_for_slots(self.db, request, self._default_lease_seconds())
 
     def _default_lease_seconds(self) -> float:

@@ -337,6 +337,9 @@ lease_waiters = Table(
 # -- concurrency limits: slots held as leases on ``limit:<id>`` -----------------------
 # A tag limit on task runs is the limit named ``tag:<tag>``.  ``slot_decay_per_second``
 # makes it a rate limit: slots taken by ``rate_limit`` are not given back but decay.
+# ``held``: the slots of the limit's lease rows, live or expired but not yet deleted
+# (kept with every insert and delete of such a row), so an uncontended slot is one
+# conditional UPDATE (``server/store/slot_counts.py``).
 concurrency_limits = Table(
     "concurrency_limits",
     metadata,
@@ -347,6 +350,7 @@ concurrency_limits = Table(
     Column("slot_decay_per_second", Double, nullable=False, default=0.0),
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
+    Column("held", Integer, nullable=False, default=0, server_default="0"),
 )
 
 

@@ -35,6 +35,7 @@ from headwater.schemas.concurrency import (
 )
 from headwater.server.db.tables import concurrency_limits, leases
 from headwater.server.store import leases as lease_store
+from headwater.server.store import slot_counts
 from headwater.utilities.ids import new_id
 
 C = concurrency_limits.c
@@ -211,6 +212,9 @@ def acquire_slots(
     refused, when to look again at the latest (a lease on a full limit expires).
     ``default_duration``: the lease's duration when the request names none."""
     now = time.time() if now is None else now
+    fast = slot_counts.take(conn, request=request, default_duration=default_duration, now=now)
+    if fast is not None:  # one limit, a free slot, nobody queued: one statement
+        return fast, None
     names = list(dict.fromkeys(request.names))
     every = applicable_limits(conn, names=names, strict=request.strict, active_only=False)
     present = {row.name for row in every}
@@ -234,6 +238,13 @@ def acquire_slots(
     limits = sorted(row.name for row in rows)
     if not admission.admitted:
         return SlotGrant(limits=limits, missing=missing), admission.retry_at
+    if not slot_counts.count_within(conn, wanted):
+        # Rows of leases that ran out still count until deleted: delete them, count again.
+        lease_store.clear_expired(conn, list(wanted), now)
+        if not slot_counts.count_within(conn, wanted):
+            # PostgreSQL: a one-statement taker that started before this request
+            # queued took the slot meanwhile (its row lock ordered it first).
+            return SlotGrant(limits=limits, missing=missing), now
     lease_id = new_id()
     decaying = request.mode == "rate_limit"
     duration = request.lease_duration or default_duration

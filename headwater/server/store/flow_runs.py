@@ -12,11 +12,13 @@ from sqlalchemy.sql import Select
 from headwater.exceptions import ObjectNotFound
 from headwater.schemas.orchestration import OrchestrationResult, SetStateStatus
 from headwater.schemas.records import FlowRunCreate
+from headwater.server.db.after_commit import after_commit
 from headwater.server.db.bulk import BulkStatement, bulk_statement
 from headwater.server.db.dialect import insert_for, json_array_contains
 from headwater.server.db.tables import flow_run_states, flow_runs, flows
 from headwater.server.db.text_match import contains_text
 from headwater.server.events import domain
+from headwater.server.notify import notify_work
 from headwater.server.orchestration.context import TransitionContext
 from headwater.server.orchestration.policy import FLOW_RUN_POLICY, decide_transition
 from headwater.server.orchestration.rules import Rule
@@ -220,7 +222,22 @@ def set_flow_run_state(
         if new_state.type in TERMINAL_TYPES and initial.type not in TERMINAL_TYPES:
             # A run that ended holds nothing: its slots and locks go to their waiters.
             leases.release_for_runs(conn, flow_run_ids=[flow_run_id])
+        if _frees_a_claim_slot(run, initial, new_state):
+            # Its deployment's, queue's or pool's concurrency slot is free: workers
+            # long-polling for runs look again now, not at their next recheck.
+            after_commit(conn, notify_work)
     return OrchestrationResult(status, new_state, reason)
+
+
+#: The states that hold a deployment, work-queue or work-pool concurrency slot (the
+#: claim's ``ACTIVE``, ``server/store/claims.py``).
+_HOLDS_CLAIM_SLOT = frozenset({StateType.PENDING, StateType.RUNNING, StateType.CANCELLING})
+
+
+def _frees_a_claim_slot(run: dict[str, Any], initial: State, new_state: State) -> bool:
+    if run["deployment_id"] is None and run["work_queue_id"] is None:
+        return False
+    return initial.type in _HOLDS_CLAIM_SLOT and new_state.type not in _HOLDS_CLAIM_SLOT
 
 
 def read_flow_run(conn: Connection, *, flow_run_id: UUID) -> FlowRun:

@@ -40,6 +40,7 @@ from headwater.core import wake
 from headwater.server.db.after_commit import after_commit
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import lease_waiters, leases
+from headwater.server.store import slot_counts
 
 #: A waiter that has not refreshed its place for this long is no longer queued.
 WAITER_TTL = 10.0
@@ -66,7 +67,9 @@ _QUEUE = (
 )
 _QUEUE_HEADS: dict[int, Any] = {}
 _NEXT_EXPIRY = select(func.min(L.expires)).where(L.resource.in_(_NAMES), L.expires > _NOW)
-_CLEAR_EXPIRED = delete(leases).where(L.resource.in_(_NAMES), L.expires <= _NOW)
+_CLEAR_EXPIRED = (
+    delete(leases).where(L.resource.in_(_NAMES), L.expires <= _NOW).returning(L.resource, L.slots)
+)
 _INSERT = insert(leases)
 _RENEW = (
     update(leases)
@@ -142,9 +145,16 @@ def admit(
     full = [name for name in names if resources[name] > free[name]]
     retry_at = None
     if full:  # about to wait anyway: clear rows of leases that expired meanwhile
-        conn.execute(_CLEAR_EXPIRED, {"names": full, "now": now})
+        clear_expired(conn, full, now)
         retry_at = conn.execute(_NEXT_EXPIRY, {"names": full, "now": now}).scalar()
     return Admission(False, retry_at, free, ahead)
+
+
+def clear_expired(conn: Connection, names: Sequence[str], now: float | None = None) -> None:
+    """Delete the rows of leases on ``names`` that ran out (they hold nothing already),
+    so the counts kept on limits' rows (``slot_counts``) hold only live leases."""
+    now = time.time() if now is None else now
+    slot_counts.uncount(conn, conn.execute(_CLEAR_EXPIRED, {"names": names, "now": now}).all())
 
 
 def _places(
@@ -226,7 +236,8 @@ def grant(
     expires: Mapping[str, float] | None = None,
 ) -> None:
     """Take ``resources`` under ``lease_id`` until now + ``duration`` (after ``admit``),
-    or until ``expires[resource]`` where given (slots that decay, see rate limits)."""
+    or until ``expires[resource]`` where given (slots that decay, see rate limits).
+    A concurrency limit's count of held slots is the caller's (``slot_counts``)."""
     now = time.time() if now is None else now
     conn.execute(
         _INSERT,
@@ -342,8 +353,11 @@ def expire(conn: Connection, *, now: float | None = None) -> int:
 
 
 def _wake_freed(conn: Connection, freed: Sequence[Any]) -> None:
+    """Lease rows (resource, slots) were deleted: the limits they counted on hold
+    less, and their waiters may go."""
     if not freed:
         return
+    slot_counts.uncount(conn, freed)
     counts: dict[str, int] = defaultdict(int)
     for resource, slots in freed:
         counts[resource] += slots

@@ -152,6 +152,55 @@ def test_a_waiting_worker_learns_of_new_work_within_a_second(api: httpx.Client) 
     assert answer["returned"] - created_at < 1.0, answer  # woken, not after the 10 s wait
 
 
+def test_a_waiting_worker_claims_the_next_run_as_soon_as_a_limited_run_ends(
+    api: httpx.Client,
+) -> None:
+    """Deployment concurrency limit 1: the run that ends frees the slot, and the
+    worker's waiting claim (the long-poll a worker makes) gets the next run at once,
+    not at the server's next recheck (RECHECK_SECONDS, 0.5 s) nor at a poll interval."""
+    pool = _unique("pool")
+    api.post("/work_pools", json={"name": pool})
+    d = _deployment(api, work_pool_name=pool, concurrency_limit=1)
+    runs = [api.post(f"/deployments/{d['id']}/create_flow_run", json={}).json() for _ in range(4)]
+    claim = {"worker_name": "w", "limit": 5, "watched_ids": []}
+    got = api.post(f"/work_pools/{pool}/get_scheduled_flow_runs", json=claim).json()
+    assert [r["id"] for r in got["flow_runs"]] == [runs[0]["id"]]  # the limit holds
+    current = runs[0]["id"]
+    latencies = []
+    for number, expected in enumerate(runs[1:]):
+        answer: dict = {}
+        worker = f"w{number}"
+
+        def wait(answer: dict = answer, worker: str = worker) -> None:
+            with httpx.Client(base_url=str(api.base_url), timeout=30) as other:
+                response = other.post(
+                    f"/work_pools/{pool}/get_scheduled_flow_runs",
+                    json={**claim, "worker_name": worker, "wait_seconds": 10},
+                )
+                answer["returned"] = time.monotonic()
+                answer["body"] = response.json()
+
+        thread = threading.Thread(target=wait)
+        thread.start()
+        # Its first look is done (it heartbeats in that look's transaction): it waits
+        # now, its next recheck up to 0.5 s away.
+        deadline = time.monotonic() + 30
+        while worker not in {w["name"] for w in api.get(f"/work_pools/{pool}/workers").json()}:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        ended = time.monotonic()
+        api.post(
+            f"/flow_runs/{current}/set_state", json={"state": {"type": "COMPLETED"}}
+        ).raise_for_status()
+        thread.join(15)
+        assert [r["id"] for r in answer["body"]["flow_runs"]] == [expected["id"]]
+        latencies.append(answer["returned"] - ended)
+        current = expected["id"]
+    assert max(latencies) < 1.0, latencies
+    # Notified, not found by a recheck: the fastest of three is well under 0.5 s.
+    assert min(latencies) < 0.2, latencies
+
+
 def test_cancel_heartbeat_and_crash_endpoints(api: httpx.Client) -> None:
     pool = _unique("pool")
     api.post("/work_pools", json={"name": pool})

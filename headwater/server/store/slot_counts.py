@@ -1,0 +1,167 @@
+"""The slots held on each concurrency limit, kept on its row (``held``), and the
+one-statement way of taking a slot that they allow.
+
+``held`` is the sum of ``slots`` over the limit's lease rows (``limit:<id>``), live
+or expired but not yet deleted: every insert of such a row adds to it (``take``,
+``count_within``) and every delete subtracts (``uncount``, called by ``server/store/leases.py`` for
+each row it deletes).  Since a lease row that expired still counts until it is
+deleted, ``held`` is never below the slots live leases hold, so a conditional
+``UPDATE … SET held = held + n WHERE held + n <= limit`` never lets a limit be
+exceeded; a limit whose room is taken by expired rows is left to the full path,
+which deletes them first.
+
+``take`` is the common case in one round trip: one limit, nobody queued for it, a
+slot free.  On PostgreSQL the UPDATE and the lease's INSERT are one statement (a
+data-modifying ``WITH``); the row lock the UPDATE takes orders it against other
+takers, releases and the full path (which counts what it grants the same way,
+``count_within``).
+On SQLite, where statements cost no round trip, they are two statements inside the
+write transaction that already excludes every other writer.  Anything else (a
+waiter keeping its place, several limits, a rate limit, a full or missing or
+inactive limit) returns None and takes the full path (``concurrency_limits.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, bindparam, text
+
+from headwater.schemas.concurrency import SlotGrant, SlotRequest
+from headwater.server.db.types import UUIDType
+from headwater.utilities.ids import new_id
+
+PREFIX = "limit:"
+
+_UUID_PARAMS = ("lease_id", "flow_run_id", "task_run_id")
+
+# SQLite keeps UUIDs as 16 bytes: the resource string is their dashed lowercase hex.
+_HEX = "hex(concurrency_limits.id)"  # qualified: lease_waiters has an id too
+_SQLITE_RESOURCE = (
+    f"'limit:' || lower(substr({_HEX}, 1, 8) || '-' || substr({_HEX}, 9, 4) || '-' || "
+    f"substr({_HEX}, 13, 4) || '-' || substr({_HEX}, 17, 4) || '-' || substr({_HEX}, 21))"
+)
+_NOBODY_QUEUED = (
+    "NOT EXISTS (SELECT 1 FROM lease_waiters WHERE lease_waiters.resource = {resource} "
+    "AND lease_waiters.expires > :now)"
+)
+_ROOM = 'name = :name AND active AND "limit" >= held + :slots AND '
+
+_SQLITE_TAKE = text(
+    "UPDATE concurrency_limits SET held = held + :slots WHERE "
+    + _ROOM
+    + _NOBODY_QUEUED.format(resource=_SQLITE_RESOURCE)
+    + " RETURNING id"
+).columns(id=UUIDType())
+_SQLITE_INSERT = text(
+    "INSERT INTO leases (id, resource, slots, holder, duration, expires, flow_run_id, "
+    "task_run_id, created) VALUES (:lease_id, :resource, :slots, :holder, :duration, "
+    ":expires, :flow_run_id, :task_run_id, :now)"
+).bindparams(*(bindparam(name, type_=UUIDType()) for name in _UUID_PARAMS))
+
+_PG_RESOURCE = "'limit:' || concurrency_limits.id::text"
+_PG_TAKE = text(
+    "WITH took AS (UPDATE concurrency_limits SET held = held + :slots WHERE "
+    + _ROOM
+    + _NOBODY_QUEUED.format(resource=_PG_RESOURCE)
+    + f" RETURNING {_PG_RESOURCE} AS resource) "
+    "INSERT INTO leases (id, resource, slots, holder, duration, expires, flow_run_id, "
+    "task_run_id, created) SELECT CAST(:lease_id AS uuid), took.resource, "
+    "CAST(:slots AS integer), CAST(:holder AS varchar), CAST(:duration AS double precision), "
+    "CAST(:expires AS double precision), CAST(:flow_run_id AS uuid), "
+    "CAST(:task_run_id AS uuid), CAST(:now AS double precision) FROM took "
+    "RETURNING leases.resource"
+).bindparams(*(bindparam(name, type_=UUIDType()) for name in _UUID_PARAMS))
+
+_ADD = text("UPDATE concurrency_limits SET held = held + :slots WHERE id = :id").bindparams(
+    bindparam("id", type_=UUIDType())
+)
+_ADD_WITHIN = text(
+    "UPDATE concurrency_limits SET held = held + :slots "
+    'WHERE id = :id AND held + :slots <= "limit" RETURNING id'
+).bindparams(bindparam("id", type_=UUIDType()))
+
+
+def take(
+    conn: Connection,
+    *,
+    request: SlotRequest,
+    default_duration: float,
+    now: float | None = None,
+) -> SlotGrant | None:
+    """The slot taken in one statement when the common case applies, else None
+    (nothing was changed: ask ``concurrency_limits.acquire_slots``)."""
+    if request.ticket is not None or request.mode != "concurrency":
+        return None
+    if len(set(request.names)) != 1:
+        return None
+    now = time.time() if now is None else now
+    lease_id = new_id()
+    duration = request.lease_duration or default_duration
+    params: dict[str, Any] = {
+        "name": request.names[0],
+        "slots": request.slots,
+        "now": now,
+        "lease_id": lease_id,
+        "holder": (request.holder or "unknown")[:200],
+        "duration": duration,
+        "expires": now + duration,
+        "flow_run_id": request.flow_run_id,
+        "task_run_id": request.task_run_id,
+    }
+    if conn.dialect.name == "postgresql":
+        if conn.execute(_PG_TAKE, params).first() is None:
+            return None
+    else:
+        limit_id = conn.execute(_SQLITE_TAKE, params).scalar()
+        if limit_id is None:
+            return None
+        conn.execute(_SQLITE_INSERT, {**params, "resource": f"{PREFIX}{limit_id}"})
+    return SlotGrant(lease_id=lease_id, lease_duration=duration, limits=[request.names[0]])
+
+
+def limit_id(resource: str) -> UUID | None:
+    """The limit whose slots ``resource`` names, or None (a lock, a cache key)."""
+    if not resource.startswith(PREFIX):
+        return None
+    try:
+        return UUID(resource[len(PREFIX) :])
+    except ValueError:
+        return None
+
+
+def _by_limit(rows: Iterable[tuple[str, int]]) -> dict[UUID, int]:
+    totals: dict[UUID, int] = defaultdict(int)
+    for resource, slots in rows:
+        found = limit_id(resource)
+        if found is not None:
+            totals[found] += slots
+    return totals
+
+
+def count_within(conn: Connection, taken: Mapping[str, int]) -> bool:
+    """Count the slots about to be taken (resource: slots) on their limits, each only
+    if it stays within its limit; False (and nothing counted) if one would not.
+
+    The full path decided under its own lock (SQLite's write lock, PostgreSQL's
+    advisory locks) from the live lease rows; the row lock this UPDATE takes orders
+    it against ``take``, which only counts, so on PostgreSQL a ``take`` that started
+    before a waiter queued can win the last slot: then this one is refused."""
+    done: list[tuple[UUID, int]] = []
+    for found, slots in sorted(_by_limit(taken.items()).items()):
+        if conn.execute(_ADD_WITHIN, {"id": found, "slots": slots}).first() is None:
+            for undo, undo_slots in done:
+                conn.execute(_ADD, {"id": undo, "slots": -undo_slots})
+            return False
+        done.append((found, slots))
+    return True
+
+
+def uncount(conn: Connection, freed: Iterable[tuple[str, int]]) -> None:
+    """Lease rows (resource, slots) were deleted (in id order: no deadlocks)."""
+    for found, slots in sorted(_by_limit(freed).items()):
+        conn.execute(_ADD, {"id": found, "slots": -slots})

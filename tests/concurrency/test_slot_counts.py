@@ -1,0 +1,140 @@
+"""The slots held on a limit's row (``held``) follow its lease rows through every way
+of taking and giving back slots, and an uncontended slot is one statement
+(``server/store/slot_counts.py``).  Real SQLite files and real PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from headwater.schemas.concurrency import ConcurrencyLimitCreate, SlotRequest
+from headwater.server.db.database import Database, get_database
+from headwater.server.db.tables import concurrency_limits, leases
+from headwater.server.store import concurrency_limits as store
+from headwater.server.store import leases as lease_store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    if request.param == "sqlite":
+        return get_database(f"sqlite:///{tmp_path / 'store.db'}")
+    return get_database(request.getfixturevalue("pg_url"))
+
+
+def _limit(db: Database, limit: int) -> tuple[str, uuid.UUID]:
+    name = f"c-{uuid.uuid4().hex[:8]}"
+    with db.begin_write() as conn:
+        created = store.create_limit(conn, limit=ConcurrencyLimitCreate(name=name, limit=limit))
+    return name, created.id
+
+
+def _acquire(db: Database, *names: str, now: float | None = None) -> Any:
+    with db.begin_write() as conn:
+        grant, _ = store.acquire_slots(
+            conn, request=SlotRequest(names=list(names)), default_duration=60.0, now=now
+        )
+    return grant.lease_id
+
+
+def _held(db: Database, limit_id: uuid.UUID) -> tuple[int, int]:
+    """``held`` on the row, and the slots of the lease rows it should equal."""
+    with db.begin_read() as conn:
+        held = conn.execute(
+            select(concurrency_limits.c.held).where(concurrency_limits.c.id == limit_id)
+        ).scalar_one()
+        rows = conn.execute(
+            select(func.coalesce(func.sum(leases.c.slots), 0)).where(
+                leases.c.resource == store.resource(limit_id)
+            )
+        ).scalar_one()
+    return int(held), int(rows)
+
+
+@pytest.fixture
+def statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements sent while the test runs (after the setup above it)."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        sent.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_an_uncontended_slot_is_taken_in_one_statement(db: Database, statements: list[str]) -> None:
+    name, limit_id = _limit(db, 2)
+    statements.clear()
+    lease_id = _acquire(db, name)
+    assert lease_id is not None
+    work = [sql for sql in statements if not sql.strip().upper().startswith(("BEGIN", "SELECT 1"))]
+    # PostgreSQL: the UPDATE of the limit and the INSERT of the lease are one statement;
+    # SQLite (no round trips): the same two statements in the write transaction.
+    assert len(work) == (1 if db.dialect == "postgresql" else 2), work
+    assert _held(db, limit_id) == (1, 1)
+
+
+def test_held_follows_the_lease_rows(db: Database) -> None:
+    a, a_id = _limit(db, 3)
+    b, b_id = _limit(db, 1)
+    fast = _acquire(db, a)  # one limit: the one-statement path
+    both = _acquire(db, a, b)  # two limits: the full path
+    assert fast is not None and both is not None
+    assert _held(db, a_id) == (2, 2) and _held(db, b_id) == (1, 1)
+    assert _acquire(db, b) is None  # full: refused, nothing counted
+    assert _held(db, b_id) == (1, 1)
+    with db.begin_write() as conn:
+        assert lease_store.release(conn, lease_id=both)
+    assert _held(db, a_id) == (1, 1) and _held(db, b_id) == (0, 0)
+    with db.begin_write() as conn:
+        assert store.reset_limit(conn, name=a) == 1
+    assert _held(db, a_id) == (0, 0)
+
+
+def test_expired_leases_count_until_deleted_and_never_let_a_limit_be_exceeded(
+    db: Database,
+) -> None:
+    name, limit_id = _limit(db, 1)
+    assert _acquire(db, name, now=time.time() - 1000) is not None  # its lease ran out
+    assert _held(db, limit_id) == (1, 1)
+    # The row still counts, so the one-statement path refuses; the full path deletes
+    # the expired row and grants: one holder, one slot counted.
+    assert _acquire(db, name) is not None
+    assert _held(db, limit_id) == (1, 1)
+    assert _acquire(db, name) is None  # full now
+    with db.begin_write() as conn:
+        lease_store.expire(conn, now=time.time() + 1000)  # everything runs out
+    assert _held(db, limit_id) == (0, 0)
+    assert _acquire(db, name) is not None
+    assert _held(db, limit_id) == (1, 1)
+
+
+def test_a_queued_waiter_is_not_overtaken_by_the_one_statement_path(db: Database) -> None:
+    name, limit_id = _limit(db, 1)
+    first = _acquire(db, name)
+    ticket = uuid.uuid4()
+    with db.begin_write() as conn:
+        grant, _ = store.acquire_slots(
+            conn,
+            request=SlotRequest(names=[name], ticket=ticket),
+            default_duration=60.0,
+        )
+    assert grant.lease_id is None  # queued
+    with db.begin_write() as conn:
+        lease_store.release(conn, lease_id=first)
+    assert _acquire(db, name) is None  # a slot is free, but someone queued first
+    with db.begin_write() as conn:
+        grant, _ = store.acquire_slots(
+            conn,
+            request=SlotRequest(names=[name], ticket=ticket),
+            default_duration=60.0,
+        )
+    assert grant.lease_id is not None
+    assert _held(db, limit_id) == (1, 1)
