@@ -339,10 +339,12 @@ class Transaction:
             self.state = TransactionState.COMMITTED
             if self.flow_run is not None:
                 recording.ended(self)
-            if self._reports():
-                self._log().info(
-                    "Transaction %s committed (%d task runs)", self._name(), self._task_count()
-                )
+            if self._reports():  # routine: DEBUG (every transaction is on the run page)
+                log = self._log()
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug(
+                        "Transaction %s committed (%d task runs)", self._name(), self._task_count()
+                    )
         except Exception as exc:
             self._log().error(
                 "Committing transaction %r failed (%s: %s); rolling it back",
@@ -436,9 +438,16 @@ class Transaction:
         return repr(self.key) if self.key is not None else "(no key)"
 
     def _task_count(self) -> int:
-        return sum(
-            (1 if child.task_run_id is not None else child._task_count()) for child in self.children
-        )
+        """Task runs that ran in this transaction or joined it, and in those nested in
+        it (each once: as the store's record lists them)."""
+        ids = set(self.participants)
+        nested = 0
+        for child in self.children:
+            if child.task_run_id is not None:
+                ids.add(child.task_run_id)
+            else:
+                nested += child._task_count()
+        return len(ids) + nested
 
     def _hook_names(self) -> list[str]:
         """Rollback hooks that ran here and below, in the order they ran."""
