@@ -23,7 +23,7 @@ from tests.conftest import server_store
 
 #: Examples per operation and mode: bounded so the run stays well under two minutes
 #: (raise it for a deeper search, e.g. HEADWATER_TEST_SCHEMATHESIS_EXAMPLES=500).
-EXAMPLES = int(os.environ.get("HEADWATER_TEST_SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("HEADWATER_TEST_SCHEMATHESIS_EXAMPLES", "8"))
 #: The operations are fuzzed in this many tests, so xdist workers share the work
 #: (one long test per mode kept a single worker busy long after the others were done).
 PARTS = 3
