@@ -3,6 +3,7 @@ cancellation, zombies, and workers racing."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -158,6 +159,19 @@ def test_cancelling_a_running_run_stops_its_process(pool: str, repo: Path, tmp_p
             # The flow sleeps 60 s: Cancelled well before that means its process was
             # stopped (typically in 1-3 s; no tighter bound, it flakes on a busy machine).
             _wait(cancelled, timeout=30, what="Cancelled")
+
+            # Its logs say it was cancelled, at INFO: no ERROR "Crashed (signal 15)"
+            # next to the Cancelled badge.
+            def final_line():
+                logs = client.read_logs(log_filter=LogFilter(flow_run_id=run.id))
+                done = [log for log in logs if "Finished in state" in log.message]
+                return (logs, done[0]) if done else None
+
+            logs, line = _wait(final_line, timeout=30, what="the run's last log line")
+            assert line.level == logging.INFO and "Cancelled" in line.message, line
+            errors = [log.message for log in logs if log.level >= logging.WARNING]
+            assert errors == [], errors
+            assert "signal" not in client.read_flow_run(run.id).state.message.lower()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 
