@@ -376,6 +376,8 @@ class FlowRunEngine:
             state = Cancelled(message="cancelled while running (the process was stopped)")
         if ctx is not None:
             _crash_unfinished_tasks(ctx, state)
+            if state.is_cancelled() and isinstance(exc, TerminationSignal):
+                _cancel_interrupted_tasks(ctx, exc.interrupted, state)
         if self.state is not None and not isinstance(exc, RunNotRecorded):
             state = self._record_crash(state)
         self.state = state
@@ -535,6 +537,17 @@ def _subflow_task_record(
 _UNFINISHED = frozenset(
     {StateType.PENDING.value, StateType.RUNNING.value, StateType.SCHEDULED.value}
 )
+
+
+def _cancel_interrupted_tasks(ctx: FlowRunContext, records: list[Any], state: State) -> None:
+    """Task runs the cancellation's SIGTERM interrupted (recorded Crashed as it went
+    through them) end Cancelled like their flow run."""
+    now = time.time()
+    for record in records:
+        if record.flow_run_id == ctx.flow_run_id and record.state_type == "CRASHED":
+            cancelled = record.copy()
+            transition(cancelled, state.type, state.name, state.message, now)
+            ctx.backend.writer.put_task_run(cancelled)
 
 
 def _crash_unfinished_tasks(ctx: FlowRunContext, state: State) -> None:

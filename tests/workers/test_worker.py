@@ -14,7 +14,7 @@ import pytest
 
 from headwater.client import get_client
 from headwater.schemas.deployments import DeploymentCreate
-from headwater.schemas.filters import FlowRunFilter, LogFilter
+from headwater.schemas.filters import FlowRunFilter, LogFilter, TaskRunFilter
 from headwater.schemas.work_pools import WorkPoolCreate
 from tests._servers import ServerProcess, SharedServers
 from tests._workers import FAST_ENV, make_git_repo, worker
@@ -146,7 +146,7 @@ def test_cancelling_a_running_run_stops_its_process(pool: str, repo: Path, tmp_p
     from headwater import run_deployment
 
     marker = tmp_path / "pid"
-    name = _deploy(repo, pool, "sleepy")
+    name = _deploy(repo, pool, "sleepy_in_task")
     with worker(tmp_path / "w", os.environ["HEADWATER_API_URL"], pool):
         run = run_deployment(name, parameters={"marker": str(marker)}, timeout=0)
         pid = int(_wait(lambda: marker.exists() and marker.read_text(), what="the flow to start"))
@@ -172,6 +172,8 @@ def test_cancelling_a_running_run_stops_its_process(pool: str, repo: Path, tmp_p
             errors = [log.message for log in logs if log.level >= logging.WARNING]
             assert errors == [], errors
             assert "signal" not in client.read_flow_run(run.id).state.message.lower()
+            (nap,) = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_ids=[run.id]))
+            assert nap.state.type.value == "CANCELLED", nap.state
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 
