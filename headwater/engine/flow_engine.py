@@ -369,6 +369,10 @@ class FlowRunEngine:
     def crash(self, ctx: FlowRunContext | None, exc: BaseException) -> State:
         """Ctrl-C, SIGTERM, sys.exit, an interpreter error or a store that stopped
         accepting writes: end the run for real (a run never created is left alone)."""
+        if isinstance(exc, TerminationSignal) and self._previous_sigterm is not None:
+            # A second SIGTERM (the worker's and the heartbeat's both come when a run
+            # is cancelled) must not cut short the recording of the first.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         state = _crash_state(exc)
         if isinstance(exc, TerminationSignal) and self._being_cancelled():
             # The worker (or the heartbeat) stopped it because it was cancelled: that

@@ -147,7 +147,11 @@ def test_cancelling_a_running_run_stops_its_process(pool: str, repo: Path, tmp_p
 
     marker = tmp_path / "pid"
     name = _deploy(repo, pool, "sleepy_in_task")
-    with worker(tmp_path / "w", os.environ["HEADWATER_API_URL"], pool):
+    stopper = worker(tmp_path / "w", os.environ["HEADWATER_API_URL"], pool)
+    # Time to end on its own after SIGTERM, however busy the machine (not SIGKILL
+    # after the 2 s of FAST_ENV, which would lose its last log line).
+    stopper.env["HEADWATER_CANCEL_GRACE_SECONDS"] = "25"
+    with stopper:
         run = run_deployment(name, parameters={"marker": str(marker)}, timeout=0)
         pid = int(_wait(lambda: marker.exists() and marker.read_text(), what="the flow to start"))
         with get_client() as client:
@@ -167,7 +171,13 @@ def test_cancelling_a_running_run_stops_its_process(pool: str, repo: Path, tmp_p
                 done = [log for log in logs if "Finished in state" in log.message]
                 return (logs, done[0]) if done else None
 
-            logs, line = _wait(final_line, timeout=30, what="the run's last log line")
+            found = None
+            deadline = time.monotonic() + 30
+            while found is None and time.monotonic() < deadline:
+                found = final_line()
+                time.sleep(0.2)
+            assert found, (client.read_flow_run(run.id).state, _logs(run.id), stopper.log())
+            logs, line = found
             assert line.level == logging.INFO and "Cancelled" in line.message, line
             errors = [log.message for log in logs if log.level >= logging.WARNING]
             assert errors == [], errors
