@@ -218,6 +218,9 @@ class TerminationSignal(ExternalSignal):
         super().__init__(f"received signal {signum}")
         self.signum = signum
         self.signal = signum
+        #: Records of the task runs it interrupted (the flow engine ends them Cancelled
+        #: when the signal turns out to be a cancellation).
+        self.interrupted: list[Any] = []
 
 
 class MappingLengthMismatch(UserInputError, ValueError):

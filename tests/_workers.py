@@ -26,7 +26,7 @@ import os
 import pathlib
 import time
 
-from headwater import flow, get_run_logger
+from headwater import flow, get_run_logger, task
 
 
 @flow
@@ -48,6 +48,17 @@ def killable(marker: str) -> str:
 def sleepy(marker: str, seconds: float = 60) -> None:
     pathlib.Path(marker).write_text(str(os.getpid()))
     time.sleep(seconds)
+
+
+@task
+def nap(marker: str, seconds: float) -> None:
+    pathlib.Path(marker).write_text(str(os.getpid()))
+    time.sleep(seconds)
+
+
+@flow
+def sleepy_in_task(marker: str, seconds: float = 60) -> None:
+    nap(marker, seconds)
 
 
 @flow

@@ -267,7 +267,7 @@ class FlowRunEngine:
         ended Crashed in the store (a thread cannot be stopped: one still running
         records its real end when it finishes)."""
         message = f"flow run exceeded its timeout of {self.flow.timeout_seconds:g} s"
-        _crash_unfinished_tasks(ctx, f"the {message}")
+        _crash_unfinished_tasks(ctx, Crashed(message=f"the {message}"))
         return Failed(FlowRunTimeoutError(message), message, name="TimedOut")
 
     def wait_for_tasks(self, ctx: FlowRunContext, deadline: Deadline | None) -> None:
@@ -354,8 +354,8 @@ class FlowRunEngine:
     def finish(self, ctx: FlowRunContext, state: State) -> None:
         """Log the final state, run the matching hooks, finish the subflow's task."""
         log = context_flow_logger(ctx)
-        level = logging.INFO if state.is_completed() else logging.ERROR
-        log.log(level, "Finished in state %s", _state_repr(state))
+        ok = state.is_completed() or state.is_cancelled()
+        log.log(logging.INFO if ok else logging.ERROR, "Finished in state %s", _state_repr(state))
         flow = self.flow
         hooks = {
             StateType.COMPLETED: flow.on_completion_hooks,
@@ -369,9 +369,19 @@ class FlowRunEngine:
     def crash(self, ctx: FlowRunContext | None, exc: BaseException) -> State:
         """Ctrl-C, SIGTERM, sys.exit, an interpreter error or a store that stopped
         accepting writes: end the run for real (a run never created is left alone)."""
+        if isinstance(exc, TerminationSignal) and self._previous_sigterm is not None:
+            # A second SIGTERM (the worker's and the heartbeat's both come when a run
+            # is cancelled) must not cut short the recording of the first.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         state = _crash_state(exc)
+        if isinstance(exc, TerminationSignal) and self._being_cancelled():
+            # The worker (or the heartbeat) stopped it because it was cancelled: that
+            # is how a cancellation ends, not a crash.
+            state = Cancelled(message="cancelled while running (the process was stopped)")
         if ctx is not None:
-            _crash_unfinished_tasks(ctx, state.message or "")
+            _crash_unfinished_tasks(ctx, state)
+            if state.is_cancelled() and isinstance(exc, TerminationSignal):
+                _cancel_interrupted_tasks(ctx, exc.interrupted, state)
         if self.state is not None and not isinstance(exc, RunNotRecorded):
             state = self._record_crash(state)
         self.state = state
@@ -399,13 +409,23 @@ class FlowRunEngine:
                 state = Crashed(message=f"{state.message}; {unwritten}")
             result = self.backend.client.set_flow_run_state(self.flow_run_id, state)
             if result.state.type is StateType.CANCELLING:
-                result = self.backend.client.set_flow_run_state(
-                    self.flow_run_id, Cancelled(message="cancelled")
-                )
+                state = Cancelled(message="cancelled while running (the process was stopped)")
+                result = self.backend.client.set_flow_run_state(self.flow_run_id, state)
             return result.state if not result.accepted else state
         except Exception as store_exc:  # the store itself is gone: say so, keep going
             logger.error("could not record the crash of flow run %s: %s", self.name, store_exc)
             return state
+
+    def _being_cancelled(self) -> bool:
+        """Whether the store says this run is Cancelling or Cancelled (asked only when
+        a SIGTERM ended it; an unreachable store means no)."""
+        if self.state is None:
+            return False
+        try:
+            kind = self.backend.client.read_flow_run(self.flow_run_id).state.type
+        except Exception:
+            return False
+        return kind in (StateType.CANCELLING, StateType.CANCELLED)
 
     def close(self, ctx: FlowRunContext | None) -> None:
         """Release the run's context: its task runner (not waiting for task runs left
@@ -413,7 +433,9 @@ class FlowRunEngine:
         if ctx is not None:
             ctx.flow_run = None  # the view refers to this engine: no cycle left behind
             state = self.state
-            left_behind = state is not None and (state.is_crashed() or state.name == "TimedOut")
+            left_behind = state is not None and (
+                state.is_crashed() or state.is_cancelled() or state.name == "TimedOut"
+            )
             ctx.task_runner.shutdown(wait=not left_behind)
         if self._token is not None:
             _flow_run.reset(self._token)
@@ -521,8 +543,20 @@ _UNFINISHED = frozenset(
 )
 
 
-def _crash_unfinished_tasks(ctx: FlowRunContext, message: str) -> None:
-    """Task runs still going when the flow run crashed end Crashed in the store too.
+def _cancel_interrupted_tasks(ctx: FlowRunContext, records: list[Any], state: State) -> None:
+    """Task runs the cancellation's SIGTERM interrupted (recorded Crashed as it went
+    through them) end Cancelled like their flow run."""
+    now = time.time()
+    for record in records:
+        if record.flow_run_id == ctx.flow_run_id and record.state_type == "CRASHED":
+            cancelled = record.copy()
+            transition(cancelled, state.type, state.name, state.message, now)
+            ctx.backend.writer.put_task_run(cancelled)
+
+
+def _crash_unfinished_tasks(ctx: FlowRunContext, state: State) -> None:
+    """Task runs still going when the flow run crashed end Crashed in the store too
+    (Cancelled when the run was cancelled).
 
     Their records belong to their task runs (maybe still running in a thread), so
     each is changed and handed over as a copy."""
@@ -531,5 +565,5 @@ def _crash_unfinished_tasks(ctx: FlowRunContext, message: str) -> None:
         record = future._record
         if record.state_type in _UNFINISHED:
             crashed = record.copy()
-            transition(crashed, StateType.CRASHED, "Crashed", message, now)
+            transition(crashed, state.type, state.name, state.message, now)
             ctx.backend.writer.put_task_run(crashed)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from headwater.context import FlowRunContext, TaskRunContext, TaskRunView, current_tags
-from headwater.exceptions import TaskRunTimeoutError, UpstreamTaskError
+from headwater.exceptions import TaskRunTimeoutError, TerminationSignal, UpstreamTaskError
 from headwater.schemas.records import TaskRunRecord, new_task_run_record, transition
 from headwater.states import _NO_DATA, State, StateDetails, StateType, exception_message
 from headwater.transactions.transaction import get_transaction
@@ -260,6 +260,8 @@ class TaskRun:
         self.exception = exc
         transition(self.record, _CRASHED, "Crashed", f"interrupted by {exception_message(exc)}")
         self.writer.put_task_run(self.record)
+        if isinstance(exc, TerminationSignal):
+            exc.interrupted.append(self.record)
 
     # -- outcome ---------------------------------------------------------------------
     def state(self) -> State:

@@ -3,6 +3,7 @@ cancellation, zombies, and workers racing."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -13,7 +14,7 @@ import pytest
 
 from headwater.client import get_client
 from headwater.schemas.deployments import DeploymentCreate
-from headwater.schemas.filters import FlowRunFilter, LogFilter
+from headwater.schemas.filters import FlowRunFilter, LogFilter, TaskRunFilter
 from headwater.schemas.work_pools import WorkPoolCreate
 from tests._servers import ServerProcess, SharedServers
 from tests._workers import FAST_ENV, make_git_repo, worker
@@ -145,8 +146,12 @@ def test_cancelling_a_running_run_stops_its_process(pool: str, repo: Path, tmp_p
     from headwater import run_deployment
 
     marker = tmp_path / "pid"
-    name = _deploy(repo, pool, "sleepy")
-    with worker(tmp_path / "w", os.environ["HEADWATER_API_URL"], pool):
+    name = _deploy(repo, pool, "sleepy_in_task")
+    stopper = worker(tmp_path / "w", os.environ["HEADWATER_API_URL"], pool)
+    # Time to end on its own after SIGTERM, however busy the machine (not SIGKILL
+    # after the 2 s of FAST_ENV, which would lose its last log line).
+    stopper.env["HEADWATER_CANCEL_GRACE_SECONDS"] = "25"
+    with stopper:
         run = run_deployment(name, parameters={"marker": str(marker)}, timeout=0)
         pid = int(_wait(lambda: marker.exists() and marker.read_text(), what="the flow to start"))
         with get_client() as client:
@@ -158,6 +163,27 @@ def test_cancelling_a_running_run_stops_its_process(pool: str, repo: Path, tmp_p
             # The flow sleeps 60 s: Cancelled well before that means its process was
             # stopped (typically in 1-3 s; no tighter bound, it flakes on a busy machine).
             _wait(cancelled, timeout=30, what="Cancelled")
+
+            # Its logs say it was cancelled, at INFO: no ERROR "Crashed (signal 15)"
+            # next to the Cancelled badge.
+            def final_line():
+                logs = client.read_logs(log_filter=LogFilter(flow_run_id=run.id))
+                done = [log for log in logs if "Finished in state" in log.message]
+                return (logs, done[0]) if done else None
+
+            found = None
+            deadline = time.monotonic() + 30
+            while found is None and time.monotonic() < deadline:
+                found = final_line()
+                time.sleep(0.2)
+            assert found, (client.read_flow_run(run.id).state, _logs(run.id), stopper.log())
+            logs, line = found
+            assert line.level == logging.INFO and "Cancelled" in line.message, line
+            errors = [log.message for log in logs if log.level >= logging.WARNING]
+            assert errors == [], errors
+            assert "signal" not in client.read_flow_run(run.id).state.message.lower()
+            (nap,) = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_ids=[run.id]))
+            assert nap.state.type.value == "CANCELLED", nap.state
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 

@@ -1,9 +1,11 @@
 """The flow run page against a real server and Chromium: a finished run with tasks,
-a subflow and logs; live logs and Cancel of a running flow; Retry; the timeline of
-2,000 task runs; 404s.  The graph, the failure card and log paging: test_run_graph.py."""
+a subflow and logs; live logs, task table, counts and "Logs (N)" and Cancel of a
+running flow; polling backing off; Retry; the timeline of 2,000 task runs; 404s.
+The graph, the failure card and log paging: test_run_graph.py."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import pytest
 
 from tests._servers import ServerProcess
 from tests._workers import Process, client_env
+from tests.server.ui._run_data import make_run
 from tests.server.ui.conftest import screenshot
 from tests.server.ui.run_data import seed_flow_run
 
@@ -53,6 +56,13 @@ def parent(n: int = 5) -> int:
 
 
 @flow
+def stepping(steps: int = 30) -> None:
+    for i in range(steps):
+        add(i)
+        time.sleep(0.3)
+
+
+@flow
 def slow(steps: int = 600) -> None:
     for i in range(steps):
         get_run_logger().info("step %d", i)
@@ -79,6 +89,24 @@ def flows_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("flows") / "ui_flows.py"
     path.write_text(textwrap.dedent(FLOWS))
     return path
+
+
+def _scheduled_run(
+    server: ServerProcess, flows_file: Path, flow: str, name: str, **parameters: Any
+) -> str:
+    """A Scheduled run of ``flow`` in ``flows_file``, for ``headwater.engine`` to run."""
+    created = httpx.post(
+        f"{server.api_url}/flow_runs",
+        json={
+            "flow_name": flow,
+            "name": name,
+            "entrypoint": f"{flows_file}:{flow}",
+            "parameters": parameters,
+            "state": {"type": "SCHEDULED"},
+        },
+    )
+    created.raise_for_status()
+    return str(created.json()["id"])
 
 
 @pytest.fixture(scope="module")
@@ -153,17 +181,7 @@ def test_running_flow_tails_logs_live_and_is_cancelled_from_its_page(
 ) -> None:
     from playwright.sync_api import expect
 
-    created = httpx.post(
-        f"{ui_server.api_url}/flow_runs",
-        json={
-            "flow_name": "slow",
-            "name": "slow-to-cancel",
-            "entrypoint": f"{flows_file}:slow",
-            "parameters": {"steps": 600},
-            "state": {"type": "SCHEDULED"},
-        },
-    ).json()
-    run_id = created["id"]
+    run_id = _scheduled_run(ui_server, flows_file, "slow", "slow-to-cancel", steps=600)
     env = client_env(ui_home.parent / "engine", ui_server.api_url)
     engine = Process(["-m", "headwater.engine", run_id], env, tmp_path / "engine.log").start()
     try:
@@ -279,3 +297,99 @@ def test_unknown_and_malformed_ids_are_friendly_404s(ui_server: ServerProcess, p
         assert answer.status_code == 404 and "not found" in answer.text, path
     answer = httpx.get(f"{ui_server.url}/flow-runs/0190a1b2-0000-7000-8000-000000000000/live")
     assert answer.status_code == 404
+
+
+def _completed(page: Any) -> int:
+    chip = page.locator("#task-counts .count-chip").filter(has_text="Completed")
+    return int(chip.locator(".num").inner_text()) if chip.count() else 0
+
+
+def _log_count(page: Any) -> int:
+    return int(re.sub(r"\D", "", page.locator("#log-count").inner_text()) or 0)
+
+
+def test_task_table_counts_and_log_count_grow_without_a_reload(
+    ui_server: ServerProcess, flows_file: Path, ui_home: Path, page: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    steps = 30
+    run_id = _scheduled_run(ui_server, flows_file, "stepping", "stepping-live", steps=steps)
+    page.goto(f"{ui_server.url}/flow-runs/{run_id}")
+    page.evaluate("window.__sameDocument = true")
+    expect(page.locator("#task-runs .empty")).to_have_text("No task runs.")
+    assert _log_count(page) == 0
+    env = client_env(ui_home.parent / "engine-live", ui_server.api_url)
+    engine = Process(["-m", "headwater.engine", run_id], env, tmp_path / "engine.log").start()
+    try:
+        rows = page.locator("#task-runs tbody tr")
+        expect(page.locator("#run-state .badge")).to_have_text("Running", timeout=20_000)
+        page.wait_for_function(
+            "document.querySelectorAll('#task-runs tbody tr').length >= 3", timeout=20_000
+        )
+        seen_rows, seen_done, seen_logs = rows.count(), _completed(page), _log_count(page)
+        assert seen_done >= 1 and seen_logs >= 1
+        # Still going: more rows, a higher Completed count, more log lines.
+        page.wait_for_function(
+            f"document.querySelectorAll('#task-runs tbody tr').length > {seen_rows}",
+            timeout=15_000,
+        )
+        assert page.locator("#live-status").inner_text() == "Live"
+        expect(page.locator("#run-state .badge")).to_have_text("Completed", timeout=30_000)
+        assert engine.process is not None
+        engine.process.wait(15)
+    finally:
+        engine.stop()
+    expect(rows).to_have_count(steps)
+    assert _completed(page) == steps > seen_done
+    expect(page.locator("#task-total")).to_have_text(str(steps))
+    expect(rows.first.locator("td").first).to_contain_text("add-")
+    expect(page.locator("#live-status")).to_have_text("")
+    final_logs = _log_count(page)
+    assert final_logs > seen_logs
+    assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
+    # What the live page shows is what a fresh render shows.
+    page.reload()
+    expect(rows).to_have_count(steps)
+    assert _completed(page) == steps
+    assert _log_count(page) == final_logs
+    live = httpx.get(
+        f"{ui_server.url}/flow-runs/{run_id}/live", params={"tasks": "1", "level": "INFO"}
+    ).json()
+    assert live["final"] is True and live["counts"] == {"COMPLETED": steps}
+    assert live["log_total"] <= final_logs and 'id="task-runs-live"' in live["tasks_html"]
+    filtered = httpx.get(
+        f"{ui_server.url}/flow-runs/{run_id}/live", params={"tasks": "1", "task_state": "FAILED"}
+    ).json()
+    assert "No task runs in state Failed." in filtered["tasks_html"]
+    assert httpx.get(f"{ui_server.url}/flow-runs/{run_id}/live").json()["tasks_html"] is None
+
+
+def test_polling_backs_off_while_the_server_fails_and_stops_when_final(
+    ui_server: ServerProcess, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    run_id = make_run(ui_server, "live-backoff", "backoff-run", "RUNNING")
+    calls: list[float] = []
+    page.expected_statuses = {429}
+
+    def refuse(route: Any) -> None:
+        calls.append(time.monotonic())
+        route.fulfill(status=429, body='{"detail": "slow down"}')
+
+    page.route(re.compile(r"/flow-runs/[^/]+/live\?"), refuse)
+    page.goto(f"{ui_server.url}/flow-runs/{run_id}")
+    page.wait_for_timeout(8_500)
+    # Every second would be 8 calls; doubling after each failure (1, 2, 4 s) is 3.
+    assert 2 <= len(calls) <= 4, calls
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert gaps == sorted(gaps) and gaps[-1] >= 1.8, gaps
+    page.unroute(re.compile(r"/flow-runs/[^/]+/live\?"))
+    httpx.post(
+        f"{ui_server.api_url}/flow_runs/{run_id}/set_state",
+        json={"state": {"type": "COMPLETED"}, "force": True},
+    ).raise_for_status()
+    # Back to a working server: the next poll (at most 30 s away) shows it final.
+    expect(page.locator("#run-state .badge")).to_have_text("Completed", timeout=40_000)
+    expect(page.locator("#live-status")).to_have_text("")

@@ -233,15 +233,20 @@ def flow_run_live(
     level: str = "",
     q: str = "",
     task: str = "",
+    tasks: str = "",
+    task_state: str = "",
 ) -> Response:
     """What changed since ``after`` (the newest log time the page has): new log lines
-    (a 2 s overlap catches lines that arrived late; the page skips ids it has), the
-    state and its history, timing and task-run counts."""
+    (a 2 s overlap catches lines that arrived late; the page skips ids it has), how
+    many lines match the page's log filter, the state and its history, timing and
+    task-run counts; with ``tasks=1`` also ``tasks_html``, the task runs' counts and
+    first page (of ``task_state``) as the page shows them."""
     from headwater.server.store import flow_runs, log_pages, run_views
     from headwater.server.store.run_retry import retry_blocker
 
     run_id = parse_id(flow_run_id, "flow run")
     level_no, text, _ = log_filter(level, q)
+    log_task = task.strip()[:300]
     since = _epoch(after)
     if since is not None:
         since -= 2.0
@@ -255,8 +260,16 @@ def flow_run_live(
             since=since,
             level_ge=level_no,
             text=text,
-            task=task.strip()[:300],
+            task=log_task,
             limit=LIVE_BATCH if since is not None else LOG_TAIL,
+        )
+        log_total = log_pages.count_log_lines(
+            conn, flow_run_id=run_id, level_ge=level_no, text=text, task=log_task
+        )
+        tasks_html = (
+            _tasks_html(request, conn, run_id, counts, task_state, (level, text))
+            if tasks == "1"
+            else None
         )
     kind = run["state_type"]
     final = kind in FINAL_TYPES
@@ -273,6 +286,8 @@ def flow_run_live(
             "counts": counts,
             "task_total": sum(counts.values()),
             "logs": [log_json(row) for row in lines],
+            "log_total": log_total,
+            "tasks_html": tasks_html,
             "can_cancel": not final and kind != "CANCELLING",
             "can_retry": blocker is None,
             "retry_blocker": blocker,
@@ -280,6 +295,34 @@ def flow_run_live(
         },
         headers={"cache-control": "no-store"},
     )
+
+
+def _tasks_html(
+    request: Request,
+    conn: Any,
+    run_id: UUID,
+    counts: dict[str, int],
+    task_state: str,
+    log_query: tuple[str, str],
+) -> str:
+    """``_task_runs.html`` as the page's first task-run page renders it."""
+    from headwater.schemas.filters import TaskRunFilter
+    from headwater.server.store import task_runs
+    from headwater.states import StateType
+
+    state = task_state.strip().upper()
+    state = state if state in STATE_TYPES else ""
+    flt = TaskRunFilter(flow_run_ids=[run_id], state_types=[StateType(state)] if state else None)
+    page, next_cursor = task_runs.read_task_runs_page(conn, task_run_filter=flt, limit=TASK_PAGE)
+    context = {
+        "counts": counts,
+        "task_total": sum(counts.values()),
+        "task_rows": [_task_row(tr) for tr in page],
+        "task_state": state,
+        "next_tasks_url": _url(run_id, state, next_cursor, *log_query) if next_cursor else None,
+        "first_tasks_url": None,
+    }
+    return bytes(ui.render(request, "_task_runs.html", context).body).decode()
 
 
 def _epoch(text: str) -> float | None:

@@ -1,6 +1,7 @@
 // Flow run page: while the run is not finished, poll /flow-runs/{id}/live every
-// second (new log lines, unless an older page of the logs is shown; state, history,
-// timing, task counts); stop when the run is final.  The graph and the timeline
+// second, backing off when slow (hw.poll): new log lines (unless an older page of the
+// logs is shown), "Logs (N)", state, history, timing, the task runs' state counts and
+// table (on its first page); stop when the run is final.  The graph and the timeline
 // poll on their own (run_graph.js, run_timeline.js).  Cancel and Retry are
 // sent with hw.send so the page updates in place (the forms also work without JS).
 (function () {
@@ -17,6 +18,7 @@
     let lastTs = parseFloat(root.dataset.lastTs);
     if (!Number.isFinite(lastTs)) lastTs = 0;
     let poller = null;
+    let tasksHtml = null;  // the last task-runs partial swapped in
 
     const el = (tag, cls, text) => {
       const node = document.createElement(tag);
@@ -108,15 +110,39 @@
       root.dataset.final = data.final ? "true" : "false";
     }
 
+    // "Logs (N)" and the task runs' state counts and first page (server-rendered
+    // by _task_runs.html, swapped in whole).
+    function showCounts(data, tasksLive) {
+      const matching = root.dataset.logFiltered === "true" ? " matching" : "";
+      document.getElementById("log-count").textContent =
+        `(${data.log_total.toLocaleString("en-US")}${matching})`;
+      const live = document.getElementById("task-runs-live");
+      if (!tasksLive || !live || data.tasks_html === null) return;
+      if (tasksHtml === data.tasks_html) return;  // unchanged: keep focus and selection
+      const fresh = new DOMParser().parseFromString(data.tasks_html, "text/html")
+        .getElementById("task-runs-live");
+      if (!fresh) return;
+      live.replaceChildren(...fresh.childNodes);
+      live.dataset.taskTotal = fresh.dataset.taskTotal;
+      tasksHtml = data.tasks_html;
+      window.hw.localTimes(live);
+    }
+
     async function tick() {
       const params = new URLSearchParams();
       if (lastTs) params.set("after", String(lastTs));
       if (root.dataset.logLevel) params.set("level", root.dataset.logLevel);
       if (root.dataset.logQ) params.set("q", root.dataset.logQ);
       if (root.dataset.logTask) params.set("task", root.dataset.logTask);
+      // The task table is refreshed only on its first page (a later page's rows
+      // would shift under the reader).
+      const tasksLive = root.dataset.tasksPaged !== "true";
+      if (tasksLive) params.set("tasks", "1");
+      if (root.dataset.taskState) params.set("task_state", root.dataset.taskState);
       const data = await window.hw.getJSON(`${root.dataset.liveUrl}?${params}`);
       if (root.dataset.logPaged !== "true") appendLogs(data.logs);
       showState(data);
+      showCounts(data, tasksLive);
       return !data.final;
     }
 

@@ -1,6 +1,6 @@
 // Headwater UI: the little script every page shares.  No framework, no build step.
 // window.hw offers: hw.send(url, body) (POST with the CSRF token), hw.poll(fn, ms)
-// (repeats while the tab is visible), hw.localTimes(root).
+// (repeats while the tab is visible, backing off when slow), hw.localTimes(root).
 (function () {
   "use strict";
 
@@ -38,24 +38,39 @@
   }
 
   // Calls fn every `ms` while the page is visible; stops when fn returns false.
+  // Backs off when the server is slow or failing: the next call waits at least four
+  // times as long as the last one took, doubling after each failure (at most 30 s),
+  // and comes back to `ms` once answers are quick again.
+  const MAX_POLL_MS = 30000;
   function poll(fn, ms) {
     let timer = null;
     let stopped = false;
+    let delay = ms;
     const tick = async () => {
       timer = null;
       if (stopped) return;
       if (!document.hidden) {
         let again = true;
-        try { again = (await fn()) !== false; } catch (err) { console.warn("headwater: update failed", err); }
+        const began = performance.now();
+        try {
+          again = (await fn()) !== false;
+          delay = Math.min(MAX_POLL_MS, Math.max(ms, 4 * (performance.now() - began)));
+        } catch (err) {
+          console.warn("headwater: update failed", err);
+          delay = Math.min(MAX_POLL_MS, Math.max(ms, delay * 2));
+        }
         if (!again) { stopped = true; return; }
       }
-      timer = setTimeout(tick, ms);
+      timer = setTimeout(tick, delay);
     };
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden && !stopped && timer === null) tick();
     });
     timer = setTimeout(tick, ms);
-    return { stop() { stopped = true; if (timer) clearTimeout(timer); } };
+    return {
+      stop() { stopped = true; if (timer) clearTimeout(timer); },
+      get delay() { return delay; },
+    };
   }
 
   const pad = (n) => String(n).padStart(2, "0");
