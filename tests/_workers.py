@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 #: Timings shortened for tests (the server, workers and flow-run processes read them).
 FAST_ENV = {
@@ -156,3 +157,16 @@ def worker(home: Path, api_url: str, pool: str, *extra: str, name: str = "w") ->
     home.mkdir(parents=True, exist_ok=True)
     args = ["-m", "headwater", "worker", "start", "--pool", pool, "--name", name, *extra]
     return Process(args, client_env(home, api_url), home / f"worker-{name}.log")
+
+
+def deploy_from(flows_dir: Path, pool: str, entry: str, **options: Any) -> str:
+    """Deploy ``flows.py:<entry>`` of ``flows_dir`` to ``pool`` under a fresh name;
+    the deployment's full name."""
+    import uuid
+
+    from headwater import flow
+
+    deployed = flow.from_source(source=str(flows_dir), entrypoint=f"flows.py:{entry}")
+    name = f"d-{uuid.uuid4().hex[:6]}"
+    deployed.deploy(name, work_pool_name=pool, **options)
+    return f"{deployed.name}/{name}"

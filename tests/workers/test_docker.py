@@ -23,7 +23,7 @@ from headwater.schemas.work_pools import WorkPoolCreate
 from headwater.states import Cancelling
 from headwater.workers.docker import DockerWorker
 from tests._servers import ServerProcess, SharedServers
-from tests._workers import FAST_ENV, FLOWS, worker
+from tests._workers import FAST_ENV, FLOWS, deploy_from, worker
 from tests.workers._docker import docker_daemon, headwater_image
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -75,15 +75,6 @@ def pool(
     return name
 
 
-def _deploy(flows_dir: Path, pool: str, entry: str, **options: Any) -> str:
-    from headwater import flow
-
-    deployed = flow.from_source(source=str(flows_dir), entrypoint=f"flows.py:{entry}")
-    name = f"d-{uuid.uuid4().hex[:6]}"
-    deployed.deploy(name, work_pool_name=pool, **options)
-    return f"{deployed.name}/{name}"
-
-
 def _docker(host: str, *args: str) -> str:
     done = subprocess.run(
         ["docker", *args],
@@ -128,11 +119,11 @@ def test_runs_complete_and_crash_in_containers(
     from headwater import run_deployment
 
     quick = run_deployment(
-        _deploy(flows_dir, pool, "quick", job_variables={"env": {"HW_TEST_ENV": "in-docker"}}),
+        deploy_from(flows_dir, pool, "quick", job_variables={"env": {"HW_TEST_ENV": "in-docker"}}),
         parameters={"x": 21},
         timeout=0,
     )
-    dies = run_deployment(_deploy(flows_dir, pool, "dies"), timeout=0)
+    dies = run_deployment(deploy_from(flows_dir, pool, "dies"), timeout=0)
     process = _start_worker(tmp_path, server, pool, docker_host, "w1")
     try:
         finals = ("Completed", "Crashed", "Failed")
@@ -160,7 +151,7 @@ def test_cancel_kills_the_container_after_a_worker_restart(
     marker = tmp_path / "marker"
     tmp_path.chmod(0o777)
     run = run_deployment(
-        _deploy(flows_dir, pool, "sleepy", job_variables={"auto_remove": True}),
+        deploy_from(flows_dir, pool, "sleepy", job_variables={"auto_remove": True}),
         parameters={"marker": str(marker), "seconds": 300},
         timeout=0,
     )

@@ -24,7 +24,7 @@ from headwater.schemas.work_pools import WorkPoolCreate
 from headwater.states import Cancelling
 from headwater.workers.kubernetes import KubernetesWorker
 from tests._servers import ServerProcess, SharedServers
-from tests._workers import FAST_ENV, FLOWS, Process, worker
+from tests._workers import FAST_ENV, FLOWS, Process, deploy_from, worker
 from tests.workers._fake_kube import FakeKube
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
@@ -74,15 +74,6 @@ def pool(server: ServerProcess, kube: FakeKube, monkeypatch: pytest.MonkeyPatch)
     return name
 
 
-def _deploy(flows_dir: Path, pool: str, entry: str, **options: Any) -> str:
-    from headwater import flow
-
-    deployed = flow.from_source(source=str(flows_dir), entrypoint=f"flows.py:{entry}")
-    name = f"d-{uuid.uuid4().hex[:6]}"
-    deployed.deploy(name, work_pool_name=pool, **options)
-    return f"{deployed.name}/{name}"
-
-
 def _wait(predicate: Any, timeout: float, what: str, process: Process | None = None) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -123,7 +114,7 @@ def test_runs_complete_and_failed_pods_crash(
     from headwater import run_deployment
 
     quick = run_deployment(
-        _deploy(
+        deploy_from(
             flows_dir,
             pool,
             "quick",
@@ -134,7 +125,7 @@ def test_runs_complete_and_failed_pods_crash(
     )
     failing = "python -c \"print('boom before the engine'); raise SystemExit(3)\""
     dies = run_deployment(
-        _deploy(flows_dir, pool, "quick", job_variables={"command": failing}), timeout=0
+        deploy_from(flows_dir, pool, "quick", job_variables={"command": failing}), timeout=0
     )
     process = _start_worker(tmp_path, server, pool, "w1")
     try:
@@ -166,7 +157,7 @@ def test_pods_that_never_start_and_jobs_past_their_timeout_crash(
     from headwater import run_deployment
 
     unpullable = run_deployment(
-        _deploy(
+        deploy_from(
             flows_dir,
             pool,
             "quick",
@@ -175,7 +166,7 @@ def test_pods_that_never_start_and_jobs_past_their_timeout_crash(
         timeout=0,
     )
     slow = run_deployment(
-        _deploy(flows_dir, pool, "sleepy", job_variables={"job_watch_timeout_seconds": 4}),
+        deploy_from(flows_dir, pool, "sleepy", job_variables={"job_watch_timeout_seconds": 4}),
         parameters={"marker": str(tmp_path / "slow-marker"), "seconds": 120},
         timeout=0,
     )
@@ -202,7 +193,7 @@ def test_cancel_deletes_the_job_after_a_worker_restart(
 
     marker = tmp_path / "marker"
     run = run_deployment(
-        _deploy(flows_dir, pool, "sleepy"),
+        deploy_from(flows_dir, pool, "sleepy"),
         parameters={"marker": str(marker), "seconds": 300},
         timeout=0,
     )
@@ -243,7 +234,7 @@ def test_a_pod_that_ignores_sigterm_is_deleted_without_grace(
         "print('ignoring SIGTERM', flush=True); time.sleep(300)\""
     )
     run = run_deployment(
-        _deploy(flows_dir, pool, "quick", job_variables={"command": stubborn}), timeout=0
+        deploy_from(flows_dir, pool, "quick", job_variables={"command": stubborn}), timeout=0
     )
     process = _start_worker(tmp_path, server, pool, "w1")
     try:
