@@ -382,11 +382,18 @@ class FlowRunEngine:
             _crash_unfinished_tasks(ctx, state)
             if state.is_cancelled() and isinstance(exc, TerminationSignal):
                 _cancel_interrupted_tasks(ctx, exc.interrupted, state)
+        store_answers = False
         if self.state is not None and not isinstance(exc, RunNotRecorded):
-            state = self._record_crash(state)
+            state, store_answers = self._record_crash(state)
         self.state = state
         if ctx is not None:
             self.finish(ctx, state)
+            if store_answers:
+                # Its last log line and hook records are written now, while a second
+                # SIGTERM is still ignored: once ``close`` restores the default
+                # handler, that signal (the worker's and the heartbeat's both come)
+                # ends the process before the exit-time flush.
+                self.backend.writer.flush(CRASH_FLUSH_SECONDS)
         return state
 
     def suspended(self, ctx: FlowRunContext | None, signal: BaseException) -> State:
@@ -402,7 +409,8 @@ class FlowRunEngine:
         self.state = state
         return state
 
-    def _record_crash(self, state: State) -> State:
+    def _record_crash(self, state: State) -> tuple[State, bool]:
+        """Record ``state``; also whether the store took every record of the run."""
         try:
             unwritten = self._unwritten_records(CRASH_FLUSH_SECONDS)
             if unwritten is not None:
@@ -411,10 +419,10 @@ class FlowRunEngine:
             if result.state.type is StateType.CANCELLING:
                 state = Cancelled(message="cancelled while running (the process was stopped)")
                 result = self.backend.client.set_flow_run_state(self.flow_run_id, state)
-            return result.state if not result.accepted else state
+            return (result.state if not result.accepted else state), unwritten is None
         except Exception as store_exc:  # the store itself is gone: say so, keep going
             logger.error("could not record the crash of flow run %s: %s", self.name, store_exc)
-            return state
+            return state, False
 
     def _being_cancelled(self) -> bool:
         """Whether the store says this run is Cancelling or Cancelled (asked only when

@@ -108,3 +108,48 @@ def test_sigkill_keeps_what_was_flushed(tmp_path: Path) -> None:
     assert run.state.is_running()  # nobody could say otherwise; zombie detection does later
     assert len(task_runs_of(run.id)) == 5
     assert len([log for log in logs_of(run.id) if log.message.startswith("step")]) == 5
+
+
+CANCELLED_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, time, uuid
+    from headwater import flow, get_client
+    from headwater.exceptions import TerminationSignal
+    from headwater.runtime import flow_run
+
+    @flow
+    def cancelled_while_running():
+        with get_client(sync_client=True) as client:
+            client.cancel_flow_run(uuid.UUID(flow_run.id))  # Cancelling: a worker would SIGTERM it
+        print("READY", flush=True)
+        time.sleep(60)
+
+    try:
+        cancelled_while_running()
+    except TerminationSignal:
+        # A second SIGTERM (the worker's and the heartbeat's both come) arriving only
+        # after the engine is done with the first: it ends the process at once.
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+    """
+)
+
+
+def test_a_cancelled_run_records_its_last_log_line_before_a_second_sigterm(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "cancelled.py"
+    script.write_text(CANCELLED_SCRIPT)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.strip() == "READY", proc.stderr.read() if proc.stderr else line
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGTERM, err
+    run = last_run()
+    assert run.state.is_cancelled(), run.state
+    finished = [log.message for log in logs_of(run.id) if "Finished in state" in log.message]
+    assert finished and "Cancelled" in finished[0], [log.message for log in logs_of(run.id)]
