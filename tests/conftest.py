@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests._s3 import bucket, s3_endpoint  # noqa: F401  (fixtures: one S3 server per process)
 from tests._servers import ServerProcess, SharedServers, stop_all
 from tests._skip_summary import pytest_terminal_summary  # noqa: F401  (a hook)
 

@@ -9,10 +9,24 @@ from typing import Any
 
 from headwater.exceptions import InvalidOptionError
 
-_PREFIXES = ("headwater.deployments.steps.", "prefect.deployments.steps.")
-_ARGUMENTS = {
+_PREFIXES = (
+    "headwater.deployments.steps.",
+    "prefect.deployments.steps.",
+    "prefect_aws.deployments.steps.",
+)
+_ARGUMENTS: dict[str, tuple[set[str], set[str] | None]] = {
     "set_working_directory": ({"directory"}, {"directory"}),
     "git_clone": ({"repository"}, {"repository", "branch", "include_submodules", "directory"}),
+    # Any other argument is a setting of the fsspec file system (None: not checked).
+    "pull_from_remote_storage": ({"url"}, None),
+    "pull_with_block": (
+        {"block_document_name", "block_type_slug"},
+        {"block_document_name", "block_type_slug"},
+    ),
+    "pull_from_s3": (
+        {"bucket", "folder"},
+        {"bucket", "folder", "credentials", "client_parameters"},
+    ),
 }
 
 
@@ -52,13 +66,13 @@ def check_pull_steps(steps: Any) -> list[dict[str, Any]]:
         missing = required - set(arguments)
         if missing:
             raise InvalidOptionError(f"{where} ({name}): missing {', '.join(sorted(missing))}")
-        unknown = set(arguments) - allowed
+        unknown = set(arguments) - allowed if allowed is not None else set()
         if unknown:
             raise InvalidOptionError(
                 f"{where} ({name}): unknown argument(s) {', '.join(sorted(unknown))}; "
-                f"allowed: {', '.join(sorted(allowed))}"
+                f"allowed: {', '.join(sorted(allowed or ()))}"
             )
-        for key in ("directory", "repository", "branch"):
+        for key in ("directory", "repository", "branch", "url", "bucket", "folder"):
             value = arguments.get(key)
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise InvalidOptionError(f"{where} ({name}): {key} must be a non-empty string")

@@ -1,7 +1,8 @@
 """Deployments: flows that run without a person at the keyboard, on a schedule, from
 the API/CLI/UI, on a machine chosen by a work pool.
 
-``run_deployment``, ``serve``, ``RunnerDeployment``, ``GitRepository`` and ``deploy``
+``run_deployment``, ``serve``, ``RunnerDeployment``, ``GitRepository``,
+``RemoteStorage`` and ``deploy``
 are imported lazily, so ``import headwater.deployments`` stays cheap.
 """
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from headwater.deployments.deployment import RunnerDeployment
     from headwater.deployments.project import deploy
+    from headwater.deployments.remote_source import RemoteStorage
     from headwater.deployments.run import run_deployment
     from headwater.deployments.serving import serve
     from headwater.deployments.source import GitRepository
@@ -22,11 +24,13 @@ _EXPORTS = {
     "serve": "headwater.deployments.serving",
     "RunnerDeployment": "headwater.deployments.deployment",
     "GitRepository": "headwater.deployments.source",
+    "RemoteStorage": "headwater.deployments.remote_source",
     "deploy": "headwater.deployments.project",
 }
 
 __all__ = [
     "GitRepository",
+    "RemoteStorage",
     "RunnerDeployment",
     "arun_deployment",
     "deploy",

@@ -1,5 +1,7 @@
-"""``flow.from_source(source=PATH_OR_GIT_URL, entrypoint="file.py:func")``: a flow whose
-code workers pull (a directory they can read, or a git repository they clone)."""
+"""``flow.from_source(source=..., entrypoint="file.py:func")``: a flow whose code workers
+pull — a directory they can read, a git repository they clone, or a folder in object
+storage they download (``s3://…``, ``RemoteStorage``, a saved ``RemoteFileSystem``
+block: ``headwater.deployments.remote_source``)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,12 @@ class GitRepository:
 
 
 def is_git_source(source: str) -> bool:
-    """A URL, ``git@host:…``, ``*.git``, or a local (bare) repository."""
+    """A URL (not object storage), ``git@host:…``, ``*.git``, or a local (bare)
+    repository."""
+    from headwater.deployments.remote_source import is_remote_url
+
+    if is_remote_url(source):
+        return False  # s3://bucket/repo.git too: a folder in a bucket
     if "://" in source or source.startswith("git@") or source.rstrip("/").endswith(".git"):
         return True
     path = Path(source).expanduser()
@@ -54,17 +61,34 @@ def load_from_source(source: Any, entrypoint: str, load_flow: Callable[[str], An
 
     A git source is cloned now (into the same cache workers on this machine use), so a
     wrong URL, branch or entrypoint is an error here and not in a run."""
+    from headwater.deployments.remote_source import (
+        RemoteStorage,
+        block_pull_steps,
+        is_remote_url,
+        pull_with_block,
+    )
     from headwater.deployments.steps import git_clone
 
     _entrypoint_parts(entrypoint)
+    remote: RemoteStorage | None = None
+    block: Any = None
+    repository: GitRepository | None = None
     if isinstance(source, GitRepository):
-        repository: GitRepository | None = source
+        repository = source
+    elif isinstance(source, RemoteStorage):
+        remote = source
+    elif hasattr(source, "get_directory") and hasattr(source, "basepath"):
+        block = source  # a file-system block (RemoteFileSystem, ...)
     elif isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
-        repository = GitRepository(text) if is_git_source(text) else None
+        if is_remote_url(text):
+            remote = RemoteStorage(text)
+        elif is_git_source(text):
+            repository = GitRepository(text)
     else:
         raise InvalidOptionError(
-            f"source must be a directory, a git URL or GitRepository(...), got {source!r}"
+            "source must be a directory, a git URL, GitRepository(...), an object-storage "
+            f"URL (s3://...), RemoteStorage(...) or a saved file-system block, got {source!r}"
         )
     here = os.getcwd()
     try:
@@ -72,6 +96,14 @@ def load_from_source(source: Any, entrypoint: str, load_flow: Callable[[str], An
             directory = git_clone(repository.url, repository.branch)
             pull_steps = repository.pull_steps()
             shown = repository.url + (f"@{repository.branch}" if repository.branch else "")
+        elif remote is not None:
+            directory = remote.pull()  # now: a wrong URL or entrypoint is an error here
+            pull_steps = remote.pull_steps()
+            shown = remote.url
+        elif block is not None:
+            pull_steps = block_pull_steps(block)
+            directory = pull_with_block(**pull_steps[0]["pull_with_block"])
+            shown = block.basepath
         else:
             directory = Path(os.fspath(source)).expanduser().resolve()
             if not directory.is_dir():

@@ -5,7 +5,10 @@ A step is a one-key mapping ``{name: {argument: value}}``; names are those of Pr
 
 - ``set_working_directory: {directory: PATH}`` — change into PATH;
 - ``git_clone: {repository: URL_OR_PATH, branch: NAME}`` — clone (or update) the
-  repository into a cache under ``$HEADWATER_HOME/code`` and change into it.
+  repository into a cache under ``$HEADWATER_HOME/code`` and change into it;
+- ``pull_from_remote_storage: {url: s3://…, **settings}``, ``pull_with_block:
+  {block_document_name, block_type_slug}`` and ``pull_from_s3: {bucket, folder}`` —
+  download a folder from object storage (``headwater.deployments.remote_source``).
 
 Steps run in the flow-run process (``python -m headwater.engine RUN_ID``); a failing
 step ends the run Crashed with the step's error in its message and its logs.
@@ -13,17 +16,17 @@ step ends the run Crashed with the step's error in its message and its logs.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from headwater.core.pull_steps import check_pull_steps, looks_like_option
 from headwater.exceptions import UserInputError
+from headwater.utilities.file_lock import locked
 
 GIT_TIMEOUT_SECONDS = 300
 
@@ -38,11 +41,19 @@ def run_pull_steps(steps: list[dict[str, Any]], log: Callable[[str], None] | Non
         ((name, arguments),) = step.items()
         if log is not None:
             log(f"Pull step {name}: {_describe(arguments)}")
-        if name == "set_working_directory":
-            set_working_directory(**arguments)
-        else:
-            git_clone(**arguments)
+        _step_function(name)(**arguments)
     return Path.cwd()
+
+
+def _step_function(name: str) -> Callable[..., Path]:
+    if name == "set_working_directory":
+        return set_working_directory
+    if name == "git_clone":
+        return git_clone
+    from headwater.deployments import remote_source
+
+    step: Callable[..., Path] = getattr(remote_source, name)
+    return step
 
 
 def _describe(arguments: dict[str, Any]) -> str:
@@ -81,7 +92,7 @@ def git_clone(
             raise PullStepError(f"git_clone: {key} {_redact(str(value))!r} must not start with '-'")
     target = Path(directory).expanduser() if directory else clone_directory(repository, branch)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(target):
+    with locked(target):
         if (target / ".git").is_dir():
             ref = branch or "HEAD"
             _git(["fetch", "--depth", "1", "--", "origin", ref], cwd=target, what=repository)
@@ -111,19 +122,6 @@ def clone_directory(repository: str, branch: str | None) -> Path:
     stem = re.sub(r"\.git$", "", repository.rstrip("/").rsplit("/", 1)[-1]) or "repo"
     stem = re.sub(r"[^\w.-]", "_", stem)[:60]
     return get_settings().home / "code" / f"{stem}-{digest}"
-
-
-@contextlib.contextmanager
-def _locked(target: Path) -> Iterator[None]:
-    """One clone/update of a directory at a time (several runs may start together)."""
-    import fcntl
-
-    with open(f"{target}.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _git(args: list[str], *, cwd: Path, what: str) -> None:

@@ -98,7 +98,7 @@ def _load_script(path: str, entrypoint: str) -> Any:
     if spec is None or spec.loader is None:
         raise EntrypointError(f"entrypoint {entrypoint!r}: cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    directory = str(file.parent)
+    directory = str(file.parent.resolve())  # "." would follow later chdirs
     if directory not in sys.path:
         sys.path.insert(0, directory)
     sys.modules[name] = module

@@ -142,14 +142,10 @@ def _schema_lock(db: Database) -> Iterator[None]:
         if not path or path == ":memory:":
             yield
             return
-        import fcntl
+        from headwater.utilities.file_lock import locked
 
-        with open(f"{path}.lock", "a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with locked(path):
+            yield
         return
     key = int.from_bytes(hashlib.sha256(b"headwater-schema").digest()[:7], "big")
     with db.engine.connect() as conn:
