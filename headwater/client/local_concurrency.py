@@ -35,14 +35,13 @@ class LocalConcurrencyMixin:
     def renew_leases(self, lease_ids: Sequence[UUID]) -> list[UUID]:
         from headwater.server.store import leases
 
-        with self.db.begin_write() as conn:
-            return list(leases.renew(conn, lease_ids=lease_ids))
+        renewed = self.db.write_retrying(lambda conn: leases.renew(conn, lease_ids=lease_ids))
+        return list(renewed)
 
     def release_lease(self, lease_id: UUID) -> bool:
         from headwater.server.store import leases
 
-        with self.db.begin_write() as conn:
-            return leases.release(conn, lease_id=lease_id)
+        return self.db.write_retrying(lambda conn: leases.release(conn, lease_id=lease_id))
 
     # -- concurrency limits -------------------------------------------------------------
     def create_concurrency_limit(self, limit: ConcurrencyLimitCreate) -> ConcurrencyLimit:
@@ -104,8 +103,7 @@ class LocalConcurrencyMixin:
     def leave_concurrency_queue(self, ticket: UUID) -> None:
         from headwater.server.store import leases
 
-        with self.db.begin_write() as conn:
-            leases.leave_queue(conn, ticket=ticket)
+        self.db.write_retrying(lambda conn: leases.leave_queue(conn, ticket=ticket))
 
 
 def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) -> SlotGrant:
@@ -121,13 +119,15 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
     sock: WakeSocket | None = WakeSocket() if request.wait_seconds > 0 else None
     try:
         while True:
-            with db.begin_write() as conn:
-                grant, retry_at = store.acquire_slots(
+            # PostgreSQL may pick the transaction as a deadlock victim: ask again.
+            grant, retry_at = db.write_retrying(
+                lambda conn: store.acquire_slots(
                     conn,
                     request=request,
                     default_duration=default_duration,
                     wake_address=sock.address if sock else None,
                 )
+            )
             left = deadline - time.monotonic()
             if grant.lease_id is not None or not grant.limits or left <= 0:
                 return grant

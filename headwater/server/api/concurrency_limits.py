@@ -76,8 +76,7 @@ async def acquire(body: SlotRequest, db: DatabaseDep, request: Request) -> Respo
 
 @router.post("/leave", response_model=dict[str, bool], summary="Stop waiting for slots")
 def leave(body: LeaveRequest, db: DatabaseDep) -> Response:
-    with db.begin_write() as conn:
-        leases.leave_queue(conn, ticket=body.ticket)
+    db.write_retrying(lambda conn: leases.leave_queue(conn, ticket=body.ticket))
     return json_response({"left": True})
 
 
@@ -117,10 +116,12 @@ def reset_limit(name: Name, db: DatabaseDep) -> Response:
 def _try(
     db: Database, request: SlotRequest, duration: float, address: str | None
 ) -> tuple[SlotGrant, float | None]:
-    with db.begin_write() as conn:
-        return store.acquire_slots(
+    # PostgreSQL may pick the transaction as a deadlock victim: ask again.
+    return db.write_retrying(
+        lambda conn: store.acquire_slots(
             conn, request=request, default_duration=duration, wake_address=address
         )
+    )
 
 
 async def _acquire(db: Database, request: SlotRequest, duration: float) -> SlotGrant:

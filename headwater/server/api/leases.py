@@ -29,8 +29,7 @@ class RenewResult(Schema):
 
 @router.post("/renew", response_model=RenewResult, summary="Renew held leases")
 def renew(body: RenewRequest, db: DatabaseDep) -> Response:
-    with db.begin_write() as conn:
-        renewed = leases.renew(conn, lease_ids=body.lease_ids)
+    renewed = db.write_retrying(lambda conn: leases.renew(conn, lease_ids=body.lease_ids))
     return json_response({"renewed": [str(lease_id) for lease_id in renewed]})
 
 
@@ -39,6 +38,5 @@ def renew(body: RenewRequest, db: DatabaseDep) -> Response:
 )
 def release(lease_id: UUID, db: DatabaseDep) -> Response:
     """``released`` is false when the lease held nothing (released or expired already)."""
-    with db.begin_write() as conn:
-        released = leases.release(conn, lease_id=lease_id)
+    released = db.write_retrying(lambda conn: leases.release(conn, lease_id=lease_id))
     return json_response({"released": released})

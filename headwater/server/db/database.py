@@ -14,20 +14,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from headwater.exceptions import StoreError
 from headwater.server.db.after_commit import KEY as AFTER_COMMIT
 from headwater.server.db.after_commit import Callback, run_callbacks
+from headwater.server.db.store_errors import is_conflict
 from headwater.settings import get_settings
 
 _WRITE_OPTION = "headwater_write"
+T = TypeVar("T")
 
 
 class Database:
@@ -61,6 +66,21 @@ class Database:
                 del conn.info[AFTER_COMMIT]
         if pending:
             run_callbacks(pending)
+
+    def write_retrying(self, work: Callable[[Connection], T], *, attempts: int = 5) -> T:
+        """``work(conn)`` in a write transaction, done again (at most ``attempts``
+        times, after a short random pause) when PostgreSQL picks the transaction as a
+        deadlock victim or fails it for serialization: ``work`` must be safe to run
+        again from the start (everything it wrote was rolled back)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.begin_write() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_conflict(exc):
+                    raise
+            time.sleep(random.uniform(0, 0.002 * attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextlib.contextmanager
     def begin_read(self) -> Iterator[Connection]:

@@ -19,7 +19,7 @@ from headwater.schemas.store_errors import (
     STORE_READ_ONLY,
 )
 
-__all__ = ["PERMANENT", "classify", "describe"]
+__all__ = ["PERMANENT", "classify", "describe", "is_conflict"]
 
 # SQLite primary result codes (the low byte of ``sqlite_errorcode``).
 _SQLITE = {
@@ -80,6 +80,17 @@ def classify(exc: BaseException) -> str | None:
             if fragment in message:
                 return kind
     return None
+
+
+#: PostgreSQL aborted the transaction to let another go on: doing it again is right.
+_CONFLICTS = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Was ``exc`` a transaction picked as a deadlock victim or failing serialization
+    (PostgreSQL)?  Running the whole transaction again is the cure."""
+    orig = getattr(exc, "orig", None) or exc
+    return getattr(orig, "sqlstate", None) in _CONFLICTS
 
 
 def describe(exc: BaseException) -> str:

@@ -43,6 +43,9 @@ L = leases.c
 _LIMITS = select(C.id, C.name, C.limit, C.active, C.slot_decay_per_second).where(
     C.name.in_(bindparam("names", expanding=True))
 )
+# The full path's first statement: the limits' rows locked, in id order (PostgreSQL;
+# SQLite's write transaction excludes every other writer already).
+_LOCK_LIMITS = _LIMITS.order_by(C.id).with_for_update()
 _LAST_DECAY = select(func.max(L.expires)).where(
     L.resource == bindparam("resource"), L.duration == 0, L.expires > bindparam("now")
 )
@@ -188,10 +191,16 @@ def unlimited(conn: Connection, *, request: SlotRequest) -> SlotGrant | None:
 
 
 def applicable_limits(
-    conn: Connection, *, names: list[str], strict: bool, active_only: bool = True
+    conn: Connection,
+    *,
+    names: list[str],
+    strict: bool,
+    active_only: bool = True,
+    lock: bool = False,
 ) -> list[Any]:
-    """The active limits among ``names``."""
-    rows = conn.execute(_LIMITS, {"names": names}).all()
+    """The active limits among ``names``; ``lock``: their rows locked until the
+    transaction ends (PostgreSQL, in id order)."""
+    rows = conn.execute(_LOCK_LIMITS if lock else _LIMITS, {"names": names}).all()
     if strict:
         found = {row.name for row in rows}
         for name in names:
@@ -216,7 +225,13 @@ def acquire_slots(
     if fast is not None:  # one limit, a free slot, nobody queued: one statement
         return fast, None
     names = list(dict.fromkeys(request.names))
-    every = applicable_limits(conn, names=names, strict=request.strict, active_only=False)
+    # One lock order on every path: a limit's row first (the fast path's UPDATE, a
+    # release's count, this), then what the limit's queue and leases need.  Taking
+    # another lock first and the row later deadlocked against a fast path that had
+    # waited on the row, found the limit full and come here.
+    every = applicable_limits(
+        conn, names=names, strict=request.strict, active_only=False, lock=True
+    )
     present = {row.name for row in every}
     missing = [name for name in names if name not in present]
     rows = [row for row in every if row.active]
@@ -234,6 +249,7 @@ def acquire_slots(
         ticket=request.ticket,
         wake_address=wake_address,
         now=now,
+        locked=True,
     )
     limits = sorted(row.name for row in rows)
     if not admission.admitted:
@@ -242,8 +258,7 @@ def acquire_slots(
         # Rows of leases that ran out still count until deleted: delete them, count again.
         lease_store.clear_expired(conn, list(wanted), now)
         if not slot_counts.count_within(conn, wanted):
-            # PostgreSQL: a one-statement taker that started before this request
-            # queued took the slot meanwhile (its row lock ordered it first).
+            # Not expected (the rows are locked): refuse, to be asked again at once.
             return SlotGrant(limits=limits, missing=missing), now
     lease_id = new_id()
     decaying = request.mode == "rate_limit"

@@ -22,7 +22,12 @@ is dropped by the first waiter that finds the capacity free but the queue blocke
 
 On SQLite the write transaction serializes everything; on PostgreSQL each resource
 is locked for the transaction (``pg_advisory_xact_lock``, in sorted order) before
-it is counted.
+it is counted, except a concurrency limit's: its row, which every path locks
+(``concurrency_limits.py``), orders its takers.  The one order of waits on
+PostgreSQL: a lease's rows, then a limit's row, then waiter rows.  A release deletes
+its lease rows, then counts them off the limit's row; a taker holding the limit's
+row inserts new lease rows (nobody else's) and skips expired ones another
+transaction holds (``clear_expired``); waiters' rows are deleted last.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, tuple_, update
 
 from headwater.core import wake
 from headwater.server.db.after_commit import after_commit
@@ -67,8 +72,19 @@ _QUEUE = (
 )
 _QUEUE_HEADS: dict[int, Any] = {}
 _NEXT_EXPIRY = select(func.min(L.expires)).where(L.resource.in_(_NAMES), L.expires > _NOW)
+# Rows another transaction holds (a release of the same lease) are skipped: that one
+# deletes them, and waiting for it here, under a limit's row lock, would reverse the
+# lock order of a release (lease row, then the limit's row).
 _CLEAR_EXPIRED = (
-    delete(leases).where(L.resource.in_(_NAMES), L.expires <= _NOW).returning(L.resource, L.slots)
+    delete(leases)
+    .where(
+        tuple_(L.id, L.resource).in_(
+            select(L.id, L.resource)
+            .where(L.resource.in_(_NAMES), L.expires <= _NOW)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .returning(L.resource, L.slots)
 )
 _INSERT = insert(leases)
 _RENEW = (
@@ -115,14 +131,18 @@ def admit(
     ticket: UUID | None = None,
     wake_address: str | None = None,
     now: float | None = None,
+    locked: bool = False,
 ) -> Admission:
     """May ``resources`` (slots per resource) be taken now, first come first served?
 
     Refused with a ``ticket``, the waiter keeps (or takes) its place in the queue;
-    admitted, it leaves the queue.  Takes nothing by itself (``grant`` does)."""
+    admitted, it leaves the queue.  Takes nothing by itself (``grant`` does).
+    ``locked``: the caller holds a lock that orders every taker of ``resources``
+    already (a concurrency limit's row), else they are locked here."""
     now = time.time() if now is None else now
     names = sorted(resources)
-    lock_resources(conn, names)
+    if not locked:
+        lock_resources(conn, names)
     held: dict[str, int] = {
         name: int(total) for name, total in conn.execute(_HELD, {"names": names, "now": now})
     }
@@ -327,12 +347,14 @@ def release_for_runs(
     task_run_ids: Sequence[UUID] = (),
 ) -> int:
     """A run in a final state holds nothing: free what was held for these runs."""
-    count = 0
+    # One statement: a second delete after the first one's counts would wait on lease
+    # rows while holding limits' rows (the reverse of a release's order).
+    conditions = []
     if flow_run_ids:
-        count += release_where(conn, L.flow_run_id.in_(list(flow_run_ids)))
+        conditions.append(L.flow_run_id.in_(list(flow_run_ids)))
     if task_run_ids:
-        count += release_where(conn, L.task_run_id.in_(list(task_run_ids)))
-    return count
+        conditions.append(L.task_run_id.in_(list(task_run_ids)))
+    return release_where(conn, or_(*conditions)) if conditions else 0
 
 
 def leave_queue(conn: Connection, *, ticket: UUID) -> None:
@@ -347,8 +369,9 @@ def expire(conn: Connection, *, now: float | None = None) -> int:
     wake the waiters of what was freed.  How many lease rows were deleted."""
     now = time.time() if now is None else now
     freed = conn.execute(_EXPIRED, {"now": now}).all()
-    conn.execute(_EXPIRED_WAITERS, {"now": now})
     _wake_freed(conn, freed)
+    # Waiters' rows last: a taker holding a limit's row may wait on its own waiter row.
+    conn.execute(_EXPIRED_WAITERS, {"now": now})
     return len(freed)
 
 

@@ -13,8 +13,11 @@ which deletes them first.
 ``take`` is the common case in one round trip: one limit, nobody queued for it, a
 slot free.  On PostgreSQL the UPDATE and the lease's INSERT are one statement (a
 data-modifying ``WITH``); the row lock the UPDATE takes orders it against other
-takers, releases and the full path (which counts what it grants the same way,
-``count_within``).
+takers, releases and the full path (which locks the row first and counts what it
+grants the same way, ``count_within``).  That row lock is the only lock taken, and
+taken first: a ``take`` that waited on the row and then found the limit full goes
+on to the full path holding it, which must therefore not lock anything before the
+row (it did: an advisory lock, and the two deadlocked).
 On SQLite, where statements cost no round trip, they are two statements inside the
 write transaction that already excludes every other writer.  Anything else (a
 waiter keeping its place, several limits, a rate limit, a full or missing or
@@ -147,10 +150,10 @@ def count_within(conn: Connection, taken: Mapping[str, int]) -> bool:
     """Count the slots about to be taken (resource: slots) on their limits, each only
     if it stays within its limit; False (and nothing counted) if one would not.
 
-    The full path decided under its own lock (SQLite's write lock, PostgreSQL's
-    advisory locks) from the live lease rows; the row lock this UPDATE takes orders
-    it against ``take``, which only counts, so on PostgreSQL a ``take`` that started
-    before a waiter queued can win the last slot: then this one is refused."""
+    The full path decided from the live lease rows while holding the limits' rows
+    (SQLite's write lock; PostgreSQL: locked by its first statement), so no ``take``
+    came in between; what can refuse here is rows of expired leases not yet
+    deleted."""
     done: list[tuple[UUID, int]] = []
     for found, slots in sorted(_by_limit(taken.items()).items()):
         if conn.execute(_ADD_WITHIN, {"id": found, "slots": slots}).first() is None:
