@@ -4,10 +4,11 @@ Prefect users import ``prefect_dask.DaskTaskRunner``; here it is
 ``headwater.task_runners.dask.DaskTaskRunner`` with the same arguments.  Each task run
 goes to a Dask worker as a remote task call (``headwater.task_runners.remote_call``):
 the worker runs the normal task engine (retries, timeouts, caching, hooks, logs) and
-records the run in the flow's store through its own client (the embedded store on the
-same machine, the server over HTTP when ``HEADWATER_API_URL`` is set: use a server with
-a cluster on other machines).  Workers batch their records; before the flow run takes
-its final state the runner has every worker write what it still holds.
+sends the run's records back with its outcome, and the flow run's writer stores them.
+A task that runs long writes from the worker through its own client (the embedded store
+on the same machine, the server over HTTP when ``HEADWATER_API_URL`` is set: use a
+server with a cluster on other machines); before the flow run takes its final state
+the runner has every worker write what it still holds.
 
 Dask and distributed are imported when the runner starts, never by ``import headwater``.
 """
@@ -79,7 +80,7 @@ class DaskTaskRunner(TaskRunner):
         self.client_kwargs = dict(client_kwargs or {})
         self._cluster: Any = None
         self._client: Client | None = None
-        self._packer = CallPacker(flush=False)  # drain() writes the workers' records
+        self._packer = CallPacker()
 
     def duplicate(self) -> DaskTaskRunner:
         return type(self)(

@@ -2,8 +2,9 @@
 
 Each task run goes to a child as a remote task call (``headwater.task_runners.remote_call``)
 pickled with cloudpickle (so functions defined in ``__main__`` or notebooks work); the
-child runs the normal task engine, records the run in the same store through its own
-writer, flushes, and sends back the final state with its result and record.
+child runs the normal task engine and sends back the final state with its result and
+the run's records, which the flow run's writer stores (a task that runs long writes
+them from the child, through its own writer, before it answers).
 """
 
 from __future__ import annotations

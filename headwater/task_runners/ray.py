@@ -3,10 +3,11 @@
 Prefect users import ``prefect_ray.RayTaskRunner``; here it is
 ``headwater.task_runners.ray.RayTaskRunner`` with the same arguments.  Each task run
 goes to a Ray worker as a remote task call (``headwater.task_runners.remote_call``):
-the worker runs the normal task engine and records the run in the flow's store through
-its own client, writing the run's records before it answers (Ray gives no way to
-reach every worker process at the end, as Dask does).  With a cluster on other
-machines, use a server (``HEADWATER_API_URL``).
+the worker runs the normal task engine and sends the run's records back with its
+outcome, for the flow run's writer to store.  A task that runs long writes them from
+the worker through its own client, and before it answers (Ray gives no way to reach
+every worker process at the end, as Dask does): with a cluster on other machines, use
+a server (``HEADWATER_API_URL``).
 
 Ray is imported when the runner starts, never by ``import headwater``.
 """

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from headwater.flows import Flow
     from headwater.schemas.records import TaskRunRecord
     from headwater.states import State
+    from headwater.task_runners.record_collector import Collected
     from headwater.tasks import Task
 
 #: Settings a far side never takes from its caller: the profile is already resolved
@@ -110,17 +111,14 @@ class RemoteTaskCall:
     """One task run to run elsewhere: picklable (cloudpickle), self-contained.
 
     The task and the ``CallContext`` travel as bytes pickled once per runner (a flow
-    object can take milliseconds to pickle; the far side unpickles each once).
-    ``flush``: the far side writes the run's records before it answers (True), or
-    leaves them to its writer's batching and the runner drains every worker before
-    the flow run settles (a runner that can reach all its workers, like Dask).
+    object can take milliseconds to pickle; the far side unpickles each once).  The
+    run's records come back with the outcome (``record_collector``).
     """
 
     __slots__ = (
         "args",
         "context",
         "dynamic_key",
-        "flush",
         "kwargs",
         "lineage",
         "tags",
@@ -139,7 +137,6 @@ class RemoteTaskCall:
         task_run_id: UUID,
         dynamic_key: str,
         tags: list[str],
-        flush: bool = True,
     ) -> None:
         self.task = task
         self.context = context
@@ -149,7 +146,6 @@ class RemoteTaskCall:
         self.task_run_id = task_run_id
         self.dynamic_key = dynamic_key
         self.tags = tags
-        self.flush = flush
 
     def __getstate__(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -166,8 +162,7 @@ class CallPacker:
     """Makes the remote calls of one runner (one per flow run): pickles each task and
     each flow run's ``CallContext`` once, and every call to bytes."""
 
-    def __init__(self, *, flush: bool = True) -> None:
-        self.flush = flush
+    def __init__(self) -> None:
         self._settings: dict[str, str | None] | None = None
         self._tasks: dict[int, tuple[Task[Any, Any], bytes]] = {}
         self._contexts: dict[int, tuple[Any, bytes]] = {}
@@ -194,7 +189,6 @@ class CallPacker:
             task_run_id=record.id,
             dynamic_key=record.dynamic_key,
             tags=record.tags,
-            flush=self.flush,
         )
 
     def pickled(self, run: TaskRun, resolution: Resolution) -> bytes:
@@ -222,19 +216,23 @@ class CallPacker:
 
 
 class RemoteOutcome:
-    """What the far side sends back: the final state (with the result) and record."""
+    """What the far side sends back: the final state (with the result) and record,
+    and the records the caller is to write (None: the far side wrote them)."""
 
-    __slots__ = ("record", "state")
+    __slots__ = ("record", "records", "state")
 
-    def __init__(self, state: State, record: TaskRunRecord | None) -> None:
+    def __init__(
+        self, state: State, record: TaskRunRecord | None, records: Collected | None = None
+    ) -> None:
         self.state = state
         self.record = record
+        self.records = records
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (self.state, self.record)
+        return (self.state, self.record, self.records)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.state, self.record = state
+        self.state, self.record, self.records = state
 
 
 # -- the far side ---------------------------------------------------------------------
@@ -292,13 +290,14 @@ def _nested_runner(runner_class: Any) -> Any:
 def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
     """Run ``call`` here (a worker process, a Dask or Ray worker) and report it through
     this process's client of the caller's store; the outcome goes back to the caller."""
-    from headwater.client.backend import get_backend
+    from headwater.client.backend import Backend, get_backend
     from headwater.context import FlowRunContext, _flow_run
     from headwater.engine.inputs import Resolution
     from headwater.engine.task_engine import execute_async_to_state, execute_sync_to_state
     from headwater.engine.task_run import TaskRun
     from headwater.logging.configuration import setup_logging
     from headwater.settings import get_settings
+    from headwater.task_runners.record_collector import RecordCollector
     from headwater.task_runners.threads import ThreadPoolTaskRunner
 
     context: CallContext = _unpack(call.context)
@@ -308,6 +307,7 @@ def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
         _adopt_settings(context.settings)
         setup_logging(get_settings())
         backend = context.backend = get_backend()
+    collector = RecordCollector(backend.writer)
     flow_ctx = None
     token = None
     identity = context.flow_run
@@ -319,7 +319,7 @@ def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
             parameters={},
             run_count=identity.run_count,
             task_runner=_nested_runner(ThreadPoolTaskRunner),  # tasks the task submits
-            backend=backend,
+            backend=Backend(backend.key, backend.client, collector),  # type: ignore[arg-type]
             log_prints=identity.log_prints,
             parent=None,
             results=identity.results,
@@ -328,7 +328,7 @@ def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
     run = TaskRun(
         task,
         flow_ctx,
-        backend.writer,
+        collector,  # type: ignore[arg-type]
         task_run_id=call.task_run_id,
         dynamic_key=call.dynamic_key,
     )
@@ -339,16 +339,18 @@ def run_remote(call: RemoteTaskCall) -> RemoteOutcome:
         install_print_capture()
     resolution = Resolution()
     resolution.args, resolution.kwargs, resolution.lineage = call.args, call.kwargs, call.lineage
+    records = None
     try:
         body = execute_async_to_state if run.task.is_async else execute_sync_to_state
         state = body(run, resolution)
     finally:
-        if call.flush:
+        records = collector.take()
+        if records is None:  # it ran long: its records went through this side's writer
             backend.writer.flush()
         if token is not None:
             _flow_run.reset(token)
-    # The record was handed to the writer at its last transition: send a snapshot.
-    return RemoteOutcome(state, run.record.copy())
+    # The record was handed over at its last transition: send a snapshot.
+    return RemoteOutcome(state, run.record.copy(), records)
 
 
 def flush_here(timeout: float = 30.0) -> bool:
@@ -385,11 +387,15 @@ def run_remote_pickled(payload: bytes) -> bytes:
 
 
 def adopt(run: TaskRun, outcome: RemoteOutcome) -> State:
-    """Mirror the far side's final record into ``run`` (never handed to this side's
-    writer: the far side stored it) and remember its result for lineage."""
+    """Hand the far side's records to this side's writer, mirror its final record
+    into ``run`` (``run.record`` itself is never handed over: the far side's copy is)
+    and remember its result for lineage."""
     from headwater.schemas.records import mirror, transition
+    from headwater.task_runners.record_collector import hand_over
 
     state = outcome.state
+    if outcome.records:
+        hand_over(outcome.records, run.writer)
     if outcome.record is not None:
         mirror(run.record, outcome.record)
     else:

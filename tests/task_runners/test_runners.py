@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -121,3 +122,47 @@ def test_process_runner_mirrors_the_childs_record(tmp_path: object) -> None:
     runs = {t.name.split("-")[0]: t for t in task_runs_of(last_run().id)}
     assert runs["fails_once"].run_count == 2 and runs["fails_once"].state.is_completed()
     assert runs["echo"].inputs == {"value": [runs["fails_once"].id]}
+
+
+@task
+def slow_talker(release: str) -> str:
+    get_run_logger().info("started, going on until released")
+    deadline = time.monotonic() + 60
+    while not os.path.exists(release) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return "done"
+
+
+def test_a_long_task_in_another_process_shows_its_state_and_logs_while_it_runs(
+    tmp_path: object,
+) -> None:
+    """Short calls send their records back; one running past ``PASS_THROUGH_AFTER``
+    writes them from its process, so the store shows it Running with its log lines
+    before it ends."""
+    release = f"{tmp_path}/release"
+    seen: dict[str, object] = {}
+
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+    def pipeline() -> str:
+        from headwater.runtime import flow_run
+
+        this = uuid.UUID(flow_run.id)
+        future = slow_talker.submit(release)
+        deadline = time.monotonic() + 45  # a loaded machine starts processes slowly
+        while time.monotonic() < deadline and "running" not in seen:
+            runs = [t for t in task_runs_of(this) if t.name.startswith("slow_talker")]
+            lines = [log.message for log in logs_of(this) if "going on" in log.message]
+            if runs and runs[0].state.is_running() and lines:
+                seen["running"] = runs[0].id
+                seen["final_then"] = future.state.is_final()
+            time.sleep(0.1)
+        open(release, "w").close()
+        return future.result()
+
+    assert pipeline() == "done"
+    assert "running" in seen, "the store never showed the task Running with its log"
+    assert seen["final_then"] is False
+    (run,) = task_runs_of(last_run().id)
+    assert run.state.is_completed()
+    lines = [log.message for log in logs_of(last_run().id) if "going on" in log.message]
+    assert lines == ["started, going on until released"]
