@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, delete, select, update
 
-from headwater.exceptions import SlaNotFound
+from headwater.exceptions import DeploymentNotFound, SlaNotFound
 from headwater.schemas.slas import Sla, SlaCreate
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import deployments, sla_breaches, slas
@@ -22,9 +22,9 @@ def _read(row: Any) -> Sla:
 
 
 def _check_deployment(conn: Connection, deployment_id: UUID) -> None:
-    from headwater.server.store.deployments import read_deployment
-
-    read_deployment(conn, deployment_id=deployment_id)  # DeploymentNotFound
+    found = conn.execute(select(deployments.c.id).where(deployments.c.id == deployment_id))
+    if found.first() is None:
+        raise DeploymentNotFound(f"deployment {deployment_id} not found")
 
 
 def read_slas(conn: Connection, *, deployment_id: UUID) -> list[Sla]:
