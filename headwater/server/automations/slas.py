@@ -72,15 +72,16 @@ def _run_candidates(conn: Connection, sla: dict[str, Any]) -> list[Candidate]:
     ]
 
 
-def _frequency_candidate(conn: Connection, sla: dict[str, Any]) -> Candidate:
+def _last_completed(conn: Connection, sla: dict[str, Any]) -> float:
+    """When the SLA's gap began: its deployment's last completed run ended, or the SLA
+    was made (whichever is later)."""
     c = flow_runs.c
     last = conn.execute(
         select(func.max(c.end_time)).where(
             c.deployment_id == sla["deployment_id"], c.state_type == StateType.COMPLETED.value
         )
     ).scalar()
-    since = max(float(last or 0.0), float(sla["created"]))
-    return (None, None, f"since:{since:.6f}", since + sla["duration"])
+    return max(float(last or 0.0), float(sla["created"]))
 
 
 def violation_event(
@@ -145,6 +146,11 @@ class SlaMonitor:
         self._unsubscribe: Callable[[], None] | None = None
         #: Breaches this process knows are noted: (sla id, key).
         self._noted: set[tuple[Any, str]] = set()
+        #: ``headwater.deployment.<id>`` of the deployments with SLAs: their runs' events
+        #: wake the monitor.
+        self._watched: frozenset[str] = frozenset()
+        #: A frequency SLA's gap start and when the store was last asked for it.
+        self._since: dict[Any, tuple[float, float]] = {}
 
     def start(self) -> SlaMonitor:
         self._unsubscribe = bus.subscribe(self._deliver)
@@ -165,8 +171,15 @@ class SlaMonitor:
         self._wake.set()
 
     def _deliver(self, rows: Sequence[dict[str, Any]]) -> None:
-        if any(row["event"].startswith("headwater.flow-run.") for row in rows):
-            self._wake.set()
+        watched = self._watched
+        if not watched:
+            return
+        for row in rows:
+            if row["event"].startswith("headwater.flow-run.") and not watched.isdisjoint(
+                row["related_ids"]
+            ):
+                self._wake.set()
+                return
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -194,7 +207,7 @@ class SlaMonitor:
             watched = store.enabled_slas(conn)
             for sla in watched:
                 if sla["type"] == "frequency":
-                    candidates = [_frequency_candidate(conn, sla)]
+                    candidates = [self._gap(conn, sla, now)]
                 else:
                     candidates = _run_candidates(conn, sla)
                 for candidate in candidates:
@@ -207,9 +220,25 @@ class SlaMonitor:
                     else:
                         next_deadline = min(next_deadline, candidate[3])
         self._noted &= live  # finished runs and closed gaps are forgotten
+        ids = {sla["id"] for sla in watched}
+        self._since = {k: v for k, v in self._since.items() if k in ids}
+        self._watched = frozenset(f"headwater.deployment.{sla['deployment_id']}" for sla in watched)
         if due:
             self._emit(due, time.time())
         return max(0.0, next_deadline - time.time())
+
+    def _gap(self, conn: Connection, sla: dict[str, Any], now: float) -> Candidate:
+        """A frequency SLA's current gap.  The store is asked first, again when the gap
+        known reaches its deadline (a run may have completed since), and during a
+        breach every ``duration`` (a run that completes then is seen before its own
+        gap's deadline)."""
+        duration = sla["duration"]
+        since, asked = self._since.get(sla["id"], (0.0, 0.0))
+        deadline = since + duration
+        if asked == 0.0 or (deadline <= now and (asked < deadline or asked + duration <= now)):
+            since, asked = _last_completed(conn, sla), now
+            self._since[sla["id"]] = (since, asked)
+        return (None, None, f"since:{since:.6f}", since + duration)
 
     def _emit(self, due: list[tuple[dict[str, Any], Candidate]], now: float) -> None:
         from headwater.server.store import slas as store

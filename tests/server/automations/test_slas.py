@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from headwater.schemas.deployments import DeploymentFlowRunCreate
 from headwater.schemas.events import EventFilter
 from headwater.slas import FrequencySla, LatenessSla, TimeToCompletionSla
 from headwater.states import Completed, Running
+from tests._servers import ServerProcess
 from tests.blocks.conftest import Receiver
 from tests.client.conformance.contract_deployments import deployment
 from tests.server.automations.test_notifications import wait_for
@@ -137,3 +139,27 @@ def test_frequency_breach_once_per_gap(server_client: HttpClient) -> None:
     assert end + 1.5 <= _occurred(found[1]) <= end + 1.5 + LATE_OK
     time.sleep(1.0)
     assert len(violations(server_client, made.id)) == 2
+
+
+def test_a_completed_run_restarts_the_frequency_gap(server_client: HttpClient) -> None:
+    made = server_client.apply_deployment(
+        deployment(sla=[FrequencySla(name="often", stale_after=2.0)])
+    )
+    time.sleep(1.0)  # the monitor has looked once: it knows of no completed run
+    run = _start(server_client, made.id)
+    server_client.set_flow_run_state(run.id, Completed())
+    end = server_client.read_flow_run(run.id).end_time.timestamp()
+    [event] = until_violations(server_client, made.id, 1)
+    assert end + 2.0 <= _occurred(event) <= end + 2.0 + LATE_OK
+
+
+def test_a_breach_is_not_emitted_again_after_a_restart(tmp_path: Path) -> None:
+    with ServerProcess(tmp_path) as server, HttpClient(server.api_url) as client:
+        made = client.apply_deployment(
+            deployment(sla=[TimeToCompletionSla(name="quick", duration=0.5)])
+        )
+        _start(client, made.id)
+        assert len(until_violations(client, made.id, 1)) == 1
+        server.restart()
+        time.sleep(1.5)  # more than a pass of the new server's monitor
+        assert len(violations(client, made.id)) == 1
