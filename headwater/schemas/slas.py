@@ -13,8 +13,9 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from headwater.schemas.actions import check_json_document
 from headwater.schemas.base import Schema, Timestamp
 from headwater.schemas.limits import Name
 
@@ -59,6 +60,11 @@ class SlaCreate(Schema):
         default_factory=dict, description="Added to the violation event's resource."
     )
     enabled: bool = True
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_json_document(value, "labels")
 
     @model_validator(mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import Field, field_validator
 
 from headwater.schemas.base import Schema, Timestamp
-from headwater.schemas.limits import Name
+from headwater.schemas.limits import STORABLE, Name
 
 
 def check_template(template: str) -> str:
@@ -27,12 +27,13 @@ def check_template(template: str) -> str:
     return template
 
 
-Template = Annotated[str, Field(min_length=2, max_length=100_000)]
+Template = Annotated[str, Field(min_length=2, max_length=100_000), STORABLE]
+Description = Annotated[str, Field(max_length=10_000), STORABLE]
 
 
 class WebhookCreate(Schema):
     name: Name
-    description: Annotated[str, Field(max_length=10_000)] = ""
+    description: Description = ""
     template: Template = Field(
         description='Jinja that renders to an event\'s JSON, e.g. {"event": "shop.paid", '
         '"resource": {"headwater.resource.id": "shop.order.{{ body.id }}"}}'
@@ -46,7 +47,7 @@ class WebhookUpdate(Schema):
     """Change some fields; unset fields stay as they are."""
 
     name: Name | None = None
-    description: Annotated[str, Field(max_length=10_000)] | None = None
+    description: Description | None = None
     template: Template | None = None
     enabled: bool | None = None
 

@@ -44,12 +44,11 @@ deployments:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "flows.py").write_text(FLOWS)
-    (root / "headwater.yaml").write_text(textwrap.dedent(PROJECT))
-    monkeypatch.chdir(root)
-    return root
+    """A project folder (the current directory) with flows.py and headwater.yaml."""
+    for name, text in (("flows.py", FLOWS), ("headwater.yaml", textwrap.dedent(PROJECT))):
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def test_sla_in_headwater_yaml_and_the_sla_commands(

@@ -5,6 +5,7 @@ unknown or disabled slug is 404, a template that cannot make an event 400."""
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -12,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from headwater.schemas.base import Schema
-from headwater.schemas.limits import Offset
+from headwater.schemas.limits import Name, Offset
 from headwater.schemas.webhooks import Webhook, WebhookCreate, WebhookUpdate
 from headwater.server.api.bodies import RawBody
 from headwater.server.api.dependencies import DatabaseDep
@@ -20,11 +21,13 @@ from headwater.server.api.responses import list_response, model_response
 from headwater.server.store import webhooks
 
 router = APIRouter(prefix="/webhooks", tags=["Webhooks"])
+#: What ``store.webhooks.new_slug`` makes (anything else is answered 404 unread).
+_SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
 hooks_router = APIRouter(prefix="/hooks", tags=["Webhooks"])
 
 
 class WebhookFilter(Schema):
-    name: str | None = None
+    name: Name | None = None
     limit: int = Field(default=200, ge=1, le=10_000)
     offset: Offset = 0
 
@@ -80,6 +83,8 @@ def call_hook(slug: str, request: Request, body: RawBody, db: DatabaseDep) -> Re
     from headwater.server.store.events import record_events
 
     try:
+        if not _SLUG.fullmatch(slug):
+            raise WebhookNotFound("not a slug")
         with db.begin_read() as conn:
             hook = webhooks.webhook_by_slug(conn, slug=slug)
     except WebhookNotFound:

@@ -111,6 +111,7 @@ def test_form_and_text_bodies(server_client: HttpClient) -> None:
 def test_unknown_disabled_and_bad_templates(server_client: HttpClient) -> None:
     tag = uuid.uuid4().hex[:8]
     assert httpx.post(_hook_url(server_client, "no-such-hook"), json={}).status_code == 404
+    assert httpx.post(_hook_url(server_client, "a%00b")).status_code == 404  # not a slug
     ok = '{"event": "x.y", "resource": {"headwater.resource.id": "x"}}'
     hook = server_client.create_webhook(WebhookCreate(name=f"bad-{tag}", template=ok))
     url = _hook_url(server_client, hook.slug)
