@@ -300,3 +300,11 @@ class EventError(UserInputError, ValueError):
 
 class AutomationNotFound(ObjectNotFound):
     """No automation with that id or name."""
+
+
+class SlaNotFound(ObjectNotFound):
+    """No SLA with that id (or name) on the deployment."""
+
+
+class WebhookNotFound(ObjectNotFound):
+    """No webhook with that id, name or slug (or it is disabled)."""

@@ -13,6 +13,7 @@ from headwater.cli import (
     blocks,
     concurrency_limits,
     config,
+    deployment_slas,
     deployments,
     events,
     flow_runs,
@@ -24,6 +25,7 @@ from headwater.cli import (
     task_runs,
     v1,
     variables,
+    webhooks,
     work_pools,
     workers,
 )
@@ -66,6 +68,7 @@ app.add_typer(server.app, name="server")
 app.add_typer(config.app, name="config")
 app.add_typer(profiles.app, name="profile")
 app.add_typer(deployments.app, name="deployment")
+deployments.app.add_typer(deployment_slas.app, name="sla")
 app.command("deploy")(deployments.deploy_command)
 app.add_typer(work_pools.app, name="work-pool")
 app.add_typer(work_pools.queue_app, name="work-queue")
@@ -76,6 +79,7 @@ app.add_typer(global_concurrency_limits.app, name="global-concurrency-limit")
 app.add_typer(events.app, name="events")
 app.add_typer(automations.app, name="automation")
 app.add_typer(notifications.app, name="notification")
+app.add_typer(webhooks.app, name="webhook")
 app.add_typer(events.app, name="event", hidden=True)
 
 

@@ -24,6 +24,7 @@ from headwater.client.http_automations import HttpAutomationsMixin
 from headwater.client.http_concurrency import HttpConcurrencyMixin
 from headwater.client.http_deployments import HttpDeploymentsMixin
 from headwater.client.http_events import HttpEventsMixin
+from headwater.client.http_hooks import HttpHooksMixin
 from headwater.client.http_inputs import HttpInputsMixin
 from headwater.client.http_reads import HttpReadsMixin
 from headwater.client.http_transactions import HttpTransactionsMixin
@@ -79,6 +80,7 @@ class HttpClient(
     HttpConcurrencyMixin,
     HttpEventsMixin,
     HttpAutomationsMixin,
+    HttpHooksMixin,
 ):
     """The REST API as a ``Client``; safe to share between threads."""
 

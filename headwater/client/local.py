@@ -20,6 +20,7 @@ from headwater.client.local_automations import LocalAutomationsMixin
 from headwater.client.local_concurrency import LocalConcurrencyMixin
 from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.client.local_events import LocalEventsMixin
+from headwater.client.local_hooks import LocalHooksMixin
 from headwater.client.local_inputs import LocalInputsMixin
 from headwater.client.local_reads import LocalReadsMixin
 from headwater.client.local_transactions import LocalTransactionsMixin
@@ -64,6 +65,7 @@ class LocalClient(
     LocalConcurrencyMixin,
     LocalEventsMixin,
     LocalAutomationsMixin,
+    LocalHooksMixin,
 ):
     """No server, no HTTP: each call is one transaction on the store."""
 

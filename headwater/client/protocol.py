@@ -51,9 +51,11 @@ if TYPE_CHECKING:
     from headwater.schemas.flow_runs import FlowRun
     from headwater.schemas.flows import Flow
     from headwater.schemas.logs import Log
+    from headwater.schemas.slas import Sla, SlaCreate
     from headwater.schemas.task_runs import TaskRun
     from headwater.schemas.transactions import RunTransaction, TransactionRecord
     from headwater.schemas.variables import VariableCreate, VariableRead
+    from headwater.schemas.webhooks import Webhook, WebhookCreate, WebhookUpdate
     from headwater.schemas.work_pools import (
         ClaimRequest,
         ClaimResult,
@@ -191,6 +193,38 @@ class Client(Protocol):
     def resume_automation(self, automation_id: UUID) -> AutomationRead: ...
 
     def delete_automation(self, automation_id: UUID) -> None: ...
+
+    # -- SLAs of deployments (evaluated by a server) -------------------------------------
+    def read_deployment_slas(self, deployment_id: UUID) -> list[Sla]:
+        """``DeploymentNotFound`` when there is no such deployment."""
+        ...
+
+    def create_deployment_sla(self, deployment_id: UUID, sla: SlaCreate) -> Sla:
+        """Create the SLA, or replace the deployment's SLA of the same name."""
+        ...
+
+    def delete_deployment_sla(self, deployment_id: UUID, sla_id: UUID) -> None: ...
+
+    # -- incoming webhooks (answered by a server at /api/hooks/{slug}) ------------------
+    def create_webhook(self, webhook: WebhookCreate) -> Webhook:
+        """``ObjectAlreadyExists`` when the name is taken."""
+        ...
+
+    def read_webhook(self, webhook_id: UUID) -> Webhook:
+        """``WebhookNotFound`` (an ``ObjectNotFound``) when there is none."""
+        ...
+
+    def read_webhooks(self, *, limit: int = 200, offset: int = 0) -> list[Webhook]: ...
+
+    def read_webhooks_by_name(self, name: str) -> list[Webhook]: ...
+
+    def update_webhook(self, webhook_id: UUID, changes: WebhookUpdate) -> Webhook: ...
+
+    def rotate_webhook(self, webhook_id: UUID) -> Webhook:
+        """A new slug: the old URL stops working."""
+        ...
+
+    def delete_webhook(self, webhook_id: UUID) -> None: ...
 
     # -- reads ----------------------------------------------------------------------
     def read_flows(self, *, limit: int = 200, offset: int = 0) -> list[Flow]: ...

@@ -42,6 +42,8 @@ class RunnerDeployment:
     pull_steps: list[dict[str, Any]] = field(default_factory=list)
     source: str | None = None
     empirical_policy: dict[str, Any] = field(default_factory=dict)
+    #: SLA bodies (``SlaCreate`` fields); None leaves a deployment's SLAs as they are.
+    sla: list[dict[str, Any]] | None = None
 
     @property
     def full_name(self) -> str:
@@ -74,6 +76,7 @@ class RunnerDeployment:
             "missed_runs": self.missed_runs,
             "lateness_limit_seconds": self.lateness_limit_seconds,
             "schedules": [_schedule_body(s) for s in self.schedules],
+            "sla": self.sla,
         }
         try:
             body = DeploymentCreate.model_validate(data)
@@ -194,6 +197,40 @@ def check_parameters_for(flow: Flow[Any, Any], parameters: Any) -> dict[str, Any
     return dict(converted)
 
 
+def sla_bodies(sla: Any) -> list[dict[str, Any]] | None:
+    """``sla=``: an SLA (``headwater.slas.TimeToCompletionSla(...)``, ...), a mapping
+    with its fields, or a list of them (``[]`` removes a deployment's SLAs); each
+    checked now."""
+    from pydantic import ValidationError
+
+    from headwater.schemas.slas import SlaCreate
+
+    if sla is None:
+        return None
+    items = list(sla) if isinstance(sla, (list, tuple)) else [sla]
+    bodies = []
+    for index, item in enumerate(items):
+        data = item.model_dump(mode="json") if hasattr(item, "model_dump") else item
+        if not isinstance(data, dict):
+            raise InvalidOptionError(
+                f"sla[{index}] must be an SLA such as TimeToCompletionSla(name=..., "
+                f"duration=...) or a mapping, got {item!r}"
+            )
+        try:
+            bodies.append(SlaCreate.model_validate(data).model_dump(mode="json"))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(p) for p in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            raise InvalidOptionError(
+                f"sla[{index}]{'.' + where if where else ''}: {message}"
+            ) from None
+    names = [b["name"] for b in bodies]
+    if len(set(names)) != len(names):
+        raise InvalidOptionError("sla: two SLAs have one name; names are unique per deployment")
+    return bodies
+
+
 def check_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InvalidOptionError("a deployment needs a name (a non-empty string)")
@@ -227,6 +264,7 @@ def from_flow(
     job_variables: dict[str, Any] | None = None,
     pull_steps: list[dict[str, Any]] | None = None,
     source: str | None = None,
+    sla: Any = None,
 ) -> RunnerDeployment:
     """``flow.to_deployment(...)``: everything checked now, in one line each."""
     from headwater.deployments.schema import parameter_schema
@@ -287,6 +325,7 @@ def from_flow(
         job_variables=dict(job_variables or {}),
         pull_steps=check_pull_steps(pull_steps or []),
         source=source,
+        sla=sla_bodies(sla),
         empirical_policy={
             "retries": flow.retries,
             "retry_delay_seconds": flow.retry_delay_seconds,

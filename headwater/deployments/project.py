@@ -51,6 +51,7 @@ _KEYS = {
     "paused",
     "missed_runs",
     "lateness_limit_seconds",
+    "sla",
     "pull",
     "build",
     "push",
@@ -202,6 +203,7 @@ def _deployment(
             "paused",
             "missed_runs",
             "lateness_limit_seconds",
+            "sla",
         )
         if entry.get(key) is not None
     }

@@ -16,6 +16,7 @@ from headwater.exceptions import DeploymentNotFound
 from headwater.schemas.actions import EmpiricalPolicy, check_json_document
 from headwater.schemas.base import Schema, Timestamp
 from headwater.schemas.limits import MAX_IDS, MAX_NAME_CHARS, Key, Name, Offset, PageSize, Tags
+from headwater.schemas.slas import SlaCreate
 
 
 def split_full_name(full_name: str) -> tuple[str, str]:
@@ -159,6 +160,9 @@ class DeploymentCreate(Schema):
     missed_runs: MissedRuns = MissedRuns.RUN_LATEST
     lateness_limit_seconds: Annotated[float, Field(gt=0, le=10 * 366 * 86400)] | None = None
     schedules: Annotated[list[ScheduleCreate], Field(max_length=100)] = Field(default_factory=list)
+    sla: Annotated[list[SlaCreate], Field(max_length=100)] | None = Field(
+        default=None, description="The deployment's SLAs (all of them); None: leave them."
+    )
 
     @field_validator("parameters", "job_variables", "parameter_schema")
     @classmethod

@@ -30,9 +30,11 @@ from headwater.server.api import (
     logs,
     run_inputs,
     saved_filters,
+    slas,
     task_runs,
     transactions,
     variables,
+    webhooks,
     work_pools,
 )
 from headwater.server.api.docs import install_api_docs
@@ -70,9 +72,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     leases.router,
     concurrency_limits.router,
     deployments.router,
+    slas.router,
     work_pools.router,
     events.router,
     automations.router,
+    webhooks.router,
+    webhooks.hooks_router,
 )
 
 

@@ -18,6 +18,8 @@ App = Any
 API_PREFIX = "/api"
 #: Paths answered without an API key (load balancers and `make run` poll it).
 OPEN_PATHS = frozenset({"/api/health"})
+#: Incoming webhooks: called by other systems; the unguessable slug is their secret.
+OPEN_PREFIX = "/api/hooks/"
 
 
 async def _send_json(send: Send, status: int, detail: str, headers: list[Any]) -> None:
@@ -37,7 +39,8 @@ async def _send_json(send: Send, status: int, detail: str, headers: list[Any]) -
 
 
 class APIKeyMiddleware:
-    """Every ``/api`` request but health needs ``Authorization: Bearer <key>``.
+    """Every ``/api`` request but health and incoming webhooks (``/api/hooks/``) needs
+    ``Authorization: Bearer <key>``.
 
     The key is compared in constant time and never logged or echoed."""
 
@@ -50,7 +53,11 @@ class APIKeyMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if (path == API_PREFIX or path.startswith(API_PREFIX + "/")) and path not in OPEN_PATHS:
+        if (
+            (path == API_PREFIX or path.startswith(API_PREFIX + "/"))
+            and path not in OPEN_PATHS
+            and not path.startswith(OPEN_PREFIX)
+        ):
             given = b""
             for name, value in scope["headers"]:
                 if name == b"authorization":

@@ -521,6 +521,54 @@ automation_actions = Table(
     Index(None, "status", "next_attempt"),
 )
 
+# -- SLAs of deployments and incoming webhooks (server/store/slas.py, webhooks.py) -------
+slas = Table(
+    "slas",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column(
+        "deployment_id",
+        UUIDType,
+        ForeignKey("deployments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(200), nullable=False),
+    Column("type", String(32), nullable=False),  # time-to-completion, lateness, frequency
+    Column("duration", Double, nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("labels", JSONType, nullable=False, default=dict),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    UniqueConstraint("deployment_id", "name"),
+)
+
+# One row per breach: the unique key makes a breach emit its event once, also across
+# restarts and several server processes on one PostgreSQL.
+sla_breaches = Table(
+    "sla_breaches",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("sla_id", UUIDType, ForeignKey("slas.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("flow_run_id", UUIDType),
+    Column("occurred", Double, nullable=False),
+    UniqueConstraint("sla_id", "key"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", UUIDType, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("template", Text, nullable=False),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
 # -- transactions of flow runs (see server/store/transactions.py) -----------------------
 # One row per transaction a flow run opened (``with transaction()``, and the attempt's
 # implicit one when tasks with commit or rollback hooks joined it), written by the

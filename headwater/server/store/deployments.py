@@ -138,6 +138,10 @@ def apply_deployment(conn: Connection, *, deployment: DeploymentCreate) -> tuple
         ):
             delete_unstarted_runs(conn, deployment_id=deployment_id)
     _sync_schedules(conn, deployment_id, [s.to_dict() for s in schedules], now)
+    if deployment.sla is not None:
+        from headwater.server.store.slas import apply_slas
+
+        apply_slas(conn, deployment_id=deployment_id, wanted=deployment.sla)
     if created or changed:
         _emit(conn, "created" if created else "updated", deployment_id, deployment.name)
     return read_deployment(conn, deployment_id=deployment_id), created

@@ -19,6 +19,7 @@ from tests.client.conformance.contract_catalogue import CatalogueContract
 from tests.client.conformance.contract_concurrency import ConcurrencyContract
 from tests.client.conformance.contract_deployments import DeploymentsContract
 from tests.client.conformance.contract_events import EventsContract
+from tests.client.conformance.contract_hooks import HooksContract
 from tests.client.conformance.contract_inputs import InputsContract
 from tests.client.conformance.contract_records import RecordsContract
 from tests.client.conformance.contract_runs import FlowRunsContract
@@ -38,6 +39,7 @@ class TestClientConformance(
     ConcurrencyContract,
     EventsContract,
     AutomationsContract,
+    HooksContract,
 ):
     def test_is_a_client(self, client: Client) -> None:
         assert isinstance(client, Client)

@@ -1,0 +1,1 @@
+"""Prefect's ``prefect._experimental`` paths that Headwater answers (porting by import)."""

@@ -1,0 +1,1 @@
+"""``prefect._experimental.sla``: see ``headwater.slas``."""
