@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import Request
@@ -16,6 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from headwater.server.store.pagination import InvalidCursor
 from headwater.server.store.run_retry import RETRYABLE
+from headwater.server.ui.pages._events import RUN_EVENTS, run_events
 from headwater.server.ui.pages._runs import (
     FINAL_TYPES,
     LIVE_BATCH,
@@ -117,6 +119,7 @@ def flow_run_page(
         artifact_rows = run_artifacts(conn, flow_run_id=run_id)
         transactions = run_transactions(conn, flow_run_id=run_id)
         pause = pause_form(conn, run_id) if run["state_type"] == "PAUSED" else None
+        events = run_events(conn, run)
     final = run["state_type"] in FINAL_TYPES
     context: dict[str, Any] = {
         "page_title": f"Flow run {run['name']}",
@@ -161,6 +164,10 @@ def flow_run_page(
         "artifact_rows": artifact_rows,
         "transactions": transactions,
         "pause": pause,
+        "run_events": events,
+        "run_events_limit": RUN_EVENTS,
+        "run_events_url": "/events?"
+        + urlencode({"range": "all", "resource": f"headwater.flow-run.{run_id}"}),
     }
     response = ui.render(request, "flow_run.html", context)
     elapsed = (time.perf_counter() - started) * 1000
@@ -177,7 +184,6 @@ def _log_url(
 ) -> str:
     """A link to another page of the logs (``log_before``/``log_after``), or the
     download of every line that matches the same filter."""
-    from urllib.parse import urlencode
 
     from headwater.server.ui.pages._runs import level_name
 
@@ -193,7 +199,6 @@ def _log_url(
 
 
 def _url(run_id: UUID, state: str, cursor: str | None, level: str, q: str) -> str:
-    from urllib.parse import urlencode
 
     params = {"task_state": state, "tasks_after": cursor or "", "log_level": level, "q": q}
     query = urlencode({k: v for k, v in params.items() if v})
