@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from headwater.schemas.automations import AutomationCore
+from headwater.schemas.automations import AutomationCore, EventTrigger
 
 RESOURCE_ID = "headwater.resource.id"
 
@@ -213,6 +213,9 @@ def form_values(automation: AutomationCore | None) -> dict[str, Any]:
         }
     trigger = automation.trigger
     advanced: dict[str, Any] = {}
+    if getattr(trigger, "type", "event") != "event":  # a trigger the fields cannot show
+        advanced["trigger"] = trigger.model_dump(mode="json")
+        trigger = EventTrigger()
     if automation.actions_on_trigger:
         advanced["actions_on_trigger"] = [
             a.model_dump(mode="json") for a in automation.actions_on_trigger

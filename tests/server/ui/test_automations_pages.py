@@ -221,3 +221,26 @@ def test_notification_made_in_the_ui_is_the_clis(
     page.expected_statuses = {400}
     page.get_by_role("button", name="Create notification").click()
     expect(page.get_by_role("alert")).to_contain_text("Nothing was changed: states:")
+
+
+UNLABELLED = """() => Array.from(
+    document.querySelectorAll('main input:not([type=hidden]), main select, main textarea'))
+  .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+  .map((el) => el.name || el.id)"""
+
+
+def test_form_controls_are_labelled_and_fit_a_phone(browser: Any, ui_server: ServerProcess) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        tab = context.new_page()
+        for path in ("/automations/new", "/automations", "/notifications", "/events"):
+            tab.goto(f"{ui_server.url}{path}")
+            assert tab.evaluate(UNLABELLED) == [], path
+            width = tab.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} is {width} px wide at 390 px"
+        tab.goto(f"{ui_server.url}/automations/new")
+        tab.get_by_role("button", name="Add an action").click()
+        assert tab.evaluate(UNLABELLED) == []
+        assert tab.locator("fieldset.action").count() == 2
+    finally:
+        context.close()
