@@ -29,14 +29,19 @@ def _pairs(conn: Connection, query: Any) -> list[Choice]:
     return [(str(row[0]), str(row[1])) for row in conn.execute(query.limit(LIMIT))]
 
 
-def deployment_choices(conn: Connection) -> list[Choice]:
-    label = flows.c.name + "/" + deployments.c.name
+def _in_parent(conn: Connection, child: Any, parent: Any, parent_key: Any) -> list[Choice]:
+    """``parent-name/child-name`` labels of a child table's rows, in name order."""
     query = (
-        select(deployments.c.id, label)
-        .join(flows, flows.c.id == deployments.c.flow_id)
-        .order_by(flows.c.name, deployments.c.name)
+        select(child.c.id, parent.c.name + "/" + child.c.name)
+        .join(parent, parent.c.id == parent_key)
+        .order_by(parent.c.name, child.c.name)
     )
     return _pairs(conn, query)
+
+
+def deployment_choices(conn: Connection) -> list[Choice]:
+    """Deployments as ``flow/deployment``."""
+    return _in_parent(conn, deployments, flows, deployments.c.flow_id)
 
 
 def work_pool_choices(conn: Connection) -> list[Choice]:
@@ -44,13 +49,8 @@ def work_pool_choices(conn: Connection) -> list[Choice]:
 
 
 def work_queue_choices(conn: Connection) -> list[Choice]:
-    label = work_pools.c.name + "/" + work_queues.c.name
-    query = (
-        select(work_queues.c.id, label)
-        .join(work_pools, work_pools.c.id == work_queues.c.work_pool_id)
-        .order_by(work_pools.c.name, work_queues.c.name)
-    )
-    return _pairs(conn, query)
+    """Work queues as ``pool/queue``."""
+    return _in_parent(conn, work_queues, work_pools, work_queues.c.work_pool_id)
 
 
 def block_choices(conn: Connection) -> list[Choice]:

@@ -11,10 +11,7 @@
     const seconds = parseFloat(feed.dataset.refresh) || 5;
     window.hw.poll(async () => {
       if (!live.checked) return true;
-      const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
-      if (!response.ok) throw new Error(`refresh answered ${response.status}`);
-      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      const next = fresh.getElementById("event-feed");
+      const next = await window.hw.freshRegion("event-feed");
       if (!next) return true;
       const open = new Set(Array.from(feed.querySelectorAll("li[data-event-id] details[open]"), (d) => d.closest("li").dataset.eventId));
       feed.innerHTML = next.innerHTML;
