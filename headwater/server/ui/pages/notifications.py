@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from headwater.server.ui.pages.automations import changed
 from headwater.server.ui.registry import ui_page
 
-ui = ui_page("notifications", nav="Notifications", order=68)
+ui = ui_page("automations")  # under Automations (its page links here)
 router = ui.router
 
 
