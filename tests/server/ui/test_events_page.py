@@ -100,3 +100,22 @@ def test_flow_run_page_lists_its_events(page: Any, ui_server: ServerProcess) -> 
     expect(failed.locator("pre.event-payload")).to_contain_text('"to": "FAILED"')
     section.get_by_role("link", name="All of them in the event feed").click()
     expect(page.locator("#event-feed li[data-event='headwater.flow-run.Failed']")).to_have_count(1)
+
+
+def test_a_running_runs_events_arrive_live(page: Any, ui_server: ServerProcess) -> None:
+    from headwater.server.store import flow_runs
+    from headwater.states import Completed
+    from tests.server.ui._run_data import store
+
+    run_id = make_run(ui_server, f"ui-live-events-{uuid.uuid4().hex[:8]}", "going", "RUNNING")
+    page.goto(f"{ui_server.url}/flow-runs/{run_id}")
+    section = page.locator("section#events")
+    expect(section.locator("li[data-event='headwater.flow-run.Running']")).to_have_count(1)
+    section.locator("li[data-event='headwater.flow-run.Running'] summary").click()
+    with store(ui_server).begin_write() as conn:
+        flow_runs.set_flow_run_state(conn, flow_run_id=run_id, state=Completed(), force=True)
+    expect(section.locator("li[data-event='headwater.flow-run.Completed']")).to_have_count(1)
+    expect(section.get_by_role("heading", name="Events (3)")).to_be_visible()
+    # The event opened before the update is still open.
+    running = section.locator("li[data-event='headwater.flow-run.Running'] details")
+    expect(running).to_have_attribute("open", "")

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from headwater.server.ui.pages._events import event_view
 from headwater.server.ui.registry import ui_page
 
-ui = ui_page("events", nav="Events", order=67)
+ui = ui_page("automations")  # under Automations (its page links here)
 router = ui.router
 
 PAGE = 50
