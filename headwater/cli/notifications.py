@@ -13,24 +13,15 @@ from headwater.cli.output import console, fail, open_client
 
 app = typer.Typer(help="Notify a block when runs reach a state (automations underneath).")
 
-TAG = "notification"
-STATES = ("Scheduled", "Pending", "Running", "Completed", "Failed", "Crashed", "Cancelled")
-SUBJECT = "Headwater: {{ flow.name }} {{ event.resource['headwater.state-name'] }}"
-BODY = (
-    "Flow run {{ flow.name }}/{{ flow_run.name }} entered state "
-    "{{ event.resource['headwater.state-name'] }}"
-    "{% if event.resource['headwater.state-message'] %}: "
-    "{{ event.resource['headwater.state-message'] }}{% endif %}"
-)
-
 
 def _states(raw: str) -> list[str]:
-    wanted = [s.strip() for s in raw.split(",") if s.strip()]
-    by_lower = {s.lower(): s for s in STATES}
-    unknown = [s for s in wanted if s.lower() not in by_lower]
-    if unknown or not wanted:
-        fail(f"unknown state {', '.join(unknown) or raw!r}", f"use some of {', '.join(STATES)}")
-    return [by_lower[s.lower()] for s in wanted]
+    from headwater.schemas.notifications import parse_states
+
+    try:
+        return parse_states(raw.split(","))
+    except ValueError as exc:
+        what, _, hint = str(exc).partition(": ")
+        fail(what, hint)
 
 
 @app.command("create")
@@ -39,12 +30,12 @@ def create(
     state: str = typer.Option("Failed,Crashed", "--state", "-s", help="States, comma-separated."),
     tag: list[str] = typer.Option(None, "--tag", "-t", help="Only runs with this tag; repeatable."),
     block: str = typer.Option(..., "--block", "-b", help="The block, as type-slug/name."),
-    body: str = typer.Option(BODY, "--body", help="The message (a Jinja template)."),
+    body: str = typer.Option(None, "--body", help="The message (a Jinja template)."),
     name: str = typer.Option(None, "--name", help="Default: from the states, tags and block."),
 ) -> None:
     """Send a notification to BLOCK whenever a flow run (with one of the tags) enters
     one of the states."""
-    from headwater.schemas.automations import AutomationCore, EventTrigger, SendNotification
+    from headwater.schemas import notifications
 
     states = _states(state)
     slug, _, block_name = block.partition("/")
@@ -52,27 +43,14 @@ def create(
         fail(f"--block {block!r} is not type-slug/name", "e.g. --block slack-webhook/ops")
     client = open_client()
     document = client.read_block_document(slug, block_name)
-    tags = tag or []
-    trigger = EventTrigger(
-        expect={f"headwater.flow-run.{s}" for s in states},
-        match_related={"headwater.resource.id": [f"headwater.tag.{t}" for t in tags]}
-        if tags
-        else {},
-    )
-    label = name or f"{'/'.join(states)} {'+'.join(tags) or 'any tag'} -> {block}"
     made = client.create_automation(
-        AutomationCore(
-            name=label[:200],
-            description="A notification (headwater notification create).",
-            trigger=trigger,
-            actions=[
-                SendNotification(
-                    block_document_id=document.id,
-                    subject=SUBJECT,
-                    body=body,
-                )
-            ],
-            tags=[TAG],
+        notifications.notification(
+            states=states,
+            tags=tag or [],
+            block_document_id=document.id,
+            block_label=block,
+            body=body or notifications.BODY,
+            name=name,
         )
     )
     console().print(f"Created notification {escape(made.name)!r} ({made.id})")
@@ -82,19 +60,19 @@ def create(
 @user_errors
 def list_notifications() -> None:
     """List notifications."""
-    found = [a for a in open_client().read_automations(limit=10_000) if TAG in a.tags]
+    from headwater.schemas import notifications
+
+    found = [
+        a for a in open_client().read_automations(limit=10_000) if notifications.is_notification(a)
+    ]
     table = Table(title=f"Notifications ({len(found)})", title_justify="left")
     table.add_column("Id")
     table.add_column("States")
     table.add_column("Tags")
     table.add_column("Enabled")
     for automation in found:
-        states = sorted(e.rsplit(".", 1)[-1] for e in automation.trigger.expect)
-        tags = automation.trigger.match_related
-        ids = tags.get("headwater.resource.id", []) if isinstance(tags, dict) else []
-        names = [
-            i.removeprefix("headwater.tag.") for i in (ids if isinstance(ids, list) else [ids])
-        ]
+        states = notifications.states_of(automation)
+        names = notifications.tags_of(automation)
         table.add_row(
             str(automation.id),
             ", ".join(states),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from sqlalchemy import Connection, delete, func, not_, or_, select
 
@@ -175,3 +176,36 @@ def read_events_since(conn: Connection, *, received: float, limit: int = 5000) -
 def delete_events_before(conn: Connection, *, occurred: float) -> int:
     """Retention: drop events that occurred before ``occurred``."""
     return int(conn.execute(delete(events).where(events.c.occurred < occurred)).rowcount or 0)
+
+
+def read_events_page(
+    conn: Connection,
+    *,
+    event_filter: EventFilter,
+    limit: int = 50,
+    position: tuple[float, UUID] | None = None,
+) -> tuple[list[dict[str, Any]], tuple[float, UUID] | None]:
+    """A keyset page of events in ``event_filter.order`` (newest first by default),
+    continuing after ``position``, and the position after its last event when there
+    are more.  No count: the UI's feed pages without one."""
+    from sqlalchemy import and_
+
+    c = events.c
+    query = _filtered(select(events), event_filter, conn.dialect.name)
+    ascending = event_filter.order == "ASC"
+    if position is not None:
+        occurred, event_id = position
+        if ascending:
+            query = query.where(
+                or_(c.occurred > occurred, and_(c.occurred == occurred, c.id > event_id))
+            )
+        else:
+            query = query.where(
+                or_(c.occurred < occurred, and_(c.occurred == occurred, c.id < event_id))
+            )
+    order = (c.occurred.asc(), c.id.asc()) if ascending else (c.occurred.desc(), c.id.desc())
+    rows = [dict(r._mapping) for r in conn.execute(query.order_by(*order).limit(limit + 1))]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    after = (rows[-1]["occurred"], rows[-1]["id"]) if more and rows else None
+    return rows, after

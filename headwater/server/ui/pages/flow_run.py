@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import Request
@@ -16,6 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from headwater.server.store.pagination import InvalidCursor
 from headwater.server.store.run_retry import RETRYABLE
+from headwater.server.ui.pages._events import RUN_EVENTS, run_events
 from headwater.server.ui.pages._runs import (
     FINAL_TYPES,
     LIVE_BATCH,
@@ -117,6 +119,7 @@ def flow_run_page(
         artifact_rows = run_artifacts(conn, flow_run_id=run_id)
         transactions = run_transactions(conn, flow_run_id=run_id)
         pause = pause_form(conn, run_id) if run["state_type"] == "PAUSED" else None
+        events = run_events(conn, run)
     final = run["state_type"] in FINAL_TYPES
     context: dict[str, Any] = {
         "page_title": f"Flow run {run['name']}",
@@ -161,11 +164,21 @@ def flow_run_page(
         "artifact_rows": artifact_rows,
         "transactions": transactions,
         "pause": pause,
+        **_events_context(events, run_id),
     }
     response = ui.render(request, "flow_run.html", context)
     elapsed = (time.perf_counter() - started) * 1000
     response.headers["server-timing"] = f"app;dur={elapsed:.1f}"
     return response
+
+
+def _events_context(events: list[dict[str, Any]], run_id: UUID) -> dict[str, Any]:
+    return {
+        "run_events": events,
+        "run_events_limit": RUN_EVENTS,
+        "run_events_url": "/events?"
+        + urlencode({"range": "all", "resource": f"headwater.flow-run.{run_id}"}),
+    }
 
 
 def _keys(tasks: list[dict[str, str]]) -> set[str]:
@@ -177,7 +190,6 @@ def _log_url(
 ) -> str:
     """A link to another page of the logs (``log_before``/``log_after``), or the
     download of every line that matches the same filter."""
-    from urllib.parse import urlencode
 
     from headwater.server.ui.pages._runs import level_name
 
@@ -193,7 +205,6 @@ def _log_url(
 
 
 def _url(run_id: UUID, state: str, cursor: str | None, level: str, q: str) -> str:
-    from urllib.parse import urlencode
 
     params = {"task_state": state, "tasks_after": cursor or "", "log_level": level, "q": q}
     query = urlencode({k: v for k, v in params.items() if v})
@@ -235,12 +246,14 @@ def flow_run_live(
     task: str = "",
     tasks: str = "",
     task_state: str = "",
+    events: str = "",
 ) -> Response:
     """What changed since ``after`` (the newest log time the page has): new log lines
     (a 2 s overlap catches lines that arrived late; the page skips ids it has), how
     many lines match the page's log filter, the state and its history, timing and
     task-run counts; with ``tasks=1`` also ``tasks_html``, the task runs' counts and
-    first page (of ``task_state``) as the page shows them."""
+    first page (of ``task_state``) as the page shows them; with ``events=1``
+    ``events_html``, the run's events section."""
     from headwater.server.store import flow_runs, log_pages, run_views
     from headwater.server.store.run_retry import retry_blocker
 
@@ -271,6 +284,11 @@ def flow_run_live(
             if tasks == "1"
             else None
         )
+        events_html = (
+            _render(request, "_run_events.html", _events_context(run_events(conn, run), run_id))
+            if events == "1"
+            else None
+        )
     kind = run["state_type"]
     final = kind in FINAL_TYPES
     blocker = retry_blocker(run)
@@ -288,6 +306,7 @@ def flow_run_live(
             "logs": [log_json(row) for row in lines],
             "log_total": log_total,
             "tasks_html": tasks_html,
+            "events_html": events_html,
             "can_cancel": not final and kind != "CANCELLING",
             "can_retry": blocker is None,
             "retry_blocker": blocker,
@@ -322,7 +341,11 @@ def _tasks_html(
         "next_tasks_url": _url(run_id, state, next_cursor, *log_query) if next_cursor else None,
         "first_tasks_url": None,
     }
-    return bytes(ui.render(request, "_task_runs.html", context).body).decode()
+    return _render(request, "_task_runs.html", context)
+
+
+def _render(request: Request, template: str, context: dict[str, Any]) -> str:
+    return bytes(ui.render(request, template, context).body).decode()
 
 
 def _epoch(text: str) -> float | None:

@@ -39,10 +39,7 @@
     const seconds = parseFloat(live.dataset.refresh) || 10;
     window.hw.poll(async () => {
       if (!toggle.checked) return true;
-      const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
-      if (!response.ok) throw new Error(`refresh answered ${response.status}`);
-      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      const next = fresh.getElementById("dashboard-live");
+      const next = await window.hw.freshRegion("dashboard-live");
       if (!next) return true;
       // Keep the focused bar focused across the swap (keyboard users).
       const focused = document.activeElement && document.activeElement.closest(".run-chart .bar");

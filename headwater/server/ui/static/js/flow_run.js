@@ -128,6 +128,23 @@
       window.hw.localTimes(live);
     }
 
+    // The run's events (server-rendered by _run_events.html, swapped in whole when they
+    // changed; an event opened stays open).
+    let eventsHtml = null;
+    function showEvents(html) {
+      const live = document.getElementById("run-events-live");
+      if (!live || !html || html === eventsHtml) return;
+      const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("run-events-live");
+      if (!fresh) return;
+      const open = new Set(Array.from(live.querySelectorAll("li[data-event-id] details[open]"), (d) => d.closest("li").dataset.eventId));
+      live.replaceChildren(...fresh.childNodes);
+      for (const li of live.querySelectorAll("li[data-event-id]")) {
+        if (open.has(li.dataset.eventId)) li.querySelector("details").open = true;
+      }
+      eventsHtml = html;
+      window.hw.localTimes(live);
+    }
+
     async function tick() {
       const params = new URLSearchParams();
       if (lastTs) params.set("after", String(lastTs));
@@ -138,11 +155,13 @@
       // would shift under the reader).
       const tasksLive = root.dataset.tasksPaged !== "true";
       if (tasksLive) params.set("tasks", "1");
+      if (document.getElementById("run-events-live")) params.set("events", "1");
       if (root.dataset.taskState) params.set("task_state", root.dataset.taskState);
       const data = await window.hw.getJSON(`${root.dataset.liveUrl}?${params}`);
       if (root.dataset.logPaged !== "true") appendLogs(data.logs);
       showState(data);
       showCounts(data, tasksLive);
+      showEvents(data.events_html);
       return !data.final;
     }
 

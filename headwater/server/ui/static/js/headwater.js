@@ -1,6 +1,7 @@
 // Headwater UI: the little script every page shares.  No framework, no build step.
 // window.hw offers: hw.send(url, body) (POST with the CSRF token), hw.poll(fn, ms)
-// (repeats while the tab is visible, backing off when slow), hw.localTimes(root).
+// (repeats while the tab is visible, backing off when slow), hw.freshRegion(id) (the
+// page's element fetched again), hw.localTimes(root).
 (function () {
   "use strict";
 
@@ -35,6 +36,15 @@
     const response = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
     if (!response.ok) throw new Error(response.statusText);
     return response.json();
+  }
+
+  // Fetches this page's HTML again and returns its element `id` (null if it is gone):
+  // a page rendered on the server refreshes one region with one renderer.
+  async function freshRegion(id) {
+    const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+    if (!response.ok) throw new Error(`refresh answered ${response.status}`);
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    return fresh.getElementById(id);
   }
 
   // Calls fn every `ms` while the page is visible; stops when fn returns false.
@@ -109,7 +119,7 @@
     }
   }
 
-  window.hw = { send, getJSON, poll, localTime, localTimes, csrfToken };
+  window.hw = { send, getJSON, poll, freshRegion, localTime, localTimes, csrfToken };
   document.addEventListener("DOMContentLoaded", () => {
     localTimes(document);
     wireForms(document);
