@@ -95,9 +95,7 @@ def test_bad_sources_say_what_is_wrong_in_one_line(bucket: str, here: Path) -> N
 
     with pytest.raises(RemoteSourceError, match=r"no files under .*/empty"):
         pull_from_remote_storage(f"s3://{bucket}/empty")
-    with pytest.raises(
-        RemoteSourceError, match=r"nosuchfs://bucket/x: Protocol not known"
-    ):
+    with pytest.raises(RemoteSourceError, match=r"nosuchfs://bucket/x: Protocol not known"):
         pull_from_remote_storage("nosuchfs://bucket/x")
     with pytest.raises(UserInputError, match=r"save the RemoteFileSystem block first"):
         flow.from_source(RemoteFileSystem(basepath=f"s3://{bucket}/x"), "flows.py:from_s3")
