@@ -89,8 +89,8 @@ def list_notifications() -> None:
     table.add_column("Tags")
     table.add_column("Enabled")
     for automation in found:
-        states = sorted(e.rsplit(".", 1)[-1] for e in automation.trigger.expect)
-        tags = automation.trigger.match_related
+        states = sorted(e.rsplit(".", 1)[-1] for e in getattr(automation.trigger, "expect", ()))
+        tags = getattr(automation.trigger, "match_related", {})
         ids = tags.get("headwater.resource.id", []) if isinstance(tags, dict) else []
         names = [
             i.removeprefix("headwater.tag.") for i in (ids if isinstance(ids, list) else [ids])

@@ -42,6 +42,8 @@ class RunnerDeployment:
     pull_steps: list[dict[str, Any]] = field(default_factory=list)
     source: str | None = None
     empirical_policy: dict[str, Any] = field(default_factory=dict)
+    #: Deployment triggers (``deployments/triggers.py``); None: leave stored ones alone.
+    triggers: list[Any] | None = None
 
     @property
     def full_name(self) -> str:
@@ -91,7 +93,12 @@ class RunnerDeployment:
         from headwater.client import shared_client
 
         client = client or shared_client()
-        return UUID(str(client.apply_deployment(self.to_create()).id))
+        deployment_id = UUID(str(client.apply_deployment(self.to_create()).id))
+        if self.triggers is not None:
+            from headwater.deployments.triggers import sync_triggers
+
+            sync_triggers(client, deployment_id, self.full_name, self.triggers)
+        return deployment_id
 
 
 def _schedule_body(schedule: Schedule) -> dict[str, Any]:
@@ -227,10 +234,12 @@ def from_flow(
     job_variables: dict[str, Any] | None = None,
     pull_steps: list[dict[str, Any]] | None = None,
     source: str | None = None,
+    triggers: Any = None,
 ) -> RunnerDeployment:
     """``flow.to_deployment(...)``: everything checked now, in one line each."""
     from headwater.deployments.schema import parameter_schema
     from headwater.deployments.steps import check_pull_steps
+    from headwater.deployments.triggers import check_triggers
 
     name = check_name(name)
     entrypoint = entrypoint or flow.entrypoint
@@ -291,4 +300,5 @@ def from_flow(
             "retries": flow.retries,
             "retry_delay_seconds": flow.retry_delay_seconds,
         },
+        triggers=check_triggers(triggers),
     )

@@ -140,6 +140,8 @@ def run_action(db: Database, row: dict[str, Any]) -> None:
             cancel_flow_run(
                 conn, flow_run_id=_flow_run(kind, context), message="cancelled by an automation"
             )
+        elif kind == "suspend-flow-run":
+            _suspend(conn, _target(action, "flow_run_id", "flow-run", context), action, key)
         elif kind == "change-flow-run-state":
             from headwater.server.store.flow_runs import set_flow_run_state
             from headwater.states import State
@@ -225,6 +227,26 @@ def _run_deployment(db: Database, action: Any, context: dict[str, Any], key: str
     )
     with db.begin_write() as conn:
         create_deployment_flow_run(conn, deployment_id=deployment_id, run=run)
-    from headwater.server.notify import notify_work
 
-    notify_work()
+
+def _suspend(conn: Any, flow_run_id: UUID, action: Any, key: str) -> None:
+    """Suspended (a run whose process is not running): no worker claims it until it is
+    resumed (``headwater flow-run resume``), then one runs it again."""
+    from headwater.server.store.flow_runs import read_flow_run, set_flow_run_state
+    from headwater.states import StateType, Suspended
+
+    run = read_flow_run(conn, flow_run_id=flow_run_id)
+    current = run.state.type if run.state else None
+    if current in (StateType.RUNNING, StateType.CANCELLING):
+        raise ActionError(
+            f"suspend-flow-run: flow run {flow_run_id} is running; only a run that has not "
+            "started can be suspended from outside (suspend_flow_run() suspends from inside)"
+        )
+    if run.state is not None and run.state.is_final():
+        return  # finished: nothing to suspend
+    state = Suspended(
+        timeout_seconds=action.timeout_seconds,
+        message="suspended by an automation",
+        pause_key=f"automation-{key}",
+    )
+    set_flow_run_state(conn, flow_run_id=flow_run_id, state=state, force=True)
