@@ -137,6 +137,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
             if services is not None:
                 services.stop()
             unsubscribe_wakes()
+            work_notifier.unbind()
 
     app = FastAPI(
         title="Headwater",

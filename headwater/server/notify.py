@@ -36,6 +36,11 @@ class WorkNotifier:
         self._loop = loop
         self._event = asyncio.Event()
 
+    def unbind(self) -> None:
+        """Detach from the loop (the server stopped): ``notify`` is a no-op again."""
+        self._loop = None
+        self._event = None
+
     def notify(self) -> None:
         """Wake every waiting request (thread-safe; a no-op outside a server)."""
         loop = self._loop
