@@ -22,6 +22,7 @@ from headwater.schemas.automations import (
     SequenceTrigger,
     trigger_type,
 )
+from headwater.schemas.base import Schema
 
 #: The tag that marks an automation as the trigger of one deployment.
 OWNER_TAG_PREFIX = "headwater.deployment-trigger."
@@ -29,56 +30,41 @@ OWNER_TAG_PREFIX = "headwater.deployment-trigger."
 _OWN_FIELDS = {"name", "description", "enabled", "parameters"}
 
 
-class _RunsItsDeployment:
+class _RunsItsDeployment(Schema):
     """The fields a deployment trigger adds to its trigger type."""
 
-    name: str | None
-    description: str
-    enabled: bool
-    parameters: dict[str, Any] | None
+    name: str | None = Field(default=None, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    enabled: bool = True
+    parameters: dict[str, Any] | None = None
 
     def as_automation(self, deployment_id: UUID, default_name: str) -> AutomationCore:
-        data = self.model_dump(exclude=_OWN_FIELDS)  # type: ignore[attr-defined]
-        return AutomationCore(
-            name=self.name or default_name,
-            description=self.description,
-            enabled=self.enabled,
-            trigger=data,  # validated by AutomationCore
-            actions=[
-                RunDeployment(
-                    source="selected", deployment_id=deployment_id, parameters=self.parameters
-                )
-            ],
-            tags=[f"{OWNER_TAG_PREFIX}{deployment_id}"],
+        run = RunDeployment(
+            source="selected", deployment_id=deployment_id, parameters=self.parameters
+        )
+        return AutomationCore.model_validate(
+            {
+                "name": self.name or default_name,
+                "description": self.description,
+                "enabled": self.enabled,
+                "trigger": self.model_dump(exclude=_OWN_FIELDS),
+                "actions": [run.model_dump()],
+                "tags": [f"{OWNER_TAG_PREFIX}{deployment_id}"],
+            }
         )
 
 
-class DeploymentEventTrigger(_RunsItsDeployment, EventTrigger):
+class DeploymentEventTrigger(EventTrigger, _RunsItsDeployment):
     """An ``EventTrigger`` that runs its deployment; ``parameters`` values may be Jinja
     templates over the event (``"{{ event.payload.file }}"``)."""
 
-    name: str | None = Field(default=None, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    enabled: bool = True
-    parameters: dict[str, Any] | None = None
 
-
-class DeploymentCompoundTrigger(_RunsItsDeployment, CompoundTrigger):
+class DeploymentCompoundTrigger(CompoundTrigger, _RunsItsDeployment):
     """A ``CompoundTrigger`` that runs its deployment."""
 
-    name: str | None = Field(default=None, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    enabled: bool = True
-    parameters: dict[str, Any] | None = None
 
-
-class DeploymentSequenceTrigger(_RunsItsDeployment, SequenceTrigger):
+class DeploymentSequenceTrigger(SequenceTrigger, _RunsItsDeployment):
     """A ``SequenceTrigger`` that runs its deployment."""
-
-    name: str | None = Field(default=None, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    enabled: bool = True
-    parameters: dict[str, Any] | None = None
 
 
 DeploymentTrigger = Annotated[

@@ -201,3 +201,33 @@ def test_a_bad_trigger_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert result.exit_code != 0
     assert "triggers[0]: a Proactive trigger needs within=" in result.output
     assert "Traceback" not in result.output
+
+
+def test_to_deployment_checks_triggers_when_made() -> None:
+    from headwater import flow
+    from headwater.automations import CompoundTrigger, EventTrigger
+    from headwater.events import DeploymentSequenceTrigger
+    from headwater.exceptions import InvalidOptionError
+
+    @flow
+    def report(day: str = "today") -> str:
+        return day
+
+    made = report.to_deployment(
+        "ok",
+        entrypoint="flows.py:report",
+        triggers=[
+            EventTrigger(expect={"a"}),  # a plain trigger becomes a deployment trigger
+            CompoundTrigger(require="any", triggers=[EventTrigger(expect={"b"})]),
+            DeploymentSequenceTrigger(triggers=[EventTrigger(expect={"c"})], parameters={"day": 1}),
+        ],
+    )
+    assert [type(t).__name__ for t in made.triggers] == [
+        "DeploymentEventTrigger",
+        "DeploymentCompoundTrigger",
+        "DeploymentSequenceTrigger",
+    ]
+    with pytest.raises(InvalidOptionError, match="triggers must be a list"):
+        report.to_deployment("bad", entrypoint="flows.py:report", triggers="upload.done")
+    with pytest.raises(InvalidOptionError, match=r"triggers\[0\]\.parameters"):
+        report.to_deployment("bad", entrypoint="flows.py:report", triggers=[{"parameters": 3}])
