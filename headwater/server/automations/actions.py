@@ -31,6 +31,10 @@ class ActionError(Exception):
     pass
 
 
+class ActionRefused(ActionError):
+    """The action can never succeed as asked (not worth retrying)."""
+
+
 def _ids_of(kind: str, event: dict[str, Any] | None) -> list[UUID]:
     """Ids of ``headwater.<kind>.<id>`` resources in the event (resource first)."""
     if not event:
@@ -51,18 +55,18 @@ def _target(action: Any, field: str, kind: str, context: dict[str, Any]) -> UUID
     if getattr(action, "source", "selected") == "selected":
         value = getattr(action, field)
         if value is None:
-            raise ActionError(f"{action.type} needs {field} (or source='inferred')")
+            raise ActionRefused(f"{action.type} needs {field} (or source='inferred')")
         return UUID(str(value))
     found = _ids_of(kind, context.get("event"))
     if not found:
-        raise ActionError(f"{action.type}: the triggering event is about no {kind}")
+        raise ActionRefused(f"{action.type}: the triggering event is about no {kind}")
     return found[0]
 
 
 def _flow_run(kind: str, context: dict[str, Any]) -> UUID:
     found = _ids_of("flow-run", context.get("event"))
     if not found:
-        raise ActionError(f"{kind}: the triggering event is about no flow run")
+        raise ActionRefused(f"{kind}: the triggering event is about no flow run")
     return found[0]
 
 
@@ -238,7 +242,7 @@ def _suspend(conn: Any, flow_run_id: UUID, action: Any, key: str) -> None:
     run = read_flow_run(conn, flow_run_id=flow_run_id)
     current = run.state.type if run.state else None
     if current in (StateType.RUNNING, StateType.CANCELLING):
-        raise ActionError(
+        raise ActionRefused(
             f"suspend-flow-run: flow run {flow_run_id} is running; only a run that has not "
             "started can be suspended from outside (suspend_flow_run() suspends from inside)"
         )

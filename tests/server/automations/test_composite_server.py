@@ -25,6 +25,7 @@ from headwater.cli.app import app
 from headwater.client.http import HttpClient
 from headwater.core.events import Event
 from headwater.schemas.deployments import DeploymentFlowRunCreate
+from headwater.schemas.events import EventFilter, EventNameFilter, EventResourceFilter
 from headwater.schemas.filters import FlowRunFilter
 from tests.client.conformance.contract_deployments import deployment
 from tests.server.automations.test_actions import _until
@@ -213,6 +214,12 @@ def test_suspend_flow_run_refuses_a_running_run(server_client: HttpClient) -> No
         )
     )
     _emit(server_client, f"{tag}.hold", f"headwater.flow-run.{run.id}")
-    time.sleep(1.5)
+    # refused, not retried with backoff for minutes: failed at the first attempt
+    flt = EventFilter(
+        event=EventNameFilter(name=["headwater.automation.action.failed"]),
+        resource=EventResourceFilter(id=[f"headwater.automation.{automation.id}"]),
+    )
+    [failed] = _until(lambda: server_client.read_events(flt).events)
+    assert "is running" in failed["payload"]["error"]
     assert server_client.read_flow_run(run.id).state.name == "Running"
     automation.delete()
