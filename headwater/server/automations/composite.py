@@ -43,6 +43,10 @@ def _merged(firings: list[Firing], last: Firing) -> Firing:
     return Firing(last.event, len(firings), labels)
 
 
+def _same_event(a: Firing, b: Firing) -> bool:
+    return a.event is not None and b.event is not None and a.event["id"] == b.event["id"]
+
+
 class _Composite:
     def __init__(self, trigger: CompoundTrigger | SequenceTrigger, now: float) -> None:
         self.within = trigger.within
@@ -91,12 +95,26 @@ class SequenceState(_Composite):
         super().__init__(trigger, now)
         self.progress: list[tuple[float, Firing]] = []  # children 0..k-1 fired in order
 
+    def _pass_on(self, found: list[list[Firing]], now: float) -> list[Firing]:
+        """Later steps first, so one event that several steps expect moves the
+        sequence one step, not all of them; an event that completed the sequence does
+        not start the next one."""
+        out: list[Firing] = []
+        for index in reversed(range(len(found))):
+            for firing in found[index]:
+                if index == 0 and any(_same_event(done, firing) for done in out):
+                    continue
+                out += self._child_fired(index, firing, now)
+        return out
+
     def _child_fired(self, index: int, firing: Firing, now: float) -> list[Firing]:
         if self.progress and self.within > 0 and now - self.progress[0][0] > self.within:
             self.progress = []  # too slow: start over
         if index == 0 and len(self.progress) <= 1:
             self.progress = [(now, firing)]  # (a newer) start of the sequence
         elif index == len(self.progress) and index > 0:
+            if _same_event(self.progress[-1][1], firing):
+                return []  # one event is not two steps of a sequence
             self.progress.append((now, firing))
         else:
             return []  # out of order: it does not count

@@ -67,6 +67,21 @@ def test_sequence_fires_only_in_order() -> None:
     assert fired(state, "c", 6) == []  # started over
 
 
+def test_one_event_is_not_two_steps_of_a_sequence() -> None:
+    state = trigger_state(SequenceTrigger(triggers=[on("failed"), on("failed")]), 0)
+    assert fired(state, "failed", 1, n=1) == []
+    [firing] = fired(state, "failed", 2, n=2)
+    assert firing.count == 2 and firing.event["payload"] == {"n": 2}
+    assert fired(state, "failed", 3, n=3) == []  # n=2 completed it: n=3 starts over
+    assert len(fired(state, "failed", 4, n=4)) == 1
+
+
+def test_an_event_both_steps_expect_moves_a_sequence_one_step() -> None:
+    state = trigger_state(SequenceTrigger(triggers=[on("x"), on("x*")]), 0)
+    assert fired(state, "x", 1, n=1) == []
+    assert len(fired(state, "x", 2, n=2)) == 1
+
+
 def test_sequence_within_starts_over_when_too_slow() -> None:
     state = trigger_state(SequenceTrigger(triggers=[on("a"), on("b")], within=5), 0)
     assert fired(state, "a", 0) == []
