@@ -65,14 +65,14 @@ assert flush_all()
 """
 
 
-def _until(check: Any, timeout: float, what: str) -> Any:
+def _until(check: Any, timeout: float, what: str, log: Process | None = None) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = check()
         if found:
             return found
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f":\n{log.log()}" if log else ""))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -231,3 +231,98 @@ def test_to_deployment_checks_triggers_when_made() -> None:
         report.to_deployment("bad", entrypoint="flows.py:report", triggers="upload.done")
     with pytest.raises(InvalidOptionError, match=r"triggers\[0\]\.parameters"):
         report.to_deployment("bad", entrypoint="flows.py:report", triggers=[{"parameters": 3}])
+
+
+SUSPENDABLE = """
+import pathlib
+import sys
+import time
+
+from headwater import flow, task
+from headwater.events import emit_event
+from headwater.runtime import flow_run
+
+
+@task
+def step(i: int) -> int:
+    time.sleep(0.1)
+    return i
+
+
+@flow
+def long_job(marker: str, tag: str) -> str:
+    first = not pathlib.Path(marker).exists()
+    pathlib.Path(marker).write_text("started")
+    if first:
+        run_id = f"headwater.flow-run.{flow_run.id}"
+        emit_event(f"{tag}.halfway", resource={"headwater.resource.id": run_id})
+        for i in range(900):  # ~90 s: the suspension stops it long before
+            step(i)
+        return "never suspended"
+    return "resumed"
+
+
+if __name__ == "__main__":
+    long_job.serve(f"suspendable-{sys.argv[1]}")
+"""
+
+
+def test_a_running_served_run_is_suspended_by_an_automation_and_resumed(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    from headwater.automations import Automation, EventTrigger, SuspendFlowRun
+    from headwater.schemas.deployments import DeploymentFlowRunCreate
+    from headwater.schemas.filters import LogFilter
+    from headwater.states import StateType
+
+    tag = uuid.uuid4().hex[:8]
+    (tmp_path / "served.py").write_text(SUSPENDABLE)
+    env = client_env(tmp_path / "home", server.api_url)
+    marker = tmp_path / "marker"
+    with (
+        HttpClient(server.api_url, retry_seconds=10) as client,
+        Process(["served.py", tag], env, tmp_path / "serve.log", cwd=tmp_path) as served,
+    ):
+        automation = client.create_automation(
+            Automation(
+                name=f"suspend-{tag}",
+                trigger=EventTrigger(expect={f"{tag}.halfway"}),
+                actions=[SuspendFlowRun()],
+            )._core()
+        )
+
+        def registered() -> Any:
+            try:
+                return client.read_deployment_by_name(f"long-job/suspendable-{tag}")
+            except DeploymentNotFound:
+                return None
+
+        made = _until(registered, 60, "the deployment:\n" + served.log())
+        time.sleep(1.2)  # the automation service's reload pass
+        run = client.create_flow_run_from_deployment(
+            made.id, DeploymentFlowRunCreate(parameters={"marker": str(marker), "tag": tag})
+        )
+
+        def suspended_and_stopped() -> bool:
+            state = client.read_flow_run(run.id).state
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=run.id))
+            ended = any("Suspended: the process ends" in log.message for log in logs)
+            return state.name == "Suspended" and ended
+
+        try:
+            _until(suspended_and_stopped, 60, "the run suspended, its process ended", served)
+        except AssertionError as exc:
+            state = client.read_flow_run(run.id).state
+            raise AssertionError(f"{exc}\nstate: {state!r}; marker: {marker.exists()}") from None
+        time.sleep(1.0)  # nothing overwrites Suspended once its process has ended
+        assert client.read_flow_run(run.id).state.name == "Suspended"
+        client.resume_flow_run(run.id)
+        done = _until(
+            lambda: (s := client.read_flow_run(run.id).state).is_final() and s,
+            60,
+            "the resumed run to finish",
+            served,
+        )
+        assert done.type is StateType.COMPLETED, served.log()
+        assert served.stop(signal.SIGTERM) == 0, served.log()
+        client.delete_automation(automation.id)

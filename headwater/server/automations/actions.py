@@ -234,18 +234,16 @@ def _run_deployment(db: Database, action: Any, context: dict[str, Any], key: str
 
 
 def _suspend(conn: Any, flow_run_id: UUID, action: Any, key: str) -> None:
-    """Suspended (a run whose process is not running): no worker claims it until it is
-    resumed (``headwater flow-run resume``), then one runs it again."""
+    """Suspended: no worker claims it until it is resumed (``headwater flow-run
+    resume``), then one runs it again; a running run's process hears it at its
+    heartbeat and stops (``launch.deployment_flows.Heartbeat``)."""
     from headwater.server.store.flow_runs import read_flow_run, set_flow_run_state
     from headwater.states import StateType, Suspended
 
     run = read_flow_run(conn, flow_run_id=flow_run_id)
     current = run.state.type if run.state else None
-    if current in (StateType.RUNNING, StateType.CANCELLING):
-        raise ActionRefused(
-            f"suspend-flow-run: flow run {flow_run_id} is running; only a run that has not "
-            "started can be suspended from outside (suspend_flow_run() suspends from inside)"
-        )
+    if current is StateType.CANCELLING:
+        raise ActionRefused(f"suspend-flow-run: flow run {flow_run_id} is being cancelled")
     if run.state is not None and run.state.is_final():
         return  # finished: nothing to suspend
     state = Suspended(

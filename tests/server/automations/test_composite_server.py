@@ -198,17 +198,17 @@ def test_suspend_flow_run_inferred_from_the_event(server_client: HttpClient) -> 
     automation.delete()
 
 
-def test_suspend_flow_run_refuses_a_running_run(server_client: HttpClient) -> None:
-    """A running process is not stopped from outside: the action fails, the run runs on."""
-    from headwater.states import Running
+def test_suspend_flow_run_refuses_a_run_being_cancelled(server_client: HttpClient) -> None:
+    """A run being cancelled is not suspended: the action fails at once, not retried."""
+    from headwater.states import Cancelling
 
     tag = uuid.uuid4().hex[:8]
     made = server_client.apply_deployment(deployment())
     run = server_client.create_flow_run_from_deployment(made.id, DeploymentFlowRunCreate())
-    server_client.set_flow_run_state(run.id, Running(), force=True)
+    server_client.set_flow_run_state(run.id, Cancelling(), force=True)
     automation = _armed(
         Automation(
-            name=f"suspend-running-{tag}",
+            name=f"suspend-cancelling-{tag}",
             trigger=EventTrigger(expect={f"{tag}.hold"}),
             actions=[SuspendFlowRun()],
         )
@@ -220,6 +220,6 @@ def test_suspend_flow_run_refuses_a_running_run(server_client: HttpClient) -> No
         resource=EventResourceFilter(id=[f"headwater.automation.{automation.id}"]),
     )
     [failed] = _until(lambda: server_client.read_events(flt).events)
-    assert "is running" in failed["payload"]["error"]
-    assert server_client.read_flow_run(run.id).state.name == "Running"
+    assert "is being cancelled" in failed["payload"]["error"]
+    assert server_client.read_flow_run(run.id).state.name == "Cancelling"
     automation.delete()
