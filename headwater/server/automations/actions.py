@@ -244,6 +244,11 @@ def _suspend(conn: Any, flow_run_id: UUID, action: Any, key: str) -> None:
     current = run.state.type if run.state else None
     if current is StateType.CANCELLING:
         raise ActionRefused(f"suspend-flow-run: flow run {flow_run_id} is being cancelled")
+    if run.deployment_id is None:
+        raise ActionRefused(
+            f"suspend-flow-run: flow run {flow_run_id} has no deployment: no worker could "
+            "run it again once resumed"
+        )
     if run.state is not None and run.state.is_final():
         return  # finished: nothing to suspend
     state = Suspended(

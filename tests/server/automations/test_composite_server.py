@@ -27,6 +27,7 @@ from headwater.core.events import Event
 from headwater.schemas.deployments import DeploymentFlowRunCreate
 from headwater.schemas.events import EventFilter, EventNameFilter, EventResourceFilter
 from headwater.schemas.filters import FlowRunFilter
+from headwater.states import Running
 from tests.client.conformance.contract_deployments import deployment
 from tests.server.automations.test_actions import _until
 
@@ -205,6 +206,8 @@ def test_suspend_flow_run_refuses_a_run_being_cancelled(server_client: HttpClien
     tag = uuid.uuid4().hex[:8]
     made = server_client.apply_deployment(deployment())
     run = server_client.create_flow_run_from_deployment(made.id, DeploymentFlowRunCreate())
+    # a heartbeating process owns it: the cancellations service leaves it Cancelling
+    server_client.heartbeat_flow_run(run.id, pid="1")
     server_client.set_flow_run_state(run.id, Cancelling(), force=True)
     automation = _armed(
         Automation(
@@ -219,7 +222,32 @@ def test_suspend_flow_run_refuses_a_run_being_cancelled(server_client: HttpClien
         event=EventNameFilter(name=["headwater.automation.action.failed"]),
         resource=EventResourceFilter(id=[f"headwater.automation.{automation.id}"]),
     )
-    [failed] = _until(lambda: server_client.read_events(flt).events)
-    assert "is being cancelled" in failed["payload"]["error"]
+    found = _until(lambda: server_client.read_events(flt).events, timeout=30)
+    state = server_client.read_flow_run(run.id).state
+    assert found, f"no action.failed event; the run is {state!r}"
+    assert "is being cancelled" in found[0]["payload"]["error"]
     assert server_client.read_flow_run(run.id).state.name == "Cancelling"
+    automation.delete()
+
+
+def test_suspend_flow_run_refuses_a_run_without_a_deployment(server_client: HttpClient) -> None:
+    from tests.client.conformance.records import new_run
+
+    tag = uuid.uuid4().hex[:8]
+    run = new_run(server_client, Running(), tags=[tag])
+    automation = _armed(
+        Automation(
+            name=f"suspend-plain-{tag}",
+            trigger=EventTrigger(expect={f"{tag}.hold"}),
+            actions=[SuspendFlowRun()],
+        )
+    )
+    _emit(server_client, f"{tag}.hold", f"headwater.flow-run.{run['id']}")
+    flt = EventFilter(
+        event=EventNameFilter(name=["headwater.automation.action.failed"]),
+        resource=EventResourceFilter(id=[f"headwater.automation.{automation.id}"]),
+    )
+    [failed] = _until(lambda: server_client.read_events(flt).events)
+    assert "has no deployment" in failed["payload"]["error"]
+    assert server_client.read_flow_run(run["id"]).state.name == "Running"
     automation.delete()
