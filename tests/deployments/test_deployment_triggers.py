@@ -21,7 +21,7 @@ from headwater.client.http import HttpClient
 from headwater.exceptions import DeploymentNotFound
 from headwater.schemas.deployment_triggers import OWNER_TAG_PREFIX
 from headwater.schemas.filters import FlowRunFilter
-from tests._servers import ServerProcess, SharedServers
+from tests._servers import ServerProcess, SharedServers, pid_alive
 from tests._workers import FAST_ENV, Process, client_env
 
 SERVED = """
@@ -314,7 +314,11 @@ def test_a_running_served_run_is_suspended_by_an_automation_and_resumed(
         except AssertionError as exc:
             state = client.read_flow_run(run.id).state
             raise AssertionError(f"{exc}\nstate: {state!r}; marker: {marker.exists()}") from None
-        time.sleep(1.0)  # nothing overwrites Suspended once its process has ended
+        # its process exits, and the serve process sees it end Suspended (resuming
+        # before that would race the serve process's look at the ended run)
+        pid = int(client.read_flow_run(run.id).infrastructure_pid or 0)
+        _until(lambda: not pid_alive(pid), 30, "the suspended run's process to exit", served)
+        time.sleep(2.0)
         assert client.read_flow_run(run.id).state.name == "Suspended"
         client.resume_flow_run(run.id)
         done = _until(
