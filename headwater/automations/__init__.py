@@ -24,18 +24,27 @@ from headwater.schemas.automations import (
     CallWebhook,
     CancelFlowRun,
     ChangeFlowRunState,
+    CompoundTrigger,
     DoNothing,
     EventTrigger,
     PauseAutomation,
     PauseDeployment,
     PauseWorkPool,
     PauseWorkQueue,
+    Posture,
     ResumeAutomation,
     ResumeDeployment,
     ResumeWorkPool,
     ResumeWorkQueue,
     RunDeployment,
     SendNotification,
+    SequenceTrigger,
+    SuspendFlowRun,
+)
+from headwater.schemas.deployment_triggers import (
+    DeploymentCompoundTrigger,
+    DeploymentEventTrigger,
+    DeploymentSequenceTrigger,
 )
 
 __all__ = [
@@ -45,6 +54,10 @@ __all__ = [
     "CallWebhook",
     "CancelFlowRun",
     "ChangeFlowRunState",
+    "CompoundTrigger",
+    "DeploymentCompoundTrigger",
+    "DeploymentEventTrigger",
+    "DeploymentSequenceTrigger",
     "DoNothing",
     "EventTrigger",
     "PauseAutomation",
@@ -58,14 +71,9 @@ __all__ = [
     "ResumeWorkQueue",
     "RunDeployment",
     "SendNotification",
+    "SequenceTrigger",
+    "SuspendFlowRun",
 ]
-
-
-class Posture:
-    """Prefect's ``Posture.Reactive`` / ``Posture.Proactive`` (plain strings here)."""
-
-    Reactive = "Reactive"
-    Proactive = "Proactive"
 
 
 def _client() -> Any:

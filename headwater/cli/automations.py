@@ -40,6 +40,11 @@ def _find(client: Any, id_or_name: str) -> Any:
 
 
 def _describe_trigger(trigger: Any) -> str:
+    if trigger.type in ("compound", "sequence"):
+        parts = "; ".join(_describe_trigger(t) for t in trigger.triggers)
+        head = f"{trigger.require} of" if trigger.type == "compound" else "in order:"
+        text = f"{trigger.type.capitalize()} {head} [{parts}]"
+        return text + (f" within {trigger.within:g}s" if trigger.within else "")
     expect = ", ".join(sorted(trigger.expect)) or "any event"
     text = f"{trigger.posture}: {expect}"
     if trigger.threshold > 1 or trigger.within:

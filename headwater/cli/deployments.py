@@ -284,6 +284,8 @@ def deploy_command(
             where = deployment.work_pool_name or "no work pool (use serve)"
             if deployment.job_variables.get("image"):
                 where += f", image {deployment.job_variables['image']}"
+            if deployment.triggers:
+                where += f", {len(deployment.triggers)} trigger(s)"
             console().print(f"Applied deployment {escape(deployment.full_name)} ({escape(where)})")
     except HeadwaterError as exc:
         fail(str(exc))

@@ -44,6 +44,8 @@ class RunnerDeployment:
     empirical_policy: dict[str, Any] = field(default_factory=dict)
     #: SLA bodies (``SlaCreate`` fields); None leaves a deployment's SLAs as they are.
     sla: list[dict[str, Any]] | None = None
+    #: Deployment triggers (``deployments/triggers.py``); None: leave stored ones alone.
+    triggers: list[Any] | None = None
 
     @property
     def full_name(self) -> str:
@@ -94,7 +96,12 @@ class RunnerDeployment:
         from headwater.client import shared_client
 
         client = client or shared_client()
-        return UUID(str(client.apply_deployment(self.to_create()).id))
+        deployment_id = UUID(str(client.apply_deployment(self.to_create()).id))
+        if self.triggers is not None:
+            from headwater.deployments.triggers import sync_triggers
+
+            sync_triggers(client, deployment_id, self.full_name, self.triggers)
+        return deployment_id
 
 
 def _schedule_body(schedule: Schedule) -> dict[str, Any]:
@@ -265,10 +272,12 @@ def from_flow(
     pull_steps: list[dict[str, Any]] | None = None,
     source: str | None = None,
     sla: Any = None,
+    triggers: Any = None,
 ) -> RunnerDeployment:
     """``flow.to_deployment(...)``: everything checked now, in one line each."""
     from headwater.deployments.schema import parameter_schema
     from headwater.deployments.steps import check_pull_steps
+    from headwater.deployments.triggers import check_triggers
 
     name = check_name(name)
     entrypoint = entrypoint or flow.entrypoint
@@ -330,4 +339,5 @@ def from_flow(
             "retries": flow.retries,
             "retry_delay_seconds": flow.retry_delay_seconds,
         },
+        triggers=check_triggers(triggers),
     )

@@ -12,6 +12,9 @@ deployments:
       - cron: "0 6 * * *"
         timezone: Europe/Paris
     concurrency_limit: {limit: 1, collision_strategy: cancel_new}
+    triggers:                        # each runs the deployment (an automation)
+      - expect: [shop.order.paid]
+        parameters: {order: "{{ event.resource['headwater.resource.id'] }}"}
 ```
 
 ``build:`` and ``push:`` (the file's, or a deployment's own) hold Prefect's docker
@@ -55,6 +58,7 @@ _KEYS = {
     "pull",
     "build",
     "push",
+    "triggers",
 }
 _POOL_KEYS = {"name", "work_queue_name", "job_variables"}
 _TOP_KEYS = {"name", "prefect-version", "headwater-version", "pull", "deployments", "build", "push"}
@@ -158,7 +162,9 @@ def _deployment(
     where = f"{path.name}: deployment {entry.get('name')!r}"
     _unknown(set(entry), _KEYS, where)
     outputs = _steps(entry, data, root, where, built)
-    entry = resolve({k: v for k, v in entry.items() if k not in ("build", "push")}, outputs, where)
+    # triggers' templates are rendered over events when they fire, not here
+    kept = {k: v for k, v in entry.items() if k not in ("build", "push", "triggers")}
+    entry = {**resolve(kept, outputs, where), "triggers": entry.get("triggers")}
     # an auto Dockerfile copied the project into the image: runs change into that copy
     directory = outputs["code_dir"] if outputs.get("dockerfile") == "auto" else str(root)
     default_pull = resolve(data.get("pull"), outputs, where) or [
@@ -204,6 +210,7 @@ def _deployment(
             "missed_runs",
             "lateness_limit_seconds",
             "sla",
+            "triggers",
         )
         if entry.get(key) is not None
     }

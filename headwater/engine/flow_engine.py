@@ -27,6 +27,7 @@ from headwater.engine.final_state import final_state_from_return
 from headwater.exceptions import (
     FlowRunDeadline,
     FlowRunTimeoutError,
+    Pause,
     RunNotRecorded,
     TerminationSignal,
 )
@@ -373,6 +374,14 @@ class FlowRunEngine:
             # A second SIGTERM (the worker's and the heartbeat's both come when a run
             # is cancelled) must not cut short the recording of the first.
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if isinstance(exc, TerminationSignal):
+            suspended = self._suspended_in_store()
+            if suspended is not None:
+                # Suspended from outside (an automation): the heartbeat stopped it.
+                if ctx is not None:
+                    message = "interrupted: the flow run was suspended"
+                    _crash_unfinished_tasks(ctx, Crashed(message=message))
+                return self.suspended(ctx, Pause("suspended while running", state=suspended))
         state = _crash_state(exc)
         if isinstance(exc, TerminationSignal) and self._being_cancelled():
             # The worker (or the heartbeat) stopped it because it was cancelled: that
@@ -423,6 +432,19 @@ class FlowRunEngine:
         except Exception as store_exc:  # the store itself is gone: say so, keep going
             logger.error("could not record the crash of flow run %s: %s", self.name, store_exc)
             return state, False
+
+    def _suspended_in_store(self) -> State | None:
+        """The store's Suspended state of this run, if it is in one (asked only when a
+        SIGTERM ended it; an unreachable store means no)."""
+        if self.state is None:
+            return None
+        try:
+            state = self.backend.client.read_flow_run(self.flow_run_id).state
+        except Exception:
+            return None
+        if state is not None and state.type is StateType.PAUSED and state.name == "Suspended":
+            return state
+        return None
 
     def _being_cancelled(self) -> bool:
         """Whether the store says this run is Cancelling or Cancelled (asked only when

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from headwater.engine.flow_engine import FlowRunEngine
-from headwater.exceptions import FlowRunDeadline, Pause
-from headwater.states import State
+from headwater.exceptions import FlowRunDeadline, Pause, TerminationSignal
+from headwater.states import State, StateType
 from headwater.transactions.transaction import close_implicit, open_implicit
 from headwater.utilities.timeout import Deadline, current_deadline, timeout_after
 
@@ -62,6 +62,10 @@ class Sleep:
 Step = Call | Wait | Sleep
 
 
+def _is_suspended(state: State) -> bool:
+    return state.type is StateType.PAUSED and state.name == "Suspended"
+
+
 def phases(engine: FlowRunEngine) -> Generator[Step, Any, State]:
     """The lifecycle of one flow run; returns its final state."""
     ctx: FlowRunContext | None = None
@@ -78,8 +82,10 @@ def phases(engine: FlowRunEngine) -> Generator[Step, Any, State]:
     except Pause as signal:  # suspend_flow_run: the store already says Suspended
         state = engine.suspended(ctx, signal)
     except BaseException as exc:
-        engine.crash(ctx, exc)
+        state = engine.crash(ctx, exc)
         engine.close(ctx)
+        if isinstance(exc, TerminationSignal) and _is_suspended(state):
+            return state  # suspended from outside: it ends as suspend_flow_run ends it
         raise
     engine.close(ctx)
     return state

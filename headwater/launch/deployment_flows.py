@@ -22,7 +22,8 @@ class Heartbeat:
     """A daemon thread telling the store every ``interval`` seconds that this process
     is running the flow run.  When the answer is CANCELLING (the run was cancelled and
     no worker stopped it yet), the process sends itself SIGTERM: the flow engine turns
-    that into a Cancelled run."""
+    that into a Cancelled run.  A run Suspended from outside (an automation's
+    ``suspend-flow-run``) is stopped the same way, and the engine ends it Suspended."""
 
     def __init__(self, client: Any, flow_run_id: UUID, interval: float) -> None:
         self.client = client
@@ -31,6 +32,7 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="headwater-heartbeat", daemon=True)
         self._signalled = False
+        self._suspended_beats = 0
 
     def start(self) -> Heartbeat:
         self.beat()
@@ -46,6 +48,23 @@ class Heartbeat:
         if kind == "CANCELLING" and not self._signalled:
             self._signalled = True
             os.kill(os.getpid(), signal.SIGTERM)
+        elif kind == "PAUSED" and not self._signalled and self._suspended_again():
+            self._signalled = True  # suspended from outside: the engine ends it Suspended
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def _suspended_again(self) -> bool:
+        """Whether the run has been Suspended at two beats in a row: a run that
+        suspends itself (``suspend_flow_run``) ends its process well before the
+        second, one suspended from outside (an automation) keeps running."""
+        try:
+            state = self.client.read_flow_run(self.flow_run_id).state
+        except Exception:
+            return False
+        if state is None or state.name != "Suspended":
+            self._suspended_beats = 0
+            return False
+        self._suspended_beats += 1
+        return self._suspended_beats >= 2
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

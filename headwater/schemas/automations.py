@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
 from headwater.schemas.base import Schema, Timestamp
 from headwater.schemas.limits import Offset
@@ -15,6 +15,13 @@ from headwater.states import StateType
 
 _PREFIX = "headwater."
 _ALIAS = "prefect."
+
+
+class Posture:
+    """Prefect's ``Posture.Reactive`` / ``Posture.Proactive`` (plain strings here)."""
+
+    Reactive = "Reactive"
+    Proactive = "Proactive"
 
 
 def _norm(value: str) -> str:
@@ -77,6 +84,58 @@ class EventTrigger(Schema):
         return self
 
 
+def trigger_type(value: Any) -> str:
+    """A trigger's ``type``; a mapping without one is an ``event`` trigger (as Prefect)."""
+    if isinstance(value, dict):
+        return str(value.get("type", "event"))
+    return str(getattr(value, "type", "event"))
+
+
+class CompoundTrigger(Schema):
+    """Fires when ``require`` of its ``triggers`` (``"any"``, ``"all"`` or a number)
+    have fired within ``within`` seconds of each other (0: no time limit)."""
+
+    type: Literal["compound"] = "compound"
+    triggers: list[Trigger] = Field(min_length=1, max_length=50)
+    require: int | Literal["any", "all"] = "all"
+    within: Seconds = 0.0
+
+    @model_validator(mode="after")
+    def _require_fits(self) -> CompoundTrigger:
+        if isinstance(self.require, int) and not 1 <= self.require <= len(self.triggers):
+            raise ValueError(
+                f"require must be 'any', 'all' or a number from 1 to {len(self.triggers)} "
+                f"(the number of triggers), got {self.require}"
+            )
+        return self
+
+    def required(self) -> int:
+        if self.require == "any":
+            return 1
+        if self.require == "all":
+            return len(self.triggers)
+        return self.require
+
+
+class SequenceTrigger(Schema):
+    """Fires when its ``triggers`` have fired in the order given, the last within
+    ``within`` seconds of the first (0: no time limit)."""
+
+    type: Literal["sequence"] = "sequence"
+    triggers: list[Trigger] = Field(min_length=1, max_length=50)
+    within: Seconds = 0.0
+
+
+Trigger = Annotated[
+    Annotated[EventTrigger, Tag("event")]
+    | Annotated[CompoundTrigger, Tag("compound")]
+    | Annotated[SequenceTrigger, Tag("sequence")],
+    Discriminator(trigger_type),
+]
+CompoundTrigger.model_rebuild()
+SequenceTrigger.model_rebuild()
+
+
 # -- actions ---------------------------------------------------------------------------
 Source = Literal["selected", "inferred"]
 
@@ -111,6 +170,17 @@ class CancelFlowRun(Schema):
     """Cancel the flow run the triggering event is about."""
 
     type: Literal["cancel-flow-run"] = "cancel-flow-run"
+
+
+class SuspendFlowRun(Schema):
+    """Suspend the flow run the triggering event is about (``inferred``) or
+    ``flow_run_id`` (``selected``): Suspended until resumed, a worker then runs it
+    again; not resumed within ``timeout_seconds``, it fails."""
+
+    type: Literal["suspend-flow-run"] = "suspend-flow-run"
+    source: Source = "inferred"
+    flow_run_id: UUID | None = None
+    timeout_seconds: Seconds = 3600.0
 
 
 class ChangeFlowRunState(Schema):
@@ -191,6 +261,7 @@ Action = Annotated[
     | PauseDeployment
     | ResumeDeployment
     | CancelFlowRun
+    | SuspendFlowRun
     | ChangeFlowRunState
     | PauseWorkPool
     | ResumeWorkPool
@@ -203,7 +274,7 @@ Action = Annotated[
     Field(discriminator="type"),
 ]
 
-TriggerTypes = EventTrigger
+TriggerTypes = Trigger
 
 
 class AutomationCore(Schema):
@@ -212,7 +283,7 @@ class AutomationCore(Schema):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
     enabled: bool = True
-    trigger: EventTrigger
+    trigger: Trigger
     actions: list[Action] = Field(default_factory=list, max_length=50)
     actions_on_trigger: list[Action] = Field(default_factory=list, max_length=50)
     actions_on_resolve: list[Action] = Field(default_factory=list, max_length=50)

@@ -122,9 +122,10 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """Bind the work notifier to the loop; run the background services."""
-        from headwater.server.notify import work_notifier
+        from headwater.server.notify import subscribe_wakes, work_notifier
 
         work_notifier.bind(asyncio.get_running_loop())
+        unsubscribe_wakes = subscribe_wakes()
         services = None
         automations = None
         if settings.services_enabled:
@@ -140,6 +141,8 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
                 automations.stop()
             if services is not None:
                 services.stop()
+            unsubscribe_wakes()
+            work_notifier.unbind()
 
     app = FastAPI(
         title="Headwater",

@@ -2,16 +2,23 @@
 
 A worker (or serve process) asks for runs with ``wait_seconds``; the request then
 waits on this process's ``work_notifier`` instead of the worker sleeping a fixed
-poll interval.  Routes and services that create or reschedule runs, or ask a run to
-cancel, call ``notify_work()``; the waiting requests look again at once.  Several
-server processes do not share notifications, so a waiting request also looks again
-every ``RECHECK_SECONDS``.
+poll interval.  No route or page wakes workers itself: the server subscribes
+``wake_on_events`` to the event bus (``server/events/bus.py``), which hands it the
+events of each write transaction after it committed (never those of one that rolled
+back), and it wakes the waiting requests when one of them means work to claim or a
+run to stop: a flow run Scheduled (created, retried, resumed from suspension) or
+Cancelling, a deployment, work pool or work queue resumed.  A slot freed by a run
+that ended, and runs the scheduler inserted in bulk, register ``notify_work`` with
+``after_commit`` in the store themselves.  Several server processes do not share
+notifications, so a waiting request also looks again every ``RECHECK_SECONDS``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 RECHECK_SECONDS = 0.5
 
@@ -28,6 +35,11 @@ class WorkNotifier:
         """Attach to the server's event loop (at start-up)."""
         self._loop = loop
         self._event = asyncio.Event()
+
+    def unbind(self) -> None:
+        """Detach from the loop (the server stopped): ``notify`` is a no-op again."""
+        self._loop = None
+        self._event = None
 
     def notify(self) -> None:
         """Wake every waiting request (thread-safe; a no-op outside a server)."""
@@ -66,3 +78,32 @@ work_notifier = WorkNotifier()
 
 def notify_work() -> None:
     work_notifier.notify()
+
+
+#: Flow-run state types that make work for a worker: a run to claim, a run to stop.
+_WAKING_STATES = frozenset({"SCHEDULED", "CANCELLING"})
+_WAKING_EVENTS = frozenset(
+    {"headwater.deployment.resumed", "headwater.work-pool.resumed", "headwater.work-queue.resumed"}
+)
+
+
+def wakes_workers(row: Mapping[str, Any]) -> bool:
+    """Whether a committed event means work for waiting workers."""
+    name = row["event"]
+    if name.startswith("headwater.flow-run."):
+        return row["resource"].get("headwater.state-type") in _WAKING_STATES
+    return name in _WAKING_EVENTS
+
+
+def wake_on_events(rows: Sequence[Mapping[str, Any]]) -> None:
+    """The event-bus subscriber: one wake per committed batch that needs it."""
+    if any(wakes_workers(row) for row in rows):
+        notify_work()
+
+
+def subscribe_wakes() -> Callable[[], None]:
+    """Wake workers on committed events from now on (a server's start); returns the
+    function that stops it."""
+    from headwater.server.events import bus
+
+    return bus.subscribe(wake_on_events)

@@ -25,7 +25,6 @@ from headwater.schemas.work_pools import ClaimRequest, ClaimResult
 from headwater.server.api.dependencies import DatabaseDep
 from headwater.server.api.polling import long_poll
 from headwater.server.api.responses import list_response, model_response
-from headwater.server.notify import notify_work
 from headwater.server.store import deployment_runs, deployment_schedules, deployments, flow_runs
 
 router = APIRouter(prefix="/deployments", tags=["Deployments"])
@@ -206,7 +205,6 @@ def create_flow_run(
         created = deployment_runs.create_deployment_flow_run(
             conn, deployment_id=deployment_id, run=body
         )
-    notify_work()
     return model_response(
         flow_runs.flow_run_schema(created), 201 if created["was_created"] else 200
     )

@@ -17,9 +17,8 @@ from headwater.schemas.pages import FlowRunCount, FlowRunPage, FlowRunQuery
 from headwater.schemas.records import FlowRunCreate as FlowRunRecord
 from headwater.server.api.dependencies import DatabaseDep
 from headwater.server.api.responses import json_response, model_response
-from headwater.server.notify import notify_work
 from headwater.server.store import flow_runs, run_control, task_runs
-from headwater.states import Pending, State, StateType
+from headwater.states import Pending, State
 from headwater.utilities.names import random_run_name
 
 router = APIRouter(prefix="/flow_runs", tags=["Flow runs"])
@@ -133,8 +132,6 @@ def set_flow_run_state(flow_run_id: UUID, body: SetFlowRunState, db: DatabaseDep
         result = flow_runs.set_flow_run_state(
             conn, flow_run_id=flow_run_id, state=body.state.to_state(), force=body.force
         )
-    if result.state.type in (StateType.SCHEDULED, StateType.CANCELLING):
-        notify_work()  # a retry to claim, or a run to stop
     return json_response(result.to_dict())
 
 
@@ -193,7 +190,6 @@ class CrashBody(Schema):
 def cancel_flow_runs(body: CancelRequest, db: DatabaseDep) -> Response:
     with db.begin_write() as conn:
         ids = run_control.cancel_flow_runs(conn, flow_run_filter=body.flow_runs, limit=body.limit)
-    notify_work()
     return model_response(CancelResult(cancelled=ids))
 
 
@@ -209,7 +205,6 @@ def cancel_flow_run(flow_run_id: UUID, db: DatabaseDep) -> Response:
     finished run is left as it is)."""
     with db.begin_write() as conn:
         state = run_control.cancel_flow_run(conn, flow_run_id=flow_run_id)
-    notify_work()
     return json_response(state.to_dict())
 
 
@@ -238,5 +233,4 @@ def heartbeat_flow_run(
 def crash_flow_run(flow_run_id: UUID, body: CrashBody, db: DatabaseDep) -> Response:
     with db.begin_write() as conn:
         state = run_control.crash_flow_run(conn, flow_run_id=flow_run_id, message=body.message)
-    notify_work()
     return json_response(state.to_dict())

@@ -31,6 +31,10 @@ class ActionError(Exception):
     pass
 
 
+class ActionRefused(ActionError):
+    """The action can never succeed as asked (not worth retrying)."""
+
+
 def _ids_of(kind: str, event: dict[str, Any] | None) -> list[UUID]:
     """Ids of ``headwater.<kind>.<id>`` resources in the event (resource first)."""
     if not event:
@@ -51,18 +55,18 @@ def _target(action: Any, field: str, kind: str, context: dict[str, Any]) -> UUID
     if getattr(action, "source", "selected") == "selected":
         value = getattr(action, field)
         if value is None:
-            raise ActionError(f"{action.type} needs {field} (or source='inferred')")
+            raise ActionRefused(f"{action.type} needs {field} (or source='inferred')")
         return UUID(str(value))
     found = _ids_of(kind, context.get("event"))
     if not found:
-        raise ActionError(f"{action.type}: the triggering event is about no {kind}")
+        raise ActionRefused(f"{action.type}: the triggering event is about no {kind}")
     return found[0]
 
 
 def _flow_run(kind: str, context: dict[str, Any]) -> UUID:
     found = _ids_of("flow-run", context.get("event"))
     if not found:
-        raise ActionError(f"{kind}: the triggering event is about no flow run")
+        raise ActionRefused(f"{kind}: the triggering event is about no flow run")
     return found[0]
 
 
@@ -140,6 +144,8 @@ def run_action(db: Database, row: dict[str, Any]) -> None:
             cancel_flow_run(
                 conn, flow_run_id=_flow_run(kind, context), message="cancelled by an automation"
             )
+        elif kind == "suspend-flow-run":
+            _suspend(conn, _target(action, "flow_run_id", "flow-run", context), action, key)
         elif kind == "change-flow-run-state":
             from headwater.server.store.flow_runs import set_flow_run_state
             from headwater.states import State
@@ -225,6 +231,29 @@ def _run_deployment(db: Database, action: Any, context: dict[str, Any], key: str
     )
     with db.begin_write() as conn:
         create_deployment_flow_run(conn, deployment_id=deployment_id, run=run)
-    from headwater.server.notify import notify_work
 
-    notify_work()
+
+def _suspend(conn: Any, flow_run_id: UUID, action: Any, key: str) -> None:
+    """Suspended: no worker claims it until it is resumed (``headwater flow-run
+    resume``), then one runs it again; a running run's process hears it at its
+    heartbeat and stops (``launch.deployment_flows.Heartbeat``)."""
+    from headwater.server.store.flow_runs import read_flow_run, set_flow_run_state
+    from headwater.states import StateType, Suspended
+
+    run = read_flow_run(conn, flow_run_id=flow_run_id)
+    current = run.state.type if run.state else None
+    if current is StateType.CANCELLING:
+        raise ActionRefused(f"suspend-flow-run: flow run {flow_run_id} is being cancelled")
+    if run.deployment_id is None:
+        raise ActionRefused(
+            f"suspend-flow-run: flow run {flow_run_id} has no deployment: no worker could "
+            "run it again once resumed"
+        )
+    if run.state is not None and run.state.is_final():
+        return  # finished: nothing to suspend
+    state = Suspended(
+        timeout_seconds=action.timeout_seconds,
+        message="suspended by an automation",
+        pause_key=f"automation-{key}",
+    )
+    set_flow_run_state(conn, flow_run_id=flow_run_id, state=state, force=True)

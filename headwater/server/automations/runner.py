@@ -3,7 +3,8 @@
 Woken when a firing is recorded, and otherwise when the next retry is due; at start
 it finds what a previous server process left pending.  An action that fails is
 retried with backoff (``store.automations.finish_action``), and emits
-``headwater.automation.action.failed`` when it gives up.
+``headwater.automation.action.failed`` when it gives up; one refused
+(``ActionRefused``: it can never succeed) is not retried.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import threading
 import time
 
-from headwater.server.automations.actions import run_action
+from headwater.server.automations.actions import ActionRefused, run_action
 from headwater.server.db.database import Database
 
 logger = logging.getLogger("headwater.automations")
@@ -70,10 +71,12 @@ class ActionRunner:
             if self._stop.is_set():
                 break
             error = None
+            retry = True
             try:
                 run_action(self.db, row)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:2000]
+                retry = not isinstance(exc, ActionRefused)
                 logger.warning("automation action %s failed: %s", row["action"]["type"], error)
             with self.db.begin_write() as conn:
                 status = store.finish_action(
@@ -82,6 +85,7 @@ class ActionRunner:
                     attempts=row["attempts"] + 1,
                     error=error,
                     now=time.time(),
+                    retry=retry,
                 )
                 if status == "failed":
                     self._emit_failed(conn, row, error)

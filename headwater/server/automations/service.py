@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from headwater.schemas.automations import AutomationRead
-from headwater.server.automations.triggers import Firing, TriggerState
+from headwater.server.automations.composite import Evaluator, trigger_state
+from headwater.server.automations.triggers import Firing
 from headwater.server.db.database import Database
 from headwater.server.events import bus
 
@@ -41,7 +42,7 @@ class AutomationService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self._states: dict[Any, tuple[AutomationRead, TriggerState]] = {}
+        self._states: dict[Any, tuple[AutomationRead, Evaluator]] = {}
         self._version: tuple[int, float] | None = None
         self._seen: dict[Any, float] = {}
         self._tail_from = time.time()
@@ -134,7 +135,7 @@ class AutomationService:
             if old is not None and old[0].trigger == automation.trigger:
                 states[automation.id] = (automation, old[1])  # keep its buckets
             else:
-                states[automation.id] = (automation, TriggerState(automation.trigger, now))
+                states[automation.id] = (automation, trigger_state(automation.trigger, now))
         self._states = states
 
     def _observe(self, row: dict[str, Any], now: float) -> list[tuple[AutomationRead, Firing]]:

@@ -29,9 +29,11 @@ from sqlalchemy import Connection, and_, func, select, update
 
 from headwater.core.run_keys import scheduled_key
 from headwater.core.schedules import Schedule, schedule_from_dict
+from headwater.server.db.after_commit import after_commit
 from headwater.server.db.database import Database
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import deployment_schedules, deployments, flow_run_states, flow_runs
+from headwater.server.notify import notify_work
 from headwater.server.store.flow_runs import set_flow_run_state
 from headwater.server.store.states import state_columns
 from headwater.settings import get_settings
@@ -110,21 +112,21 @@ def run_once(
             chunk = _deployments(conn, ids, lock=True)
             schedules = _schedules(conn, ids, lock=True)
             covered = _covered(conn, [row.id for row in chunk], now, horizon)
+            created = 0
             for row in chunk:
                 plan = _plan(row, schedules.get(str(row.id), []), now, horizon, gap, covered)
-                report.created += _insert_runs(conn, row, plan.runs, now)
+                created += _insert_runs(conn, row, plan.runs, now)
                 report.skipped += _skip(conn, row, plan.skip_windows, plan.keep, now)
             report.skipped += _skip_too_late(conn, chunk, now)
+            if created:  # the bulk insert emits no events: wake workers here
+                after_commit(conn, notify_work)
             conn.execute(
                 update(deployments)
                 .where(deployments.c.id.in_([row.id for row in chunk]))
                 .values(last_scheduler_pass=now)
             )
+        report.created += created
         report.deployments += len(chunk)
-    if report.created:
-        from headwater.server.notify import notify_work
-
-        notify_work()
     return report
 
 

@@ -43,8 +43,4 @@ def run_once(db: Database, now: float | None = None) -> int:
                 message=f"the flow run's process stopped sending heartbeats (none for {after:g} s)",
                 now=now,
             )
-    if found:
-        from headwater.server.notify import notify_work
-
-        notify_work()  # retries may be due
     return len(found)

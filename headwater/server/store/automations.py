@@ -154,13 +154,19 @@ def claim_due_actions(conn: Connection, *, now: float, limit: int = 50) -> list[
 
 
 def finish_action(
-    conn: Connection, *, action_id: UUID, attempts: int, error: str | None, now: float
+    conn: Connection,
+    *,
+    action_id: UUID,
+    attempts: int,
+    error: str | None,
+    now: float,
+    retry: bool = True,
 ) -> str:
     """Mark an action delivered, or due again with backoff (``failed`` at the last
-    attempt); its new status."""
+    attempt, or at once with ``retry=False``: it can never succeed); its new status."""
     if error is None:
         status, next_attempt = "delivered", now
-    elif attempts >= MAX_ATTEMPTS:
+    elif attempts >= MAX_ATTEMPTS or not retry:
         status, next_attempt = "failed", now
     else:
         status, next_attempt = "pending", now + min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (attempts - 1))

@@ -38,3 +38,23 @@ def test_claim_retry_fail_and_release(database_url: str) -> None:
         assert store.claim_due_actions(conn, now=now + 10_000) == []
         [kept] = store.read_actions(conn, automation_id=made.id)
         assert (kept["status"], kept["attempts"], kept["last_error"]) == ("failed", last, "x")
+
+
+def test_a_refused_action_fails_at_once(database_url: str) -> None:
+    client = LocalClient(database_url)
+    made = client.create_automation(
+        AutomationCore(name="refused", trigger=EventTrigger(), actions=[DoNothing()])
+    )
+    now = time.time() + 1
+    with client.db.begin_write() as conn:
+        store.record_firing(
+            conn, automation_id=made.id, actions=[{"type": "do-nothing"}], context={}
+        )
+        [row] = store.claim_due_actions(conn, now=now)
+        status = store.finish_action(
+            conn, action_id=row["id"], attempts=1, error="never", now=now, retry=False
+        )
+        assert status == "failed"
+        assert store.claim_due_actions(conn, now=now + 10_000) == []
+        [kept] = store.read_actions(conn, automation_id=made.id)
+        assert (kept["status"], kept["attempts"]) == ("failed", 1)

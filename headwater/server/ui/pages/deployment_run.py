@@ -124,7 +124,6 @@ async def custom_run_submit(request: Request, deployment_id: str) -> Response:
 
 def _submit(request: Request, deployment_id: UUID, form: dict[str, str]) -> Response:
     from headwater.exceptions import DeploymentNotFound, ParameterValidationError, UserInputError
-    from headwater.server.notify import notify_work
     from headwater.server.store import deployment_runs
 
     deployment = _deployment(request, deployment_id)
@@ -162,7 +161,6 @@ def _submit(request: Request, deployment_id: UUID, form: dict[str, str]) -> Resp
         except UserInputError as exc:
             general.append(str(exc))
         else:
-            notify_work()
             return RedirectResponse(f"/flow-runs/{created['id']}", status_code=303)
     known = {item.name for item in fields}
     for item in fields:

@@ -126,7 +126,6 @@ def quick_run(request: Request, deployment_id: str) -> Response:
     ``POST /api/deployments/{id}/create_flow_run`` with an empty body makes it."""
     from headwater.exceptions import ParameterValidationError
     from headwater.schemas.deployments import DeploymentFlowRunCreate
-    from headwater.server.notify import notify_work
     from headwater.server.store import deployment_runs
 
     found_id = parse_id(deployment_id, "deployment")
@@ -138,5 +137,4 @@ def quick_run(request: Request, deployment_id: str) -> Response:
     except ParameterValidationError as exc:
         message = f"Not run: {exc}. Use Custom run to give the missing values."
         return _back(found_id, "problem", message)
-    notify_work()
     return RedirectResponse(f"/flow-runs/{created['id']}", status_code=303)

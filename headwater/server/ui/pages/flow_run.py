@@ -365,13 +365,11 @@ def _wants_json(request: Request) -> bool:
 def cancel(request: Request, flow_run_id: str) -> Response:
     """Cancel the run and its subflows (``run_control.cancel_flow_run``): Cancelled at
     once if it had not started, else Cancelling until its process stops."""
-    from headwater.server.notify import notify_work
     from headwater.server.store import run_control
 
     run_id = parse_id(flow_run_id, "flow run")
     with request.app.state.db.begin_write() as conn:
         state = run_control.cancel_flow_run(conn, flow_run_id=run_id, message="cancelled in the UI")
-    notify_work()
     if _wants_json(request):
         return JSONResponse({"state": {"type": state.type.value, "name": state.name}})
     return RedirectResponse(f"/flow-runs/{run_id}?notice=Flow+run+{state.name}", status_code=303)
@@ -383,7 +381,6 @@ def retry(request: Request, flow_run_id: str) -> Response:
     worker re-runs it from where it failed."""
     from urllib.parse import quote_plus
 
-    from headwater.server.notify import notify_work
     from headwater.server.store.run_retry import NotRetryable, retry_flow_run
 
     run_id = parse_id(flow_run_id, "flow run")
@@ -396,7 +393,6 @@ def retry(request: Request, flow_run_id: str) -> Response:
         return RedirectResponse(
             f"/flow-runs/{run_id}?problem={quote_plus(str(exc))}", status_code=303
         )
-    notify_work()
     if _wants_json(request):
         return JSONResponse({"state": {"type": state.type.value, "name": state.name}})
     notice = quote_plus("Retry requested: a worker will re-run it from where it failed")
