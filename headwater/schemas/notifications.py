@@ -69,12 +69,18 @@ def is_notification(automation: AutomationRead) -> bool:
 
 
 def states_of(automation: AutomationCore) -> list[str]:
-    names = {e.rsplit(".", 1)[-1] for e in automation.trigger.expect if e.startswith(_EVENT)}
+    trigger = automation.trigger
+    if not isinstance(trigger, EventTrigger):  # not made as a notification
+        return []
+    names = {e.rsplit(".", 1)[-1] for e in trigger.expect if e.startswith(_EVENT)}
     return sorted(names, key=lambda s: (STATES.index(s) if s in STATES else 99, s))
 
 
 def tags_of(automation: AutomationCore) -> list[str]:
-    related = automation.trigger.match_related
+    trigger = automation.trigger
+    if not isinstance(trigger, EventTrigger):
+        return []
+    related = trigger.match_related
     ids = related.get("headwater.resource.id", []) if isinstance(related, dict) else []
     return [i.removeprefix(_TAG_ID) for i in (ids if isinstance(ids, list) else [ids])]
 

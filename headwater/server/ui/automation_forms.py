@@ -27,6 +27,7 @@ ACTION_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "pause-deployment": ("Pause a deployment", ("deployment_id",)),
     "resume-deployment": ("Resume a deployment", ("deployment_id",)),
     "cancel-flow-run": ("Cancel the flow run", ()),
+    "suspend-flow-run": ("Suspend the flow run", ("flow_run_id", "timeout_seconds")),
     "change-flow-run-state": ("Change the flow run's state", ("state", "state_name", "message")),
     "pause-work-pool": ("Pause a work pool", ("work_pool_id",)),
     "resume-work-pool": ("Resume a work pool", ("work_pool_id",)),
@@ -39,7 +40,7 @@ ACTION_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "do-nothing": ("Do nothing", ()),
 }
 #: Fields naming an object: empty means "the one the event is about" (``inferred``).
-INFERABLE = ("deployment_id", "work_pool_id", "work_queue_id", "automation_id")
+INFERABLE = ("deployment_id", "work_pool_id", "work_queue_id", "automation_id", "flow_run_id")
 _ACTION_FIELD = re.compile(r"action-(\d+)-type")
 
 
@@ -178,10 +179,13 @@ def field_of(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     if head == "trigger":
         if data.get("trigger", {}).get("type") != "event":
             return "advanced"
-        if len(parts) < 2:  # the trigger as a whole (a Proactive one needs within)
+        rest = parts[1:]
+        if rest and rest[0] == "event":  # the trigger union's tag
+            rest = rest[1:]
+        if not rest:  # the trigger as a whole (a Proactive one needs within)
             return "within" if "within" in str(error["msg"]) else "expect"
         plain = ("threshold", "within", "posture", "expect", "after", "for_each", "match")
-        return parts[1] if parts[1] in plain else "match_related"
+        return rest[0] if rest[0] in plain else "match_related"
     if head == "actions" and len(parts) >= 2 and parts[1].isdigit():
         # actions, i, <type tag>, field
         field = parts[3] if len(parts) >= 4 else "type"
@@ -213,7 +217,7 @@ def form_values(automation: AutomationCore | None) -> dict[str, Any]:
         }
     trigger = automation.trigger
     advanced: dict[str, Any] = {}
-    if getattr(trigger, "type", "event") != "event":  # a trigger the fields cannot show
+    if not isinstance(trigger, EventTrigger):  # compound, sequence: the fields cannot show it
         advanced["trigger"] = trigger.model_dump(mode="json")
         trigger = EventTrigger()
     if automation.actions_on_trigger:
@@ -302,8 +306,8 @@ _FIELDS = (
 def summary_of_trigger(automation: AutomationCore) -> str:
     """One line: what the trigger waits for."""
     trigger = automation.trigger
-    if getattr(trigger, "type", "event") != "event":
-        return f"{trigger.type} trigger"
+    if not isinstance(trigger, EventTrigger):
+        return f"{trigger.type} trigger ({len(trigger.triggers)} triggers)"
     names = ", ".join(sorted(trigger.expect)) or "any event"
     if trigger.posture == "Proactive":
         text = f"fewer than {trigger.threshold} x {names} within {trigger.within:g} s"

@@ -58,6 +58,8 @@ def test_every_action_type_round_trips() -> None:
                 {"type": "pause-deployment", "deployment_id": ID},
                 {"type": "resume-deployment", "source": "inferred"},
                 {"type": "cancel-flow-run"},
+                {"type": "suspend-flow-run", "source": "selected", "flow_run_id": ID},
+                {"type": "suspend-flow-run", "source": "inferred", "timeout_seconds": 60},
                 {
                     "type": "change-flow-run-state",
                     "state": "FAILED",
