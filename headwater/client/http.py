@@ -26,6 +26,7 @@ from headwater.client.http_deployments import HttpDeploymentsMixin
 from headwater.client.http_events import HttpEventsMixin
 from headwater.client.http_inputs import HttpInputsMixin
 from headwater.client.http_reads import HttpReadsMixin
+from headwater.client.http_task_queue import HttpTaskQueueMixin
 from headwater.client.http_transactions import HttpTransactionsMixin
 from headwater.client.sender import PipelinedSender
 from headwater.client.transport import Transport, dumps
@@ -79,6 +80,7 @@ class HttpClient(
     HttpConcurrencyMixin,
     HttpEventsMixin,
     HttpAutomationsMixin,
+    HttpTaskQueueMixin,
 ):
     """The REST API as a ``Client``; safe to share between threads."""
 

@@ -22,6 +22,7 @@ from headwater.client.local_deployments import LocalDeploymentsMixin
 from headwater.client.local_events import LocalEventsMixin
 from headwater.client.local_inputs import LocalInputsMixin
 from headwater.client.local_reads import LocalReadsMixin
+from headwater.client.local_task_queue import LocalTaskQueueMixin
 from headwater.client.local_transactions import LocalTransactionsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
@@ -64,6 +65,7 @@ class LocalClient(
     LocalConcurrencyMixin,
     LocalEventsMixin,
     LocalAutomationsMixin,
+    LocalTaskQueueMixin,
 ):
     """No server, no HTTP: each call is one transaction on the store."""
 

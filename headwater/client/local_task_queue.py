@@ -1,0 +1,71 @@
+"""Background task runs on the embedded store (see ``server/store/task_queue.py``)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from headwater.core.wake import WakeSocket
+    from headwater.schemas.task_queue import TaskClaimRequest, TaskClaimResult, TaskRunSubmit
+    from headwater.server.db.database import Database
+
+#: A long-polling task worker looks again at least this often (claims that expired,
+#: runs scheduled for later) even when no submission wakes it.
+RECHECK_SECONDS = 0.5
+
+
+class LocalTaskQueueMixin:
+    db: Database
+    _task_wakes: dict[str, WakeSocket]
+
+    def submit_task_runs(self, runs: list[TaskRunSubmit]) -> None:
+        from headwater.server.store import task_queue
+
+        with self.db.begin_write() as conn:
+            task_queue.submit_task_runs(conn, runs=runs)
+
+    def claim_task_runs(self, request: TaskClaimRequest) -> TaskClaimResult:
+        """Claim due runs; with ``wait_seconds``, wait on this worker's wake socket (a
+        submission of one of its tasks sends it a datagram) until one is there."""
+        from headwater.server.store.task_queue import poll_task_runs
+
+        sock = self._task_wake(request.worker_name)
+        deadline = time.monotonic() + request.wait_seconds
+        first = True
+        while True:
+            result = poll_task_runs(
+                self.db, request=request, heartbeat=first, wake_address=sock.address
+            )
+            first = False
+            left = deadline - time.monotonic()
+            if result.task_runs or left <= 0:
+                return result
+            sock.wait(min(RECHECK_SECONDS, left))
+
+    def remove_task_worker(self, name: str) -> None:
+        from headwater.server.store import task_queue
+
+        with self.db.begin_write() as conn:
+            task_queue.forget_worker(conn, name=name)
+        sock = self._wakes().pop(name, None)
+        if sock is not None:
+            sock.close()
+
+    def _wakes(self) -> dict[str, Any]:
+        try:
+            return self._task_wakes
+        except AttributeError:
+            self._task_wakes = {}
+            return self._task_wakes
+
+    def _task_wake(self, worker_name: str) -> WakeSocket:
+        """The wake socket of a task worker polling through this client (kept open:
+        its address is what submissions send to)."""
+        wakes = self._wakes()
+        sock = wakes.get(worker_name)
+        if sock is None:
+            from headwater.core.wake import WakeSocket
+
+            sock = wakes[worker_name] = WakeSocket()
+        return sock
