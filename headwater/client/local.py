@@ -378,7 +378,9 @@ class LocalClient(
             return variables.delete_variable(conn, name=name)
 
     def close(self) -> None:
-        """Nothing to release: the engine is shared by every client in the process."""
+        """Closes the wake sockets of task workers polling through this client (the
+        engine is shared by every client in the process)."""
+        self._close_task_wakes()
 
     # -- embedded store only --------------------------------------------------------
     def start_services(self, loop_seconds: float) -> Services:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from headwater.core.wake import WakeSocket
@@ -30,16 +30,22 @@ class LocalTaskQueueMixin:
         submission of one of its tasks sends it a datagram) until one is there."""
         from headwater.server.store.task_queue import poll_task_runs
 
-        sock = self._task_wake(request.worker_name)
+        # A worker that waits gets a wake socket (kept until it is removed or the
+        # client closes); one that never waits is not woken.
+        wakes = self._wakes()
+        sock = wakes.get(request.worker_name)
+        if sock is None and request.wait_seconds > 0:
+            from headwater.core.wake import WakeSocket
+
+            sock = wakes[request.worker_name] = WakeSocket()
+        address = sock.address if sock is not None else None
         deadline = time.monotonic() + request.wait_seconds
         first = True
         while True:
-            result = poll_task_runs(
-                self.db, request=request, heartbeat=first, wake_address=sock.address
-            )
+            result = poll_task_runs(self.db, request=request, heartbeat=first, wake_address=address)
             first = False
             left = deadline - time.monotonic()
-            if result.task_runs or left <= 0:
+            if result.task_runs or left <= 0 or sock is None:
                 return result
             sock.wait(min(RECHECK_SECONDS, left))
 
@@ -52,20 +58,14 @@ class LocalTaskQueueMixin:
         if sock is not None:
             sock.close()
 
-    def _wakes(self) -> dict[str, Any]:
+    def _wakes(self) -> dict[str, WakeSocket]:
         try:
             return self._task_wakes
         except AttributeError:
             self._task_wakes = {}
             return self._task_wakes
 
-    def _task_wake(self, worker_name: str) -> WakeSocket:
-        """The wake socket of a task worker polling through this client (kept open:
-        its address is what submissions send to)."""
+    def _close_task_wakes(self) -> None:
         wakes = self._wakes()
-        sock = wakes.get(worker_name)
-        if sock is None:
-            from headwater.core.wake import WakeSocket
-
-            sock = wakes[worker_name] = WakeSocket()
-        return sock
+        while wakes:
+            wakes.popitem()[1].close()

@@ -22,6 +22,7 @@ from tests.client.conformance.contract_events import EventsContract
 from tests.client.conformance.contract_inputs import InputsContract
 from tests.client.conformance.contract_records import RecordsContract
 from tests.client.conformance.contract_runs import FlowRunsContract
+from tests.client.conformance.contract_task_queue import TaskQueueContract
 from tests.client.conformance.contract_transactions import TransactionsContract
 from tests.client.conformance.contract_work_pools import WorkPoolsContract
 
@@ -38,6 +39,7 @@ class TestClientConformance(
     ConcurrencyContract,
     EventsContract,
     AutomationsContract,
+    TaskQueueContract,
 ):
     def test_is_a_client(self, client: Client) -> None:
         assert isinstance(client, Client)
