@@ -185,13 +185,15 @@ class Task(Generic[P, R]):
 
         Iterable arguments (lists, tuples, ranges, generators, future lists…) are
         iterated together and must have equal lengths; wrap one in ``unmapped`` to
-        pass it whole.  Strings, bytes and dicts are passed whole.
+        pass it whole.  Strings, bytes and dicts are passed whole.  With
+        ``deferred=True`` the runs go to task workers (as ``delay``): a list of handles.
         """
         from headwater.futures import HeadwaterFuture, HeadwaterFutureList
         from headwater.utilities.annotations import unmapped
 
         wait_for = kwargs.pop("wait_for", None)
         kwargs.pop("return_state", None)
+        deferred = bool(kwargs.pop("deferred", False))
         bound = self.binder.bind(args, kwargs)
         mapped: dict[str, list[Any]] = {}
         static: dict[str, Any] = {}
@@ -215,14 +217,24 @@ class Task(Generic[P, R]):
             raise MappingLengthMismatch(
                 f"task {self.name!r}.map() got iterables of different lengths: {shown}"
             )
-        runner, flow_ctx = _runner_and_context()
         count = next(iter(lengths.values()))
-        futures: HeadwaterFutureList[R] = HeadwaterFutureList()
+        calls = []
         for index in range(count):
             parameters = dict(static)
             for key, values in mapped.items():
                 parameters[key] = values[index]
-            call_args, call_kwargs = self.binder.call_args(parameters)
+            calls.append(self.binder.call_args(parameters))
+        if deferred:  # background runs for task workers, submitted in one write
+            from headwater.engine.background import submit_many
+
+            if wait_for:
+                raise InvalidOptionError(
+                    f"task {self.name!r}.map(deferred=True): wait_for is not supported"
+                )
+            return submit_many(self, calls)  # type: ignore[return-value]
+        runner, flow_ctx = _runner_and_context()
+        futures: HeadwaterFutureList[R] = HeadwaterFutureList()
+        for call_args, call_kwargs in calls:
             futures.append(
                 runner.submit(self, call_args, call_kwargs, wait_for=wait_for, flow_ctx=flow_ctx)
             )

@@ -165,6 +165,10 @@ def test_retries_and_result_through_the_handle(workers: Workers, tmp_path: Path)
     assert run.state.name == "Completed" and run.run_count == 3 and run.flow_run_id is None
     applied = hw_bg_tasks.record.apply_async((5, str(tmp_path)), {"pause": 0})
     assert applied.result(timeout=60) == 10
+    from headwater import unmapped
+
+    mapped = hw_bg_tasks.record.map([1, 2, 3], unmapped(str(tmp_path)), deferred=True)
+    assert [h.result(timeout=60) for h in mapped] == [2, 4, 6]
 
 
 def test_a_killed_worker_loses_its_run_to_the_other(workers: Workers, tmp_path: Path) -> None:

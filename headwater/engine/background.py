@@ -35,6 +35,8 @@ R = TypeVar("R")
 
 #: Serialized parameters up to this size are kept in the task run's row.
 INLINE_PARAMETERS_BYTES = 64 * 1024
+#: Runs per submission request (the API takes up to 5,000).
+_SUBMIT_CHUNK = 1000
 #: ``.wait()`` reads the run's state at most this far apart.
 _MAX_POLL = 0.25
 
@@ -103,34 +105,47 @@ def submit(
     client: Client | None = None,
 ) -> HeadwaterDistributedFuture[Any]:
     """Store a Scheduled run of ``task`` for a task worker; its handle."""
+    return submit_many(task, [(args, kwargs)], scheduled_time=scheduled_time, client=client)[0]
+
+
+def submit_many(
+    task: Task[Any, Any],
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]],
+    *,
+    scheduled_time: float | None = None,
+    client: Client | None = None,
+) -> list[HeadwaterDistributedFuture[Any]]:
+    """Store a Scheduled run of ``task`` per ``(args, kwargs)``, in one write; their
+    handles (``Task.map(..., deferred=True)``)."""
     from headwater.client.backend import get_backend
     from headwater.schemas.task_queue import TaskRunSubmit
 
-    try:
-        parameters = task.binder.bind(args, kwargs)
-    except TypeError as exc:
-        raise TypeError(f"task {task.name!r}: {exc}") from None
-    task_run_id = new_id()
-    dynamic_key = f"delay-{task_run_id.hex[:12]}"
-    name = f"{task.name}-{task_run_id.hex[:8]}"
-    if task.task_run_name is not None:
-        name = task.format_run_name(parameters)
-    if client is None:
-        client = get_backend().client
-    client.submit_task_runs(
-        [
+    runs = []
+    for args, kwargs in calls:
+        try:
+            parameters = task.binder.bind(args, kwargs)
+        except TypeError as exc:
+            raise TypeError(f"task {task.name!r}: {exc}") from None
+        task_run_id = new_id()
+        name = f"{task.name}-{task_run_id.hex[:8]}"
+        if task.task_run_name is not None:
+            name = task.format_run_name(parameters)
+        runs.append(
             TaskRunSubmit(
                 id=task_run_id,
                 task_key=task.task_key,
-                dynamic_key=dynamic_key,
+                dynamic_key=f"delay-{task_run_id.hex[:12]}",
                 name=name,
                 tags=task.sorted_tags,
                 parameters=encode_parameters(task, task_run_id, parameters),
                 scheduled_time=scheduled_time,
             )
-        ]
-    )
-    return HeadwaterDistributedFuture(task_run_id, client=client)
+        )
+    if client is None:
+        client = get_backend().client
+    for start in range(0, len(runs), _SUBMIT_CHUNK):
+        client.submit_task_runs(runs[start : start + _SUBMIT_CHUNK])
+    return [HeadwaterDistributedFuture(run.id, client=client) for run in runs]
 
 
 class HeadwaterDistributedFuture(Generic[R]):

@@ -56,17 +56,11 @@ class TaskQueueContract:
         read = client.read_task_run(run.id)
         assert read.state.type is StateType.PENDING and read.flow_run_id is None
         client.submit_task_runs(  # submitting an id again changes nothing
-            [
-                TaskRunSubmit(
-                    id=run.id, task_key=key, dynamic_key="x", name="x", parameters={}
-                )
-            ]
+            [TaskRunSubmit(id=run.id, task_key=key, dynamic_key="x", name="x", parameters={})]
         )
         assert client.read_task_run(run.id).state.type is StateType.PENDING
 
-    def test_an_expired_claim_is_taken_over_and_a_renewed_one_is_not(
-        self, client: Client
-    ) -> None:
+    def test_an_expired_claim_is_taken_over_and_a_renewed_one_is_not(self, client: Client) -> None:
         key = unique("bg-lease")
         kept, lost = _submit(client, key, 2)
         owner = unique("owner")
