@@ -46,6 +46,11 @@ def flaky(marker: str) -> str:
 
 
 @task
+async def async_double(x: int) -> int:
+    return 2 * x
+
+
+@task
 def stuck_once(marker: str) -> str:
     path = pathlib.Path(marker)
     if not path.exists():
@@ -154,7 +159,7 @@ def test_two_workers_share_200_runs_each_run_once(workers: Workers, tmp_path: Pa
 def test_retries_and_result_through_the_handle(workers: Workers, tmp_path: Path) -> None:
     import hw_bg_tasks
 
-    workers.start("flaky", "record")
+    workers.start("flaky", "record", "async_double")
     handle = hw_bg_tasks.flaky.delay(str(tmp_path / "attempts"))
     assert handle.result(timeout=60) == "ok after 3"
     assert (tmp_path / "attempts").read_text() == "3"
@@ -169,6 +174,7 @@ def test_retries_and_result_through_the_handle(workers: Workers, tmp_path: Path)
 
     mapped = hw_bg_tasks.record.map([1, 2, 3], unmapped(str(tmp_path)), deferred=True)
     assert [h.result(timeout=60) for h in mapped] == [2, 4, 6]
+    assert hw_bg_tasks.async_double.delay(21).result(timeout=60) == 42
 
 
 def test_a_killed_worker_loses_its_run_to_the_other(workers: Workers, tmp_path: Path) -> None:
