@@ -151,17 +151,24 @@ def renew_claims(
     lease_seconds: float,
     now: float,
 ) -> None:
-    """Push back the expiry of the claims ``worker_name`` still holds."""
-    if task_run_ids:
-        conn.execute(
-            update(task_runs)
-            .where(
-                c.id.in_(task_run_ids),
-                c.claimed_by == worker_name,
-                c.claimable_at.is_not(None),
-            )
-            .values(claimable_at=now + lease_seconds)
-        )
+    """Push back the expiry of the claims ``worker_name`` still holds.
+
+    On PostgreSQL a row locked right now (the worker's own writer storing the run's
+    new state) is skipped, not waited for: waiting could deadlock with that write,
+    which locks the same rows in another order, and the next poll renews it."""
+    if not task_run_ids:
+        return
+    held = (c.id.in_(task_run_ids), c.claimed_by == worker_name, c.claimable_at.is_not(None))
+    if conn.dialect.name == "postgresql":
+        locked = select(c.id).where(*held).order_by(c.id).with_for_update(skip_locked=True)
+        task_run_ids = list(conn.execute(locked).scalars())
+        if not task_run_ids:
+            return
+    conn.execute(
+        update(task_runs)
+        .where(*held, c.id.in_(task_run_ids))
+        .values(claimable_at=now + lease_seconds)
+    )
 
 
 def worker_seen(conn: Connection, *, request: TaskClaimRequest, wake_address: str | None) -> None:
