@@ -10,9 +10,9 @@ a server on PostgreSQL):
   alone (the store write a start cannot beat).
 - ``share``: 2 worker processes (``--limit 10`` each) and ``--tasks`` runs submitted
   with ``task.map(..., deferred=True)`` (default 2,000: 1,000 a worker): time from
-  the submission to the last body's side effect and to the last Completed row, every run counted exactly once
-  by its side-effect file and by its Completed row, and how the runs split between
-  the workers.  Baseline in the
+  the submission to the last body's side effect and to the last Completed row;
+  every run counted exactly once by its side-effect file and by its Completed row;
+  how the runs split between the workers.  Baseline in the
   same run: the same task called directly in this process, ``--tasks`` times.
 
 Usage: ``python benchmarks/task_workers.py [--samples 40] [--tasks 2000] [--pg URL]``
