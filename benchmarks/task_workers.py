@@ -129,6 +129,8 @@ def scenario(root: Path, api_url: str | None, samples: int, tasks: int) -> dict[
             time.sleep(0.3)  # back to waiting
         result["start_latency_s"] = _quantiles(starts)
         result["delay_call_s"] = _quantiles(calls)
+        if not tasks:  # latency only
+            return result
         workers.append(_worker(root, env, "second"))
         share = root / "share"
         share.mkdir()

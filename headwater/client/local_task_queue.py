@@ -41,13 +41,16 @@ class LocalTaskQueueMixin:
         address = sock.address if sock is not None else None
         deadline = time.monotonic() + request.wait_seconds
         first = True
+        woken = False
         while True:
-            result = poll_task_runs(self.db, request=request, heartbeat=first, wake_address=address)
+            result = poll_task_runs(
+                self.db, request=request, heartbeat=first, wake_address=address, woken=woken
+            )
             first = False
             left = deadline - time.monotonic()
             if result.task_runs or left <= 0 or sock is None:
                 return result
-            sock.wait(min(RECHECK_SECONDS, left))
+            woken = sock.wait(min(RECHECK_SECONDS, left))
 
     def remove_task_worker(self, name: str) -> None:
         from headwater.server.store import task_queue

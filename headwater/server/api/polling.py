@@ -23,25 +23,26 @@ from headwater.server.store.task_queue import poll_task_runs
 
 
 async def _wait_for_work(
-    look: Callable[[bool], Any], found: Callable[[Any], bool], wait_seconds: float
+    look: Callable[[bool, bool], Any], found: Callable[[Any], bool], wait_seconds: float
 ) -> Response:
-    """``look(first)`` until ``found`` its result or the time is up (the first look
-    heartbeats)."""
+    """``look(first, woken)`` until ``found`` its result or the time is up (the first
+    look heartbeats; ``woken``: a notification came since the last look)."""
     deadline = time.monotonic() + wait_seconds
     first = True
+    woken = False
     while True:
         snapshot = work_notifier.snapshot()
-        result = await run_in_threadpool(look, first)
+        result = await run_in_threadpool(look, first, woken)
         first = False
         left = deadline - time.monotonic()
         if found(result) or left <= 0:
             return model_response(result)
-        await work_notifier.wait(snapshot, min(RECHECK_SECONDS, left))
+        woken = await work_notifier.wait(snapshot, min(RECHECK_SECONDS, left))
 
 
 async def long_poll(db: Database, body: ClaimRequest, *, pool_name: str | None) -> Response:
     return await _wait_for_work(
-        lambda first: poll_once(db, request=body, pool_name=pool_name, heartbeat=first),
+        lambda first, _: poll_once(db, request=body, pool_name=pool_name, heartbeat=first),
         lambda result: bool(result.flow_runs or result.cancelling),
         body.wait_seconds,
     )
@@ -49,7 +50,7 @@ async def long_poll(db: Database, body: ClaimRequest, *, pool_name: str | None) 
 
 async def long_poll_tasks(db: Database, body: TaskClaimRequest) -> Response:
     return await _wait_for_work(
-        lambda first: poll_task_runs(db, request=body, heartbeat=first),
+        lambda first, woken: poll_task_runs(db, request=body, heartbeat=first, woken=woken),
         lambda result: bool(result.task_runs),
         body.wait_seconds,
     )

@@ -195,15 +195,17 @@ def poll_task_runs(
     request: TaskClaimRequest,
     heartbeat: bool = True,
     wake_address: str | None = None,
+    woken: bool = False,
 ) -> TaskClaimResult:
     """One look for work for a task worker: renew its claims and note it alive
     (``heartbeat``), claim what is due.  A cheap read first: when nothing is due and
-    no heartbeat is asked for, no write transaction is opened."""
+    no heartbeat is asked for, no write transaction is opened.  ``woken`` (a
+    submission just woke the worker) skips the read: the claim looks anyway."""
     from headwater.schemas.task_queue import ClaimedTaskRun, TaskClaimResult
 
     now = time.time()
-    due = False
-    if request.limit:
+    due = woken and request.limit > 0
+    if request.limit and not due:
         with db.begin_read() as conn:
             due = has_claimable(conn, task_keys=request.task_keys, now=now)
     rows: list[dict[str, Any]] = []
