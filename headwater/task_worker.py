@@ -39,6 +39,8 @@ logger = logging.getLogger("headwater.task_worker")
 
 #: Prefect's default for ``serve(limit=)``.
 DEFAULT_LIMIT = 10
+#: A long-poll waits at most this long (below the HTTP client's 30 s timeout).
+_MAX_WAIT = 25.0
 
 
 class TaskWorker:
@@ -86,9 +88,12 @@ class TaskWorker:
             return list(self._active)
 
     # -- the loop ------------------------------------------------------------------
-    def run(self) -> None:
-        """Claim and run until stopped (SIGINT/SIGTERM in the main thread, or ``stop``);
-        then wait for the running task runs and write their records."""
+    def run(self, timeout: float | None = None) -> None:
+        """Claim and run until stopped (SIGINT/SIGTERM in the main thread, ``stop``, or
+        after ``timeout`` seconds); then wait for the running task runs and write their
+        records."""
+        import time
+
         from headwater.client.backend import get_backend
         from headwater.engine.background import BackgroundResults
         from headwater.logging.configuration import setup_logging
@@ -98,15 +103,20 @@ class TaskWorker:
         setup_logging(settings)
         self._results = BackgroundResults()
         lease = settings.zombie_after_seconds
-        # Claims are renewed by polls: poll well within a claim's lifetime.
-        wait = max(0.05, min(settings.worker_poll_seconds, lease / 3))
+        # Claims are renewed by polls: poll well within a claim's lifetime (and within
+        # the HTTP client's timeout).
+        wait = max(0.05, min(settings.worker_poll_seconds, lease / 3, _MAX_WAIT))
+        until = None if timeout is None else time.monotonic() + timeout
         names = ", ".join(sorted(t.name for t in self.tasks.values()))
         logger.info("task worker %s serving %s (limit %d)", self.name, names, self.limit)
         pool = ThreadPoolExecutor(self.limit, thread_name_prefix="headwater-task")
         try:
             with _signals(self):
                 while not self.stopping.is_set():
-                    self._safe_poll(wait, lease, pool)
+                    left = wait if until is None else max(0.0, until - time.monotonic())
+                    self._safe_poll(min(wait, left), lease, pool)  # at least one look
+                    if until is not None and time.monotonic() >= until:
+                        break
         finally:
             pool.shutdown(wait=True)
             get_backend().writer.flush()
@@ -204,7 +214,10 @@ def _signals(worker: TaskWorker) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def serve(*tasks: Task[Any, Any], limit: int | None = DEFAULT_LIMIT) -> None:
-    """Run a task worker for ``tasks`` in this process until stopped (Ctrl-C): it runs
-    their submitted runs (``task.delay(...)``), at most ``limit`` at a time."""
-    TaskWorker(*tasks, limit=limit).run()
+def serve(
+    *tasks: Task[Any, Any], limit: int | None = DEFAULT_LIMIT, timeout: float | None = None
+) -> None:
+    """Run a task worker for ``tasks`` in this process until stopped (Ctrl-C) or for
+    ``timeout`` seconds: it runs their submitted runs (``task.delay(...)``), at most
+    ``limit`` at a time (None: up to 1,000)."""
+    TaskWorker(*tasks, limit=limit).run(timeout=timeout)

@@ -98,6 +98,16 @@ def test_result_times_out_without_a_worker() -> None:
     assert handle.state.is_scheduled()
 
 
+def test_serve_with_a_timeout_runs_then_returns() -> None:
+    from headwater.task_worker import serve
+
+    handle = concat.delay("q", times=3)
+    began = time.monotonic()
+    serve(concat, limit=1, timeout=1.5)
+    assert time.monotonic() - began < 30
+    assert handle.result(timeout=5) == "qqq"
+
+
 def test_a_worker_checks_what_it_serves() -> None:
     with pytest.raises(UserInputError, match="at least one task"):
         TaskWorker()
