@@ -26,6 +26,7 @@ FULL: dict[str, list[str]] = {
     "server_flow": [],
     "ui_pages": [],
     "task_runners": [],
+    "task_workers": [],
 }
 QUICK: dict[str, list[str]] = {
     "workloads": ["--n", "1000", "--rss-tasks", "2000"],
@@ -35,6 +36,7 @@ QUICK: dict[str, list[str]] = {
     "server_flow": ["--n", "1000", "--repeats", "1"],
     "ui_pages": ["--runs", "5000", "--repeats", "5"],
     "task_runners": ["--n", "200", "--dask-n", "500", "--ray-n", "200"],
+    "task_workers": ["--samples", "10", "--tasks", "200"],
 }
 
 

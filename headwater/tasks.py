@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from headwater.cache_policies import CachePolicy
+    from headwater.engine.background import HeadwaterDistributedFuture
     from headwater.futures import HeadwaterFuture, HeadwaterFutureList
     from headwater.results.options import TaskResultOptions
     from headwater.states import State
@@ -184,13 +185,15 @@ class Task(Generic[P, R]):
 
         Iterable arguments (lists, tuples, ranges, generators, future lists…) are
         iterated together and must have equal lengths; wrap one in ``unmapped`` to
-        pass it whole.  Strings, bytes and dicts are passed whole.
+        pass it whole.  Strings, bytes and dicts are passed whole.  With
+        ``deferred=True`` the runs go to task workers (as ``delay``): a list of handles.
         """
         from headwater.futures import HeadwaterFuture, HeadwaterFutureList
         from headwater.utilities.annotations import unmapped
 
         wait_for = kwargs.pop("wait_for", None)
         kwargs.pop("return_state", None)
+        deferred = bool(kwargs.pop("deferred", False))
         bound = self.binder.bind(args, kwargs)
         mapped: dict[str, list[Any]] = {}
         static: dict[str, Any] = {}
@@ -214,18 +217,58 @@ class Task(Generic[P, R]):
             raise MappingLengthMismatch(
                 f"task {self.name!r}.map() got iterables of different lengths: {shown}"
             )
-        runner, flow_ctx = _runner_and_context()
         count = next(iter(lengths.values()))
-        futures: HeadwaterFutureList[R] = HeadwaterFutureList()
+        calls = []
         for index in range(count):
             parameters = dict(static)
             for key, values in mapped.items():
                 parameters[key] = values[index]
-            call_args, call_kwargs = self.binder.call_args(parameters)
+            calls.append(self.binder.call_args(parameters))
+        if deferred:  # background runs for task workers, submitted in one write
+            from headwater.engine.background import submit_many
+
+            if wait_for:
+                raise InvalidOptionError(
+                    f"task {self.name!r}.map(deferred=True): wait_for is not supported"
+                )
+            return submit_many(self, calls)  # type: ignore[return-value]
+        runner, flow_ctx = _runner_and_context()
+        futures: HeadwaterFutureList[R] = HeadwaterFutureList()
+        for call_args, call_kwargs in calls:
             futures.append(
                 runner.submit(self, call_args, call_kwargs, wait_for=wait_for, flow_ctx=flow_ctx)
             )
         return futures
+
+    # -- background runs (task workers) ------------------------------------------------
+    def delay(self, *args: P.args, **kwargs: P.kwargs) -> HeadwaterDistributedFuture[R]:
+        """Submit a run for a task worker serving this task (``headwater task serve``,
+        ``headwater.task_worker.serve``); returns its handle at once, no flow needed."""
+        from headwater.engine.background import submit
+
+        return submit(self, args, kwargs)
+
+    def apply_async(
+        self,
+        args: tuple[Any, ...] | list[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        wait_for: Any = None,
+    ) -> HeadwaterDistributedFuture[R]:
+        """``delay`` with the arguments as a tuple and a dict (Prefect's spelling)."""
+        from headwater.engine.background import submit
+
+        if wait_for:
+            raise InvalidOptionError(
+                f"task {self.name!r}.apply_async(): wait_for is not supported for "
+                "background runs; wait for the upstream handles before submitting"
+            )
+        return submit(self, tuple(args or ()), dict(kwargs or {}))
+
+    def serve(self, *, limit: int | None = 10) -> None:
+        """Run a task worker for this task in this process until stopped (Ctrl-C)."""
+        from headwater.task_worker import serve
+
+        serve(self, limit=limit)
 
     def __get__(self, instance: Any, owner: Any = None) -> Task[P, R]:
         """A task defined on a class binds like a method (see ``Flow.__get__``)."""

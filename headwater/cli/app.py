@@ -22,6 +22,7 @@ from headwater.cli import (
     notifications,
     profiles,
     server,
+    task,
     task_runs,
     v1,
     variables,
@@ -61,6 +62,7 @@ def _root(
 app.add_typer(flows.app, name="flow")
 app.add_typer(flow_runs.app, name="flow-run")
 app.add_typer(task_runs.app, name="task-run")
+app.add_typer(task.app, name="task")
 app.add_typer(blocks.app, name="block")
 app.add_typer(variables.app, name="variable")
 app.add_typer(artifacts.app, name="artifact")

@@ -27,6 +27,7 @@ from headwater.client.http_events import HttpEventsMixin
 from headwater.client.http_hooks import HttpHooksMixin
 from headwater.client.http_inputs import HttpInputsMixin
 from headwater.client.http_reads import HttpReadsMixin
+from headwater.client.http_task_queue import HttpTaskQueueMixin
 from headwater.client.http_transactions import HttpTransactionsMixin
 from headwater.client.sender import PipelinedSender
 from headwater.client.transport import Transport, dumps
@@ -81,6 +82,7 @@ class HttpClient(
     HttpEventsMixin,
     HttpAutomationsMixin,
     HttpHooksMixin,
+    HttpTaskQueueMixin,
 ):
     """The REST API as a ``Client``; safe to share between threads."""
 

@@ -23,6 +23,7 @@ from headwater.client.local_events import LocalEventsMixin
 from headwater.client.local_hooks import LocalHooksMixin
 from headwater.client.local_inputs import LocalInputsMixin
 from headwater.client.local_reads import LocalReadsMixin
+from headwater.client.local_task_queue import LocalTaskQueueMixin
 from headwater.client.local_transactions import LocalTransactionsMixin
 from headwater.schemas.orchestration import OrchestrationResult
 from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
@@ -66,6 +67,7 @@ class LocalClient(
     LocalEventsMixin,
     LocalAutomationsMixin,
     LocalHooksMixin,
+    LocalTaskQueueMixin,
 ):
     """No server, no HTTP: each call is one transaction on the store."""
 
@@ -378,7 +380,9 @@ class LocalClient(
             return variables.delete_variable(conn, name=name)
 
     def close(self) -> None:
-        """Nothing to release: the engine is shared by every client in the process."""
+        """Closes the wake sockets of task workers polling through this client (the
+        engine is shared by every client in the process)."""
+        self._close_task_wakes()
 
     # -- embedded store only --------------------------------------------------------
     def start_services(self, loop_seconds: float) -> Services:

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from headwater.schemas.flows import Flow
     from headwater.schemas.logs import Log
     from headwater.schemas.slas import Sla, SlaCreate
+    from headwater.schemas.task_queue import TaskClaimRequest, TaskClaimResult, TaskRunSubmit
     from headwater.schemas.task_runs import TaskRun
     from headwater.schemas.transactions import RunTransaction, TransactionRecord
     from headwater.schemas.variables import VariableCreate, VariableRead
@@ -450,6 +451,20 @@ class Client(Protocol):
         ...
 
     # -- run control ------------------------------------------------------------------------
+    # -- background task runs (``Task.delay``) and task workers ---------------------
+    def submit_task_runs(self, runs: list[TaskRunSubmit]) -> None:
+        """Scheduled runs for task workers (idempotent by id); wakes their workers."""
+        ...
+
+    def claim_task_runs(self, request: TaskClaimRequest) -> TaskClaimResult:
+        """Take submitted runs of ``request.task_keys`` (each run goes to one worker),
+        renew the claims of ``watched_ids``; long-polls up to ``wait_seconds``."""
+        ...
+
+    def remove_task_worker(self, name: str) -> None:
+        """A task worker that stops: no more wake-ups for it."""
+        ...
+
     def cancel_flow_run(self, flow_run_id: UUID) -> State: ...
 
     def cancel_flow_runs(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from headwater.server.db.types import JSONType, UUIDType
@@ -163,8 +164,36 @@ task_runs = Table(
     Column("updated", Double, nullable=False),
     # The persisted result's ref (storage URL, key, serializer, expiration, created).
     Column("result", JSONType),
+    # Background task runs (``Task.delay``, see server/store/task_queue.py) only: the
+    # submitted arguments (a ref: inline bytes or a result-storage key), the task
+    # worker holding the run, and when a task worker may take it (its scheduled time
+    # while unclaimed, the claim's expiry once claimed; cleared when it ends).
+    Column("parameters", JSONType),
+    Column("claimed_by", String(200)),
+    Column("claimable_at", Double),
     Index(None, "flow_run_id", "created"),
     Index(None, "created", "state_type"),  # the dashboard's task-run counts
+    # Partial: ordinary task runs (claimable_at NULL) cost the hot path nothing here.
+    Index(
+        None,
+        "task_key",
+        "claimable_at",
+        sqlite_where=text("claimable_at IS NOT NULL"),
+        postgresql_where=text("claimable_at IS NOT NULL"),
+    ),
+)
+
+# Task workers (``headwater task serve``) seen by the store: the task keys they serve
+# and, on the embedded store, the wake address a submission wakes them through.
+task_workers = Table(
+    "task_workers",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("task_keys", JSONType, nullable=False, default=list),
+    Column("wake", String(200)),
+    Column("hostname", String(255)),
+    Column("pid", Integer),
+    Column("last_heartbeat", Double, nullable=False),
 )
 
 logs = Table(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, MetaData, Table, case, func, literal_column, select
 
 from headwater.exceptions import ObjectNotFound
 from headwater.schemas import records
@@ -40,7 +40,19 @@ def store_task_run_events() -> bool:
     return get_settings().events_store_task_runs
 
 
-_UPDATABLE = [c.name for c in task_runs.c if c.name not in ("id", "created")]
+#: Columns of background task runs that only the task queue writes
+#: (``server/store/task_queue.py``): the engine's records never carry them.
+QUEUE_COLUMNS = ("parameters", "claimed_by", "claimable_at")
+_UPDATABLE = [c.name for c in task_runs.c if c.name not in ("id", "created", *QUEUE_COLUMNS)]
+# Literals, not parameters: the bulk statement binds only the record's columns.
+_FINAL: list[Any] = [
+    literal_column(f"'{t.value}'")
+    for t in (StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED)
+]
+# The columns a record writes (an insert leaves the queue's columns NULL).
+_record_columns = Table(
+    "task_runs", MetaData(), *[c._copy() for c in task_runs.c if c.name not in QUEUE_COLUMNS]
+)
 
 
 def upsert_task_runs(conn: Connection, *, records: Sequence[TaskRunRecord]) -> None:
@@ -53,12 +65,17 @@ def upsert_task_runs(conn: Connection, *, records: Sequence[TaskRunRecord]) -> N
 
     def build() -> tuple[Any, Any]:
         stmt = insert_for(conn, task_runs)
+        values: dict[str, Any] = {name: stmt.excluded[name] for name in _UPDATABLE}
+        # A background run that ends leaves the task queue (and its partial index).
+        values["claimable_at"] = case(
+            (stmt.excluded.state_type.in_(_FINAL), None), else_=task_runs.c.claimable_at
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=["id"],
-            set_={name: stmt.excluded[name] for name in _UPDATABLE},
+            set_=values,
             where=stmt.excluded.updated >= task_runs.c.updated,
         )
-        return task_runs, stmt
+        return _record_columns, stmt
 
     bulk_statement(conn, "upsert_task_runs", build, attributes=True).execute(conn, records)
     if store_task_run_events() or bus.has_subscribers():

@@ -23,6 +23,7 @@ from tests.client.conformance.contract_hooks import HooksContract
 from tests.client.conformance.contract_inputs import InputsContract
 from tests.client.conformance.contract_records import RecordsContract
 from tests.client.conformance.contract_runs import FlowRunsContract
+from tests.client.conformance.contract_task_queue import TaskQueueContract
 from tests.client.conformance.contract_transactions import TransactionsContract
 from tests.client.conformance.contract_work_pools import WorkPoolsContract
 
@@ -40,6 +41,7 @@ class TestClientConformance(
     EventsContract,
     AutomationsContract,
     HooksContract,
+    TaskQueueContract,
 ):
     def test_is_a_client(self, client: Client) -> None:
         assert isinstance(client, Client)

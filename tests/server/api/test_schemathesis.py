@@ -51,9 +51,14 @@ def operations(fuzzed_server: ServerProcess) -> list[Any]:
     found = [result.ok() for result in schema.get_all_operations()]
     assert len(found) >= 15
     # Long-polls wait up to wait_seconds by design (tested in test_deployments_api and,
-    # for concurrency slots, tests/concurrency); the event stream never ends by design
-    # (tested in tests/server/api/test_events_api.py).
-    endless = ("/get_scheduled_flow_runs", "/concurrency_limits/acquire", "/events/stream")
+    # for concurrency slots, tests/concurrency, for task workers, the client contract);
+    # the event stream never ends by design (tested in tests/server/api/test_events_api.py).
+    endless = (
+        "/get_scheduled_flow_runs",
+        "/concurrency_limits/acquire",
+        "/events/stream",
+        "/task_runs/claim",
+    )
     return [op for op in found if not op.path.endswith(endless)]
 
 
