@@ -174,7 +174,7 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
         "end_time": end_time,
         # As text: JSON encodes text several times faster than it calls back for UUIDs.
         "task_run_ids": list(map(str, task_run_ids[:MAX_TASK_RUN_IDS])) if task_run_ids else [],
-        "task_count": len(task_run_ids),
+        "task_count": max(len(task_run_ids), txn.finished_in),  # implicit: all counted
         "hooks": [_hook_record(*entry) for entry in _shown(ran)] if ran else [],
         "hook_count": len(ran),
         "failed_hook_count": failed,

@@ -120,6 +120,9 @@ class Transaction:
     reused: bool = False
     recorded_end: bool = False
     entry: recording.Entry | None = None
+    #: Task runs that finished in a flow run's implicit transaction (a user's lists
+    #: them in ``participants``; the implicit one only counts them).
+    finished_in: int = 0
 
     def __init__(
         self,
@@ -374,9 +377,10 @@ class Transaction:
                     "Transaction %s committed (%d task runs)", self._name(), self._task_count()
                 )
         except Exception as exc:
-            self._log().error(
-                "Committing transaction %r failed (%s: %s); rolling it back",
-                self.key,
+            owner = self._owner()
+            owner._log().error(
+                "Committing %s failed (%s: %s); rolling it back",
+                self._where(),
                 type(exc).__name__,
                 exc,
                 exc_info=True,
@@ -400,9 +404,10 @@ class Transaction:
                 try:
                     self._run_hook(hook, "rollback")
                 except Exception as exc:
-                    self._log().error(
-                        "A rollback hook of transaction %r raised %s: %s",
-                        self.key,
+                    self._owner()._log().error(
+                        "Rollback hook %s of %s raised %s: %s",
+                        _hook_name(hook),
+                        self._where(),
                         type(exc).__name__,
                         exc,
                     )
@@ -461,6 +466,26 @@ class Transaction:
             return bool(self.children)
         return parent is None or parent.implicit
 
+    def _owner(self) -> Transaction:
+        """The transaction a task's own child stands in (its hooks are that one's)."""
+        if self.task_run_id is not None and self._parent is not None:
+            return self._parent
+        return self
+
+    def _where(self) -> str:
+        """This transaction for a log line: ``transaction 'key'``, with the task run
+        for a task's own child (``task run … in transaction 'key'``)."""
+        owner = self._owner()
+        if owner.implicit:
+            title = "this flow run's transaction"
+        elif owner.key is not None:
+            title = f"transaction {owner.key!r}"
+        else:
+            title = "transaction (no key)"
+        if owner is not self:
+            return f"task run {self.task_run_id} in {title}"
+        return title
+
     def _name(self) -> str:
         if self.implicit:
             return "of this flow run"
@@ -476,11 +501,13 @@ class Transaction:
                 ids.add(child.task_run_id)
             else:
                 nested += child._task_count()
-        return len(ids) + nested
+        # A flow run's implicit transaction counts its task runs (those with hooks
+        # among them are its children too).
+        return max(len(ids), self.finished_in) + nested
 
     def _hook_names(self) -> list[str]:
         """Rollback hooks that ran here and below, in the order they ran."""
-        names = [getattr(h, "__name__", repr(h)) for h in reversed(self.on_rollback_hooks)]
+        names = [_hook_name(h) for h in reversed(self.on_rollback_hooks)]
         for child in reversed(self.children):
             if child.state is _ROLLED_BACK:
                 names.extend(child._hook_names())
@@ -488,6 +515,10 @@ class Transaction:
 
     def __repr__(self) -> str:
         return f"Transaction(key={self.key!r}, state={self.state.value})"
+
+
+def _hook_name(hook: Any) -> str:
+    return str(getattr(hook, "__name__", None) or repr(hook))
 
 
 async def _awaited(awaitable: Any) -> Any:
