@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from headwater.schemas.flows import Flow
     from headwater.schemas.logs import Log
     from headwater.schemas.task_runs import TaskRun
+    from headwater.schemas.transactions import TransactionRecord
     from headwater.schemas.variables import VariableCreate, VariableRead
     from headwater.server.services.loop import Services
 
@@ -122,6 +123,69 @@ class LocalClient(
             raise TransientWriteError(describe(exc)) from exc
         if refused:
             raise RecordsRefused(refused, "the store refused them as invalid")
+
+    def write_batch_and_transactions(
+        self,
+        task_run_records: Sequence[TaskRunRecord],
+        log_records: Sequence[LogRecord],
+        events: Sequence[dict[str, Any]],
+        transaction_records: Sequence[TransactionRecord],
+    ) -> None:
+        """``write_batch`` and ``write_transactions`` in one store transaction (one
+        commit per flush: a transaction around every task costs less).  When the store
+        refuses that (a record names a flow run that is gone, a value it cannot hold),
+        each is written as on its own, with the same errors."""
+        from sqlalchemy.exc import OperationalError
+
+        from headwater.client.writer import RecordsRefused, TransientWriteError
+        from headwater.server.db.store_errors import describe
+
+        try:
+            with self._store_errors():
+                if self._store_together(task_run_records, log_records, events, transaction_records):
+                    return
+        except OperationalError as exc:  # locked, busy, an I/O hiccup: worth a retry
+            raise TransientWriteError(describe(exc)) from exc
+        refused: list[RecordsRefused] = []
+        try:
+            self.write_batch(task_run_records, log_records, events)
+        except RecordsRefused as exc:
+            refused.append(exc)
+        try:
+            self.write_transactions(transaction_records)
+        except RecordsRefused as exc:
+            refused.append(exc)
+        except TransientWriteError:
+            raise
+        except Exception as exc:  # the task runs and logs are written already
+            refused.append(RecordsRefused(list(transaction_records), f"{exc!r}"))
+        if refused:
+            raise RecordsRefused([r for exc in refused for r in exc.records], refused[0].reason)
+
+    def _store_together(
+        self,
+        task_run_records: Sequence[TaskRunRecord],
+        log_records: Sequence[LogRecord],
+        event_records: Sequence[dict[str, Any]],
+        transaction_records: Sequence[TransactionRecord],
+    ) -> bool:
+        """Everything in one transaction; False (nothing written) when the store
+        refused a record."""
+        from sqlalchemy.exc import DataError, IntegrityError
+
+        from headwater.server.store import transactions
+
+        if log_records and logs_need_cleaning(log_records):
+            return False
+        try:
+            with self.db.begin_write() as conn:
+                task_runs.upsert_task_runs(conn, records=task_run_records)
+                logs.create_logs(conn, records=log_records)
+                events.record_events(conn, event_records)
+                transactions.write_transactions(conn, records=transaction_records)
+        except (DataError, IntegrityError, UnicodeEncodeError):
+            return False
+        return True
 
     def _store(
         self,

@@ -354,7 +354,13 @@ class BatchingWriter:
             if self._client is None:
                 self._client = self._client_factory()
             refused: list[RecordsRefused] = []
-            if task_runs or logs or events:
+            together = getattr(self._client, "write_batch_and_transactions", None)
+            if transactions and together is not None:  # one store transaction for all
+                try:
+                    together(task_runs, logs, events or (), transactions)
+                except RecordsRefused as exc:
+                    refused.append(exc)
+            elif task_runs or logs or events:
                 try:
                     if events:
                         self._client.write_batch(task_runs, logs, events=events)
@@ -362,7 +368,7 @@ class BatchingWriter:
                         self._client.write_batch(task_runs, logs)
                 except RecordsRefused as exc:
                     refused.append(exc)  # the rest is written: go on to the artifacts
-            if transactions:
+            if transactions and together is None:
                 try:
                     self._client.write_transactions(transactions)
                 except RecordsRefused as exc:

@@ -144,8 +144,11 @@ class TaskRun:
         record = self.record
         txn = get_transaction()
         task = self.task
-        if txn is not None and not txn.implicit:
-            txn.participants.append(record.id)  # shown with the transaction
+        if txn is not None:
+            if txn.implicit:
+                txn.finished_in += 1  # counted (a flow run's task runs are not listed)
+            else:
+                txn.participants.append(record.id)  # shown with the transaction
         if self.plan is not None:
             if txn is not None and not txn.implicit and not txn.is_committed():
                 from headwater.engine.task_transactions import stage_result
@@ -323,7 +326,11 @@ def _orphan_plan(task: Task[Any, Any]) -> TaskPlan | None:
 
 
 def _took_part(task_run_id: UUID) -> None:
-    """A task run that ended inside a user's transaction is listed with it."""
+    """A task run that ended inside a user's transaction is listed with it (inside a
+    flow run's implicit one, counted)."""
     txn = get_transaction()
-    if txn is not None and not txn.implicit:
-        txn.participants.append(task_run_id)
+    if txn is not None:
+        if txn.implicit:
+            txn.finished_in += 1
+        else:
+            txn.participants.append(task_run_id)

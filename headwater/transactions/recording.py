@@ -9,15 +9,15 @@ and a queue append on the flow's thread; the writer's thread stores it with the 
 runs' next flush.  What a record holds: ``headwater/schemas/transactions.py``.
 
 To keep a transaction's cost in a task's budget, the flow's thread does little: it
-hands the writer an ``Entry`` (the transaction, and whether it opened or ended) and
-the writer's thread builds the record when it next writes.  An open transaction is
-only *watched*: at each write the writer records it ``OPEN`` (with its task runs so
-far) if it is still open and has changed, so a transaction that opens and ends
-between two writes costs one record.  Ids are given
-on the writer's thread too.  Hand-off: while a transaction is open, the writer reads
-only what it fixed when it opened (key, levels, parent, start) and a copy of its task
-runs so far; everything else only from an ``end`` entry, queued once the transaction
-has ended and nothing in it changes any more.
+hands the writer one ``Entry`` per transaction (watched while open, queued again once
+ended) and the writer's thread builds the record when it next writes.  An open
+transaction is only *watched*: at each write the writer records it ``OPEN`` (with its
+task runs so far) if it is still open and has changed, so a transaction that opens
+and ends between two writes costs one record.  Ids are given on the writer's thread
+too.  Hand-off: while an entry's ``outcome`` reads ``OPEN``, the writer reads only
+what the transaction fixed when it opened (key, levels, parent, start) and a copy of
+its task runs so far; everything else only once ``outcome`` says how it ended, which
+the flow's thread sets (after ``ended_at``) once nothing in it changes any more.
 """
 
 from __future__ import annotations
@@ -73,14 +73,15 @@ class Entry:
         return self.seen != len(self.txn.participants)
 
     def build(self) -> TransactionRecord | None:
-        """The record; None for an ``OPEN`` entry whose transaction has ended since
-        (its end is queued: one record says it all)."""
+        """The record; None when it read ``OPEN`` while the transaction ended (the
+        entry is queued again after that: its next build says it all)."""
         txn = self.txn
-        if self.outcome == "OPEN":
+        outcome = self.outcome  # read once: the flow's thread may end it meanwhile
+        if outcome == "OPEN":
             if txn.recorded_end:
                 return None
             self.seen = len(txn.participants)
-        return _record(txn, self.outcome, self.ended_at)
+        return _record(txn, outcome, self.ended_at)
 
 
 def opened(txn: Transaction) -> None:
@@ -91,7 +92,8 @@ def opened(txn: Transaction) -> None:
     txn.started = time.time()
     txn.flow_run = run
     txn.attempt = run.run_count
-    run.backend.writer.watch_transaction(Entry(txn, "OPEN", None))
+    entry = txn.entry = Entry(txn, "OPEN", None)
+    run.backend.writer.watch_transaction(entry)
 
 
 def implicit_opened(txn: Transaction) -> None:
@@ -110,9 +112,15 @@ def ended(txn: Transaction) -> None:
         return
     if txn.implicit and not txn.children:
         return
-    txn.recorded_end = True
     outcome = "COMMITTED" if txn.is_committed() else "ROLLED_BACK"
-    run.backend.writer.put_transaction(Entry(txn, outcome, time.time()))
+    entry = txn.entry
+    if entry is None:  # an implicit transaction: never watched
+        entry = Entry(txn, outcome, time.time())
+    else:  # the watched entry says how it ended (``ended_at`` first: see the module doc)
+        entry.ended_at = time.time()
+        entry.outcome = outcome
+    txn.recorded_end = True
+    run.backend.writer.put_transaction(entry)
 
 
 def note_hook(txn: Transaction, hook: Any, kind: str, error: BaseException | None) -> None:
@@ -142,7 +150,8 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
             task_run_ids = _task_runs(txn)
             ran = _hooks_ran(txn, outcome)
         else:
-            task_run_ids = list(dict.fromkeys(txn.participants))
+            ids = txn.participants
+            task_run_ids = ids if len(ids) < 2 else list(dict.fromkeys(ids))  # each once
             if txn.hooks_ran:
                 ran = _hooks_ran(txn, outcome)
         if ran:
@@ -164,8 +173,8 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
         "start_time": txn.started,
         "end_time": end_time,
         # As text: JSON encodes text several times faster than it calls back for UUIDs.
-        "task_run_ids": [str(i) for i in task_run_ids[:MAX_TASK_RUN_IDS]] if task_run_ids else [],
-        "task_count": len(task_run_ids),
+        "task_run_ids": list(map(str, task_run_ids[:MAX_TASK_RUN_IDS])) if task_run_ids else [],
+        "task_count": max(len(task_run_ids), txn.finished_in),  # implicit: all counted
         "hooks": [_hook_record(*entry) for entry in _shown(ran)] if ran else [],
         "hook_count": len(ran),
         "failed_hook_count": failed,

@@ -67,6 +67,17 @@ class TransactionState(str, enum.Enum):
     ROLLED_BACK = "ROLLED_BACK"
 
 
+# Module constants: a global read is faster than an enum class's attribute.
+_PENDING = TransactionState.PENDING
+_ACTIVE = TransactionState.ACTIVE
+_STAGED = TransactionState.STAGED
+_COMMITTED = TransactionState.COMMITTED
+_ROLLED_BACK = TransactionState.ROLLED_BACK
+_LAZY = CommitMode.LAZY
+_EAGER = CommitMode.EAGER
+_OFF = CommitMode.OFF
+_READ_COMMITTED = IsolationLevel.READ_COMMITTED
+
 _current: ContextVar[Transaction | None] = ContextVar("headwater_transaction", default=None)
 
 
@@ -108,6 +119,10 @@ class Transaction:
     hooks_ran: list[tuple[Any, str, BaseException | None]] | None = None
     reused: bool = False
     recorded_end: bool = False
+    entry: recording.Entry | None = None
+    #: Task runs that finished in a flow run's implicit transaction (a user's lists
+    #: them in ``participants``; the implicit one only counts them).
+    finished_in: int = 0
 
     def __init__(
         self,
@@ -125,15 +140,19 @@ class Transaction:
             raise ValueError(f"a transaction key must be a non-empty string, got {key!r}")
         self.key = key
         self.store = store
-        self.commit_mode: CommitMode | None = _check(commit_mode, CommitMode, "commit_mode")
-        self.isolation_level: IsolationLevel | None = _check(
-            isolation_level, IsolationLevel, "isolation_level"
+        self.commit_mode: CommitMode | None = (
+            None if commit_mode is None else _check(commit_mode, CommitMode, "commit_mode")
+        )
+        self.isolation_level: IsolationLevel | None = (
+            None
+            if isolation_level is None
+            else _check(isolation_level, IsolationLevel, "isolation_level")
         )
         self.overwrite = overwrite
         self.write_on_commit = write_on_commit
         self.logger = logger
         self.implicit = implicit
-        self.state = TransactionState.PENDING
+        self.state = _PENDING
         self.children: list[Transaction] = []
         self.on_commit_hooks: list[Callable[[Transaction], Any]] = []
         self.on_rollback_hooks: list[Callable[[Transaction], Any]] = []
@@ -151,19 +170,19 @@ class Transaction:
 
     # -- states ---------------------------------------------------------------------
     def is_pending(self) -> bool:
-        return self.state is TransactionState.PENDING
+        return self.state is _PENDING
 
     def is_active(self) -> bool:
-        return self.state is TransactionState.ACTIVE
+        return self.state is _ACTIVE
 
     def is_staged(self) -> bool:
-        return self.state is TransactionState.STAGED
+        return self.state is _STAGED
 
     def is_committed(self) -> bool:
-        return self.state is TransactionState.COMMITTED
+        return self.state is _COMMITTED
 
     def is_rolled_back(self) -> bool:
-        return self.state is TransactionState.ROLLED_BACK
+        return self.state is _ROLLED_BACK
 
     # -- values shared with nested transactions, tasks and hooks --------------------
     def set(self, name: str, value: Any) -> None:
@@ -193,7 +212,8 @@ class Transaction:
     # -- the life of a transaction ---------------------------------------------------
     def __enter__(self) -> Transaction:
         self._open()
-        self.begin()
+        if self.key is not None:  # nothing to lock or look up without one
+            self.begin()
         self._token = _current.set(self)
         recording.opened(self)
         return self
@@ -203,7 +223,16 @@ class Transaction:
         if token is None:
             raise RuntimeError("this transaction was not entered")
         try:
-            self._close(exc_type is not None)
+            parent = self._parent
+            if exc_type is None and (parent is None or parent.implicit):
+                # The usual case, without ``_close``'s call: a transaction at the top
+                # of its flow run (or of none) commits itself.
+                if self.commit_mode is _OFF:
+                    self.rollback()
+                else:
+                    self.commit()
+            else:
+                self._close(exc_type is not None)
         finally:
             _current.reset(token)
             self._token = None
@@ -229,7 +258,7 @@ class Transaction:
             self._token = None
 
     def _open(self) -> None:
-        if self.state is not TransactionState.PENDING or self._token is not None:
+        if self.state is not _PENDING or self._token is not None:
             raise RuntimeError("a transaction can be entered once")
         parent = _current.get()
         self._parent = parent
@@ -237,25 +266,24 @@ class Transaction:
             self.logger = parent.logger
         if self.commit_mode is None:
             inherit = parent is not None and not parent.implicit
-            self.commit_mode = parent.commit_mode if inherit else CommitMode.LAZY  # type: ignore[union-attr]
+            self.commit_mode = parent.commit_mode if inherit else _LAZY  # type: ignore[union-attr]
         if self.isolation_level is None:
             self.isolation_level = (
                 parent.isolation_level
                 if parent is not None and parent.isolation_level is not None
-                else IsolationLevel.READ_COMMITTED
+                else _READ_COMMITTED
             )
-        if self.key is not None and self.store is None:
-            self.store = _inherited_store(parent)
-        if (
-            self.key is not None
-            and self.store is not None
-            and not self.store.supports_isolation_level(self.isolation_level)
-        ):
-            raise ValueError(
-                f"isolation level {self.isolation_level.value} is not supported by "
-                f"{self.store!r}: give the store a lock_manager"
-            )
-        self.state = TransactionState.ACTIVE
+        if self.key is not None:
+            if self.store is None:
+                self.store = _inherited_store(parent)
+            if self.store is not None and not self.store.supports_isolation_level(
+                self.isolation_level
+            ):
+                raise ValueError(
+                    f"isolation level {self.isolation_level.value} is not supported by "
+                    f"{self.store!r}: give the store a lock_manager"
+                )
+        self.state = _ACTIVE
 
     def _needs_lock(self) -> bool:
         return (
@@ -277,7 +305,7 @@ class Transaction:
             and self.store is not None
             and self.store.exists(self.key)
         ):
-            self.state = TransactionState.COMMITTED
+            self.state = _COMMITTED
             self.reused = True
 
     def _close(self, failed: bool) -> None:
@@ -285,12 +313,12 @@ class Transaction:
         if failed:
             self.rollback()
             return
-        if self.commit_mode is CommitMode.EAGER:
+        if self.commit_mode is _EAGER:
             self.commit()
         if parent is not None and not parent.implicit:
             parent.add_child(self)  # the parent commits or rolls back for us
             return
-        if self.commit_mode is CommitMode.OFF:
+        if self.commit_mode is _OFF:
             self.rollback()
         else:
             self.commit()
@@ -303,14 +331,14 @@ class Transaction:
     ) -> None:
         """Keep ``value`` to be written on commit, with hooks to run then (or on
         rollback).  A transaction that is already committed ignores it."""
-        if self.state is TransactionState.COMMITTED:
+        if self.state is _COMMITTED:
             return
         self._staged_value = value
         if on_rollback_hooks:
             self.on_rollback_hooks.extend(on_rollback_hooks)
         if on_commit_hooks:
             self.on_commit_hooks.extend(on_commit_hooks)
-        self.state = TransactionState.STAGED
+        self.state = _STAGED
 
     def read(self) -> Any:
         """The committed record under the key (``ResultRecord``: ``.result``), or None
@@ -322,46 +350,51 @@ class Transaction:
     def commit(self) -> bool:
         """Commit children, run commit hooks, write the staged value under the key.
         True if committed; a failure rolls back and returns False."""
-        if self.state is TransactionState.ROLLED_BACK:
+        state = self.state
+        if state is _ROLLED_BACK:
             return False
-        if self.state is TransactionState.COMMITTED:
+        if state is _COMMITTED:
             self._release()
             if self.flow_run is not None:
                 recording.ended(self)
             return True
         try:
-            for child in list(self.children):
-                child.commit()
-            for hook in self.on_commit_hooks:
-                self._run_hook(hook, "commit")
+            if self.children:
+                for child in list(self.children):
+                    child.commit()
+            if self.on_commit_hooks:
+                for hook in self.on_commit_hooks:
+                    self._run_hook(hook, "commit")
             if self.key is not None and self.store is not None and self.write_on_commit:
                 self.store.write(self._staged_value, self.key, self._expiration, holder=self.holder)
-            self.state = TransactionState.COMMITTED
+            self.state = _COMMITTED
             if self.flow_run is not None:
                 recording.ended(self)
-            if self._reports():  # routine: DEBUG (every transaction is on the run page)
-                log = self._log()
-                if log.isEnabledFor(logging.DEBUG):
-                    log.debug(
-                        "Transaction %s committed (%d task runs)", self._name(), self._task_count()
-                    )
+            # Routine: at DEBUG (every transaction is on the run page), and the message
+            # is only made when DEBUG is on.
+            if self._reports() and self._log().isEnabledFor(logging.DEBUG):
+                self._log().debug(
+                    "Transaction %s committed (%d task runs)", self._name(), self._task_count()
+                )
         except Exception as exc:
-            self._log().error(
-                "Committing transaction %r failed (%s: %s); rolling it back",
-                self.key,
+            owner = self._owner()
+            owner._log().error(
+                "Committing %s failed (%s: %s); rolling it back",
+                self._where(),
                 type(exc).__name__,
                 exc,
                 exc_info=True,
             )
             self.rollback()
             return False
-        self._release()
+        if self._locked:
+            self._release()
         return True
 
     def rollback(self) -> bool:
         """Run rollback hooks (last registered first), then roll back children (last
         finished first).  False if already committed or rolled back."""
-        if self.state in (TransactionState.COMMITTED, TransactionState.ROLLED_BACK):
+        if self.state in (_COMMITTED, _ROLLED_BACK):
             self._release()
             if self.flow_run is not None:
                 recording.ended(self)  # a transaction found committed, then failed
@@ -371,13 +404,14 @@ class Transaction:
                 try:
                     self._run_hook(hook, "rollback")
                 except Exception as exc:
-                    self._log().error(
-                        "A rollback hook of transaction %r raised %s: %s",
-                        self.key,
+                    self._owner()._log().error(
+                        "Rollback hook %s of %s raised %s: %s",
+                        _hook_name(hook),
+                        self._where(),
                         type(exc).__name__,
                         exc,
                     )
-            self.state = TransactionState.ROLLED_BACK
+            self.state = _ROLLED_BACK
             for child in reversed(self.children):
                 child.rollback()
             if self.flow_run is not None:
@@ -432,6 +466,26 @@ class Transaction:
             return bool(self.children)
         return parent is None or parent.implicit
 
+    def _owner(self) -> Transaction:
+        """The transaction a task's own child stands in (its hooks are that one's)."""
+        if self.task_run_id is not None and self._parent is not None:
+            return self._parent
+        return self
+
+    def _where(self) -> str:
+        """This transaction for a log line: ``transaction 'key'``, with the task run
+        for a task's own child (``task run … in transaction 'key'``)."""
+        owner = self._owner()
+        if owner.implicit:
+            title = "this flow run's transaction"
+        elif owner.key is not None:
+            title = f"transaction {owner.key!r}"
+        else:
+            title = "transaction (no key)"
+        if owner is not self:
+            return f"task run {self.task_run_id} in {title}"
+        return title
+
     def _name(self) -> str:
         if self.implicit:
             return "of this flow run"
@@ -447,18 +501,24 @@ class Transaction:
                 ids.add(child.task_run_id)
             else:
                 nested += child._task_count()
-        return len(ids) + nested
+        # A flow run's implicit transaction counts its task runs (those with hooks
+        # among them are its children too).
+        return max(len(ids), self.finished_in) + nested
 
     def _hook_names(self) -> list[str]:
         """Rollback hooks that ran here and below, in the order they ran."""
-        names = [getattr(h, "__name__", repr(h)) for h in reversed(self.on_rollback_hooks)]
+        names = [_hook_name(h) for h in reversed(self.on_rollback_hooks)]
         for child in reversed(self.children):
-            if child.state is TransactionState.ROLLED_BACK:
+            if child.state is _ROLLED_BACK:
                 names.extend(child._hook_names())
         return names
 
     def __repr__(self) -> str:
         return f"Transaction(key={self.key!r}, state={self.state.value})"
+
+
+def _hook_name(hook: Any) -> str:
+    return str(getattr(hook, "__name__", None) or repr(hook))
 
 
 async def _awaited(awaitable: Any) -> Any:
@@ -517,9 +577,9 @@ def open_implicit(
     opened in the run log to ``run_logger`` (the run's log in the store)."""
     txn = Transaction(implicit=True, logger=run_logger)
     txn._parent = _current.get()
-    txn.commit_mode = CommitMode.LAZY
-    txn.isolation_level = IsolationLevel.READ_COMMITTED
-    txn.state = TransactionState.ACTIVE
+    txn.commit_mode = _LAZY
+    txn.isolation_level = _READ_COMMITTED
+    txn.state = _ACTIVE
     recording.implicit_opened(txn)
     return txn, _current.set(txn)
 
@@ -538,6 +598,3 @@ def close_implicit(txn: Transaction, token: Token[Transaction | None], completed
         parent.add_child(txn)
     else:
         txn.commit()
-
-
-_COMMITTED = TransactionState.COMMITTED

@@ -3,6 +3,7 @@ implicit transaction, and cache policies configured for isolation."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -299,3 +300,69 @@ def test_commits_are_logged_at_debug(monkeypatch: pytest.MonkeyPatch) -> None:
     state = pipeline(return_state=True)
     messages = [log.message for log in logs_of(state.state_details.flow_run_id)]
     assert "Transaction (no key) committed (1 task runs)" in messages
+
+
+def test_a_failing_rollback_hook_is_logged_with_its_transaction() -> None:
+    from tests.helpers import logs_of
+
+    def undo_upload(txn: Transaction) -> None:
+        raise ValueError("bucket gone")
+
+    @task(on_rollback=[undo_upload])
+    def upload() -> None:
+        pass
+
+    @task
+    def announce() -> None:
+        raise ConnectionError("refused")
+
+    @flow
+    def pipeline() -> None:
+        with transaction(key="upload-2024-01-01"):
+            upload()
+            announce()
+
+    state = pipeline(return_state=True)
+    logs = logs_of(state.state_details.flow_run_id)
+    (failed,) = [log for log in logs if "undo_upload" in log.message and "raised" in log.message]
+    # in the run's log, naming the hook, its task run and the transaction by its key
+    # (was "A rollback hook of transaction None raised …", on the module's logger only)
+    assert failed.message.startswith("Rollback hook undo_upload of task run ")
+    assert failed.message.endswith(
+        " in transaction 'upload-2024-01-01' raised ValueError: bucket gone"
+    )
+    assert failed.level == logging.ERROR
+
+
+def test_a_flow_runs_rollback_counts_every_task_run_that_took_part() -> None:
+    from tests.helpers import logs_of
+
+    def remove_draft(txn: Transaction) -> None:
+        pass
+
+    @task(on_rollback=[remove_draft])
+    def draft() -> None:
+        pass
+
+    @task
+    def summarize() -> int:
+        return 1
+
+    @task
+    def publish() -> None:
+        raise ConnectionError("refused")
+
+    @flow
+    def pipeline() -> None:
+        draft()
+        summarize()
+        summarize()
+        publish()
+
+    state = pipeline(return_state=True)
+    messages = [log.message for log in logs_of(state.state_details.flow_run_id)]
+    # four task runs ran in the flow run's transaction (was 1: only the one with hooks)
+    assert (
+        "Transaction of this flow run rolled back (4 task runs, rollback hooks: remove_draft)"
+        in messages
+    )

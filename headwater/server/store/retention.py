@@ -2,10 +2,11 @@
 
 A run goes when it is in a final state (Completed, Failed, Crashed, Cancelled) and
 ended before the cut-off.  With it go its task runs, logs, state history, artifacts,
-flow-run inputs, its subflow runs (a subflow goes with its parent, never alone), and
-the result files of its task runs that live in Headwater's own default result
-storage (``$HEADWATER_HOME/storage``); files in any storage the user chose are never
-touched.  A run whose subflow is not finished yet stays, subflow and all.
+flow-run inputs, the records of its transactions, its subflow runs (a subflow goes
+with its parent, never alone), and the result files of its task runs that live in
+Headwater's own default result storage (``$HEADWATER_HOME/storage``); files in any
+storage the user chose are never touched.  A run whose subflow is not finished yet
+stays, subflow and all.
 
 Runs are deleted a batch at a time (``batch`` runs per transaction) with a pause
 between batches, so a writer waits at most one small transaction.  What keeps that
@@ -39,6 +40,7 @@ from headwater.server.db.tables import (
     flow_run_states,
     flow_runs,
     logs,
+    run_transactions,
     task_runs,
 )
 
@@ -64,6 +66,7 @@ KINDS = (
     "state history",
     "artifacts",
     "flow-run inputs",
+    "transactions",
     "result files",
 )
 
@@ -366,6 +369,8 @@ _OWNED = (
     ("state history", flow_run_states, flow_run_states.c.flow_run_id),
     ("artifacts", artifacts, artifacts.c.flow_run_id),
     ("flow-run inputs", flow_run_inputs, flow_run_inputs.c.flow_run_id),
+    # Deleted here, not left to the foreign key's cascade: so they are counted.
+    ("transactions", run_transactions, run_transactions.c.flow_run_id),
 )
 
 

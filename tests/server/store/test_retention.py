@@ -19,6 +19,7 @@ from headwater.server.db.tables import (
     flow_run_states,
     flow_runs,
     logs,
+    run_transactions,
     task_runs,
 )
 from headwater.server.store.retention import cutoff_for, default_storage_root, prune
@@ -30,6 +31,7 @@ TABLES = {
     "state history": flow_run_states,
     "artifacts": artifacts,
     "flow-run inputs": flow_run_inputs,
+    "transactions": run_transactions,
 }
 
 
@@ -42,7 +44,7 @@ def _counts(db: Any) -> dict[str, int]:
 
 
 def _extras(db: Any, run_ids: list[uuid.UUID]) -> None:
-    """An artifact and a flow-run input on each of these runs."""
+    """An artifact, a flow-run input and a transaction's record on each of these runs."""
     now = time.time()
     with db.begin_write() as conn:
         conn.execute(
@@ -72,6 +74,28 @@ def _extras(db: Any, run_ids: list[uuid.UUID]) -> None:
                     "value": "1",
                     "sender": None,
                     "created": now,
+                }
+                for r in run_ids
+            ],
+        )
+        conn.execute(
+            run_transactions.insert(),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "flow_run_id": r,
+                    "implicit": False,
+                    "isolation_level": "READ_COMMITTED",
+                    "commit_mode": "LAZY",
+                    "outcome": "COMMITTED",
+                    "reused": False,
+                    "flow_run_attempt": 1,
+                    "start_time": now,
+                    "task_run_ids": [],
+                    "task_count": 0,
+                    "hooks": [],
+                    "hook_count": 0,
+                    "failed_hook_count": 0,
                 }
                 for r in run_ids
             ],
@@ -109,6 +133,7 @@ def test_prune_deletes_exactly_the_old_finished_runs_and_all_they_own(database_u
         "state history": 460,
         "artifacts": 40,
         "flow-run inputs": 40,
+        "transactions": 40,  # were deleted by the cascade, uncounted
         "result files": 0,
     }
     assert dry.counts == expected
@@ -124,6 +149,7 @@ def test_prune_deletes_exactly_the_old_finished_runs_and_all_they_own(database_u
         "state history": before["state history"] + 60,
         "artifacts": before["artifacts"] + 5,
         "flow-run inputs": before["flow-run inputs"] + 5,
+        "transactions": before["transactions"] + 5,
     }
     # the kept ones: Running (even 60 days old), Scheduled, Completed yesterday
     for state_type, n in (("RUNNING", 10), ("SCHEDULED", 10), ("COMPLETED", 10)):

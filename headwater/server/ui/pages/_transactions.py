@@ -73,7 +73,8 @@ def _row(txn: Any, depth: int, labels: dict[UUID, tuple[str, str, str]]) -> dict
         "attempt": txn.flow_run_attempt,
         "parent_elsewhere": txn.parent_id is not None and depth == 0,
         "tasks": [_task(i, labels) for i in txn.task_run_ids[:TASKS_SHOWN]],
-        "more_tasks": txn.task_count - min(txn.task_count, TASKS_SHOWN),
+        # Not listed: past the first shown, or (a flow run's own transaction) counted only.
+        "more_tasks": max(0, txn.task_count - len(txn.task_run_ids[:TASKS_SHOWN])),
         "hooks": [
             {
                 "name": h.name,
