@@ -44,8 +44,6 @@ class Database:
         self.dialect = engine.dialect.name
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
-        self._waiting = 0  # threads waiting for ``_write_lock``
-        self._waiting_lock = threading.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -57,24 +55,15 @@ class Database:
         then what the transaction registered with ``after_commit`` runs."""
         pending: list[Callback] = []
         lock = self._write_lock
-        if lock is not None and not lock.acquire(blocking=False):
-            with self._waiting_lock:
-                self._waiting += 1
+        with (
+            lock if lock is not None else contextlib.nullcontext(),
+            self._write_engine.begin() as conn,
+        ):
+            conn.info[AFTER_COMMIT] = pending
             try:
-                lock.acquire()
+                yield conn
             finally:
-                with self._waiting_lock:
-                    self._waiting -= 1
-        try:
-            with self._write_engine.begin() as conn:
-                conn.info[AFTER_COMMIT] = pending
-                try:
-                    yield conn
-                finally:
-                    del conn.info[AFTER_COMMIT]
-        finally:
-            if lock is not None:
-                lock.release()
+                del conn.info[AFTER_COMMIT]
         if pending:
             run_callbacks(pending)
 
@@ -92,13 +81,6 @@ class Database:
                     raise
             time.sleep(random.uniform(0, 0.002 * attempt))
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @property
-    def writers_waiting(self) -> int:
-        """How many threads of this process wait for the write lock now (SQLite; 0
-        on PostgreSQL, whose writers do not queue behind one lock).  A long writer
-        (retention) commits early when one does."""
-        return self._waiting
 
     @contextlib.contextmanager
     def begin_read(self) -> Iterator[Connection]:

@@ -7,19 +7,14 @@ the result files of its task runs that live in Headwater's own default result
 storage (``$HEADWATER_HOME/storage``); files in any storage the user chose are never
 touched.  A run whose subflow is not finished yet stays, subflow and all.
 
-Runs are chosen ``batch`` top-level runs at a time in a read transaction, then
-deleted ``GROUP`` runs at a time in short write transactions with a pause between
-them.  What keeps a writer's wait short (measured with ``benchmarks/retention.py``):
-a write transaction commits once it has worked ``target_seconds``, or as soon as
-another thread waits for the write lock (``Database.writers_waiting``), so that
-writer waits for one statement and a small commit; each statement deletes at most
-``CHUNK`` rows, so a run with 100,000 logs goes over many transactions (its flow-run
-row last); statements are built once (building them cost more CPU, under the write
-lock, than running them); on SQLite the write-ahead log is checkpointed after each
-transaction, outside the write lock, so no writer's commit runs SQLite's automatic
-checkpoint of the pages the prune wrote; on PostgreSQL the prune's commits do not
-wait for the disk (``synchronous_commit`` off for them alone).  A run retried while
-its rows were being deleted keeps what was not deleted yet.
+Runs are deleted a batch at a time (``batch`` runs per transaction) with a pause
+between batches, so a writer waits at most one small transaction.  What keeps that
+transaction small (measured with ``benchmarks/retention.py``): its size follows its
+duration (``target_seconds``); its statements are built once (building them cost
+more CPU, under the write lock, than running them); and on SQLite the write-ahead
+log is checkpointed between batches, outside the write lock, so neither the prune's
+commit nor a writer's runs SQLite's automatic checkpoint of every page the prune
+wrote (deleting a few runs touches hundreds of index pages).
 """
 
 from __future__ import annotations
@@ -51,19 +46,16 @@ logger = logging.getLogger("headwater.retention")
 
 FINAL_STATES = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 DAY = 86_400.0
-#: Top-level runs (their subflows come along) chosen per read transaction.
+#: Runs (top-level runs; their subflows come along) per transaction.
 DEFAULT_BATCH = 500
-#: Seconds between two write transactions: writers get the store in between.
+#: Seconds between two batches: writers get the store in between.
 DEFAULT_PAUSE = 0.01
-#: A write transaction of a prune commits once it has worked this long (seconds) on
-#: SQLite, where writers queue behind it; PostgreSQL's writers do not (row locks), so
-#: there it may work longer and the prune goes faster.
-TARGET_SECONDS = 0.01
-TARGET_SECONDS_POSTGRESQL = 0.05
-#: Runs deleted by one set of statements (a transaction deletes one or more groups).
-GROUP = 8
-#: Rows of one kind (logs, task runs, ...) deleted by one statement.
-CHUNK = 500
+#: A write transaction of a prune aims to take no longer than this (seconds).
+TARGET_SECONDS = 0.025
+#: The first batch's size; it grows (up to ``batch``) while transactions stay quick.
+START_BATCH = 20
+#: Never fewer runs per transaction (each transaction has a fixed cost).
+MIN_BATCH = 4
 #: The kinds counted, in the order they are shown.
 KINDS = (
     "flow runs",
@@ -110,46 +102,50 @@ def prune(
     pause: float = DEFAULT_PAUSE,
     storage_root: Path | None = None,
     should_stop: Callable[[], bool] | None = None,
-    target_seconds: float | None = None,
+    target_seconds: float = TARGET_SECONDS,
 ) -> PruneReport:
     """Delete (or count, with ``dry_run``) finished runs that ended before ``cutoff``.
 
-    Up to ``batch`` top-level runs (with their subflows) are chosen in a read
-    transaction, then deleted in write transactions that each stop after
-    ``target_seconds`` of work, or sooner when another thread waits to write (see
-    ``_delete_some``), so the store's other writers never wait long.  A result file
-    goes once every run owning it went.  ``should_stop`` is asked between write
-    transactions, never in the middle of a group of runs."""
+    Up to ``batch`` top-level runs are chosen in a read transaction, then deleted in
+    write transactions that only check they are still finished and delete them.  A
+    write transaction's share of those runs shrinks when one took longer than
+    ``target_seconds`` and grows back while they are quick, so the store's other
+    writers never wait long.  A result file goes once every run owning it went."""
     started = time.perf_counter()
     report = PruneReport(cutoff=cutoff, dry_run=dry_run)
-    if target_seconds is None:
-        target_seconds = TARGET_SECONDS if db.is_sqlite else TARGET_SECONDS_POSTGRESQL
     after: Any = None
+    size = min(batch, START_BATCH)
     while not (should_stop is not None and should_stop()):
         with db.begin_read() as conn:  # up to ``batch`` roots, deleted in smaller bites
             roots, after = _next_roots(conn, cutoff, after, batch)
             if after is None:
                 break
             trees = _trees(conn, roots)
-            run_ids = [run for root in roots for run in trees[root]]
+            run_ids = [run for tree in trees.values() for run in tree]
             if dry_run:
                 _count(conn, run_ids, report.counts)
             files = _owned_result_files(conn, run_ids, storage_root)
+        deleted: set[Any] = set()
         if dry_run:
             report.batches += 1
-            deleted = set(run_ids)
-        else:
-            work = _Work(run_ids)
-            while work.left():
-                if work.done and work.at_group_start() and _asked(should_stop):
-                    break
-                with db.begin_write() as conn:
-                    _delete_some(conn, db, work, cutoff, report.counts, target_seconds)
-                report.batches += 1
-                db.checkpoint()  # outside the write lock; see the module's docstring
-                if pause > 0:
-                    time.sleep(pause)
-            deleted = work.deleted
+            deleted.update(run_ids)
+        done = len(roots) if dry_run else 0
+        while done < len(roots):
+            if done and should_stop is not None and should_stop():
+                break
+            bite = [run for root in roots[done : done + size] for run in trees[root]]
+            done += size
+            began = time.perf_counter()
+            with db.begin_write() as conn:
+                going = _still_finished(conn, bite, cutoff)
+                _delete(conn, going, report.counts)
+            deleted.update(going)
+            took = time.perf_counter() - began
+            size = _next_size(size, took, target_seconds, batch)
+            report.batches += 1
+            db.checkpoint()  # outside the write lock; see the module's docstring
+            if pause > 0:
+                time.sleep(pause)
         gone = [path for path, owners in files.items() if owners <= deleted]
         if not dry_run:
             _remove_files(gone)
@@ -158,79 +154,14 @@ def prune(
     return report
 
 
-def _asked(should_stop: Callable[[], bool] | None) -> bool:
-    return should_stop is not None and should_stop()
-
-
-@dataclass
-class _Work:
-    """Runs to delete, ``GROUP`` at a time: the group being deleted (``current``)
-    and which of its owned kinds still have rows; a group may span transactions."""
-
-    todo: list[Any]
-    done: int = 0
-    current: list[Any] | None = None
-    kinds: list[str] = field(default_factory=list)
-    deleted: set[Any] = field(default_factory=set)
-
-    def left(self) -> bool:
-        return self.current is not None or self.done < len(self.todo)
-
-    def at_group_start(self) -> bool:
-        return self.current is None
-
-    def next_group(self) -> list[Any]:
-        group = self.todo[self.done : self.done + GROUP]
-        self.done += len(group)
-        return group
-
-
-def _delete_some(
-    conn: Connection,
-    db: Database,
-    work: _Work,
-    cutoff: float,
-    counts: dict[str, int],
-    target: float,
-) -> None:
-    """Delete runs of ``work`` until this transaction has worked ``target`` seconds
-    or another thread of this process waits for the write lock (it then waits for one
-    statement and this commit, not for the whole batch).  A group's owned rows go
-    ``CHUNK`` at a time, so even a run with 100,000 logs is spread over many short
-    transactions; its row in ``flow_runs`` goes last.  At least one statement runs."""
-    began = time.perf_counter()
-    statements = _statements()
-    if not db.is_sqlite:
-        # Deleting old runs need not wait for the disk at commit (a crash loses at
-        # most the last few deletes, never consistency): the writers' commits then
-        # share the disk with fewer flushes.
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-    if work.current is not None:  # resumed: one retried meanwhile stays
-        work.current = _still_finished(conn, work.current, cutoff)
-    while work.left():
-        if work.current is None:
-            work.current = _still_finished(conn, work.next_group(), cutoff)
-            work.kinds = [kind for kind, _, _ in _OWNED]
-        ids = work.current
-        while work.kinds and ids:
-            kind = work.kinds[0]
-            n = _rowcount(conn.execute(statements[kind], {"ids": ids, "n": CHUNK}))
-            counts[kind] += n
-            if n < CHUNK:
-                work.kinds.pop(0)
-            if _over(began, target, db):
-                return
-        if ids:
-            counts["flow runs"] += _rowcount(conn.execute(statements["flow runs"], {"ids": ids}))
-            work.deleted.update(ids)
-        work.current = None
-        if _over(began, target, db):
-            return
-
-
-def _over(began: float, target: float, db: Database) -> bool:
-    """Time to commit: the transaction's budget is spent, or a writer waits."""
-    return time.perf_counter() - began > target or db.writers_waiting > 0
+def _next_size(size: int, took: float, target: float, most: int) -> int:
+    """Halve after a slow transaction, grow by half after a quick one (a busy
+    machine's noise makes exact proportions pointless)."""
+    if took > target:
+        return max(MIN_BATCH, size // 2)
+    if took < target / 2:
+        return min(most, size + max(1, size // 2))
+    return size
 
 
 def _still_finished(conn: Connection, run_ids: list[Any], cutoff: float) -> list[Any]:
@@ -272,9 +203,8 @@ def _statements() -> dict[str, Executable]:
         ),
         "flow runs": delete(flow_runs).where(c.id.in_(bindparam("ids", expanding=True))),
     }
-    for kind, table, column in _OWNED:  # at most ``n`` rows (``CHUNK``) at a time
-        chunk = select(table.c.id).where(column.in_(bindparam("ids", expanding=True)))
-        built[kind] = delete(table).where(table.c.id.in_(chunk.limit(bindparam("n"))))
+    for kind, table, column in _OWNED:
+        built[kind] = delete(table).where(column.in_(bindparam("ids", expanding=True)))
     return built
 
 
@@ -445,6 +375,14 @@ def _count(conn: Connection, run_ids: list[Any], counts: dict[str, int]) -> None
         for kind, table, column in _OWNED:
             query = select(func.count()).select_from(table).where(column.in_(chunk))
             counts[kind] += int(conn.execute(query).scalar_one())
+
+
+def _delete(conn: Connection, run_ids: list[Any], counts: dict[str, int]) -> None:
+    statements = _statements()
+    for chunk in _chunks(run_ids):
+        for kind, _, _ in _OWNED:
+            counts[kind] += _rowcount(conn.execute(statements[kind], {"ids": chunk}))
+        counts["flow runs"] += _rowcount(conn.execute(statements["flow runs"], {"ids": chunk}))
 
 
 def _rowcount(result: Any) -> int:
