@@ -192,3 +192,40 @@ def timed_log_writer(db: Any, run_id: Any, stop: threading.Event, waits: list[fl
             )
         waits.append(time.perf_counter() - started)
         time.sleep(0.002)
+
+
+def timed_writes(db: Any, during: Any) -> tuple[Any, list[float]]:
+    """Run ``during()`` while a thread writes one log line at a time to the seeded
+    Running run (``timed_log_writer``): what it returned, and each write's time."""
+    from sqlalchemy import select
+
+    from headwater.server.db.tables import flow_runs
+
+    with db.begin_read() as conn:
+        run_id = conn.execute(
+            select(flow_runs.c.id).where(flow_runs.c.state_type == "RUNNING").limit(1)
+        ).scalar_one()
+    stop = threading.Event()
+    waits: list[float] = []
+    thread = threading.Thread(target=timed_log_writer, args=(db, run_id, stop, waits))
+    thread.start()
+    try:
+        out = during()
+    finally:
+        stop.set()
+        thread.join()
+    return out, waits
+
+
+def wait_summary(waits: list[float]) -> dict[str, float]:
+    """The longest, 99th percentile and median of ``waits`` (ms), and how many waited
+    over 100 ms."""
+    ordered = sorted(waits)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return {
+        "writes": len(waits),
+        "max_ms": round(ordered[-1] * 1000, 1),
+        "p99_ms": round(p99 * 1000, 1),
+        "median_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+        "over_100_ms": sum(1 for wait in ordered if wait > 0.1),
+    }

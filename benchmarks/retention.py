@@ -16,42 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._retention_seed import seed, timed_log_writer
-
-
-def _timed_writes(db: Any, run_id: Any, during: Any) -> tuple[Any, list[float]]:
-    stop = threading.Event()
-    waits: list[float] = []
-    thread = threading.Thread(target=timed_log_writer, args=(db, run_id, stop, waits))
-    thread.start()
-    try:
-        out = during()
-    finally:
-        stop.set()
-        thread.join()
-    return out, waits
-
-
-def _summary(waits: list[float]) -> dict[str, float]:
-    ordered = sorted(waits)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return {
-        "writes": len(waits),
-        "max_ms": round(ordered[-1] * 1000, 1),
-        "p99_ms": round(p99 * 1000, 1),
-        "median_ms": round(statistics.median(ordered) * 1000, 2),
-        "over_100_ms": sum(1 for wait in ordered if wait > 0.1),
-    }
+from benchmarks._retention_seed import seed, timed_writes, wait_summary
 
 
 def main() -> None:
@@ -63,23 +35,15 @@ def main() -> None:
     os.environ["HEADWATER_HOME"] = home
     url = args.url or f"sqlite:///{home}/headwater.db"
 
-    from sqlalchemy import select
-
     from headwater.server.db.database import get_database
-    from headwater.server.db.tables import flow_runs
     from headwater.server.store.retention import cutoff_for, prune
 
     db = get_database(url)
     started = time.perf_counter()
     seed(db, old=args.runs, kept=3, tasks_per_run=1, logs_per_run=1)
     seeded = time.perf_counter() - started
-    with db.begin_read() as conn:
-        running = conn.execute(
-            select(flow_runs.c.id).where(flow_runs.c.state_type == "RUNNING").limit(1)
-        ).scalar_one()
-
-    report, during = _timed_writes(db, running, lambda: prune(db, cutoff=cutoff_for(30)))
-    _, alone = _timed_writes(db, running, lambda: time.sleep(max(1.0, report.seconds)))
+    report, during = timed_writes(db, lambda: prune(db, cutoff=cutoff_for(30)))
+    _, alone = timed_writes(db, lambda: time.sleep(max(1.0, report.seconds)))
     print(
         json.dumps(
             {
@@ -92,8 +56,8 @@ def main() -> None:
                 "batches": report.batches,
                 "prune_seconds": round(report.seconds, 2),
                 "runs_pruned_per_second": round(report.flow_runs / report.seconds, 1),
-                "writer_during_prune": _summary(during),
-                "writer_baseline_no_prune": _summary(alone),
+                "writer_during_prune": wait_summary(during),
+                "writer_baseline_no_prune": wait_summary(alone),
                 "max_wait_ratio_vs_baseline": round(max(during) / max(alone), 2),
             },
             indent=2,

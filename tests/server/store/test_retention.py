@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -9,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
-from benchmarks._retention_seed import DAY, seed, timed_log_writer
+from benchmarks._retention_seed import DAY, seed, timed_writes, wait_summary
 from headwater.server.db.database import get_database
 from headwater.server.db.tables import (
     artifacts,
@@ -22,7 +23,13 @@ from headwater.server.db.tables import (
     run_transactions,
     task_runs,
 )
-from headwater.server.store.retention import cutoff_for, default_storage_root, prune
+from headwater.server.store.retention import (
+    MIN_BATCH,
+    START_BATCH,
+    cutoff_for,
+    default_storage_root,
+    prune,
+)
 
 TABLES = {
     "flow runs": flow_runs,
@@ -294,40 +301,17 @@ def test_a_result_file_a_kept_run_still_points_at_stays(
     assert path.exists()  # a recent run's cache hit reads it
 
 
-def _writer(db: Any, stop: threading.Event, waits: list[float]) -> None:
-    """Writes one log line at a time to the seeded running run, timing each write."""
-    with db.begin_read() as conn:
-        run_id = conn.execute(
-            select(flow_runs.c.id).where(flow_runs.c.state_type == "RUNNING").limit(1)
-        ).scalar_one()
-    timed_log_writer(db, run_id, stop, waits)
-
-
-def longest_write_wait(db: Any, during: Any) -> tuple[Any, float, int]:
-    """Run ``during()`` while a writer thread writes one row at a time; what it
-    returned, the writer's longest wait and how many writes it made."""
-    stop = threading.Event()
-    waits: list[float] = []
-    thread = threading.Thread(target=_writer, args=(db, stop, waits))
-    thread.start()
-    try:
-        time.sleep(0.1)
-        out = during()
-    finally:
-        stop.set()
-        thread.join()
-    return out, max(waits), len(waits)
-
-
-def prune_with_a_writer(db: Any, runs: int) -> tuple[Any, float, float]:
-    """Seed ``runs`` old runs and prune them while a writer writes: the report, the
-    writer's longest wait, and its longest wait for a second with no prune running
-    (the baseline: on a loaded machine a lone write sometimes waits for the CPU)."""
+def prune_with_a_writer(db: Any, runs: int, baseline_seconds: float | None = None) -> Any:
+    """Seed ``runs`` old runs and prune them while a writer writes one row at a time:
+    the report, the writer's waits, and its waits with no prune running for
+    ``baseline_seconds`` (default: as long as the prune took; on a loaded machine a
+    lone write sometimes waits for the CPU, and a longer sample has a longer tail)."""
     seed(db, old=runs, kept=3, tasks_per_run=1, logs_per_run=1)
-    _, baseline, _ = longest_write_wait(db, lambda: time.sleep(1.0))
-    report, longest, writes = longest_write_wait(db, lambda: prune(db, cutoff=cutoff_for(30)))
-    assert writes > 10
-    return report, longest, baseline
+    report, during = timed_writes(db, lambda: prune(db, cutoff=cutoff_for(30)))
+    seconds = baseline_seconds if baseline_seconds is not None else report.seconds
+    _, alone = timed_writes(db, lambda: time.sleep(max(1.0, seconds)))
+    assert len(during) > 10
+    return report, wait_summary(during), wait_summary(alone)
 
 
 def test_writers_are_never_held_for_the_whole_prune(database_url: str) -> None:
@@ -335,24 +319,86 @@ def test_writers_are_never_held_for_the_whole_prune(database_url: str) -> None:
     competes with the prune for the GIL and the CPU (the soak test below asserts the
     100 ms bound over the baseline)."""
     db = get_database(database_url)
-    report, longest, baseline = prune_with_a_writer(db, 5_000)
-    assert report.flow_runs == 5_000
-    assert report.counts["task runs"] == 5_000 and report.counts["logs"] == 5_000
-    assert longest < 1.0 + baseline, (
-        f"a writer waited {longest * 1000:.0f} ms (alone: {baseline * 1000:.0f} ms)"
-    )
+    report, during, alone = prune_with_a_writer(db, 1_500, baseline_seconds=1.0)
+    assert report.flow_runs == 1_500
+    assert report.counts["task runs"] == 1_500 and report.counts["logs"] == 1_500
+    assert during["max_ms"] < 1000 + alone["max_ms"], (during, alone)
 
 
 @pytest.mark.soak
-@pytest.mark.timeout(900)  # seeding and pruning 50,000 runs takes minutes on a busy machine
+@pytest.mark.timeout(2400)  # seeding, pruning 50,000 runs and the baseline: many minutes
 def test_writers_wait_little_while_50k_runs_are_pruned(database_url: str) -> None:
+    """The bar: counts exact, and no write waits over 100 ms longer than the longest
+    write of the same writer with no prune running for as long (the machine's load);
+    the 99th percentile stays under 100 ms outright."""
     db = get_database(database_url)
-    report, longest, baseline = prune_with_a_writer(db, 50_000)
+    report, during, alone = prune_with_a_writer(db, 50_000)
+    print("\nretention soak:", json.dumps({"during": during, "baseline": alone}))
     assert report.flow_runs == 50_000
+    assert report.counts["task runs"] == 50_000 and report.counts["logs"] == 50_000
     assert report.counts["state history"] == 100_000
-    assert longest < 0.1 + baseline, (
-        f"a writer waited {longest * 1000:.0f} ms (alone: {baseline * 1000:.0f} ms)"
-    )
+    assert _counts(db)["flow runs"] == 3
+    assert during["p99_ms"] <= 100, (during, alone)
+    assert during["max_ms"] <= 100 + alone["max_ms"], (during, alone)
+
+
+def test_a_waiting_writer_gets_the_store_after_the_prune_s_first_transaction(
+    headwater_home: Path,
+) -> None:
+    """With a budget long enough for the whole prune, a writer that starts waiting
+    for the write lock during the prune's first statement gets the store between two
+    transactions (the first deletes ``START_BATCH`` runs with all they own): not
+    after the page of 500 runs, nor after the prune."""
+    db = get_database(f"sqlite:///{headwater_home / 'wait.db'}")
+    seed(db, old=200, kept=1)
+    wrote: list[tuple[int, ...]] = []  # flow runs and task runs left
+
+    def write() -> None:
+        with db.begin_write() as conn:
+            counts = (select(func.count()).select_from(t) for t in (flow_runs, task_runs))
+            wrote.append(tuple(int(conn.execute(q).scalar_one()) for q in counts))
+
+    writer = threading.Thread(target=write)
+    waiting = threading.Event()
+    lock = db._write_lock
+    assert lock is not None
+
+    class Telling:
+        """The write lock, telling when the writer starts to wait for it."""
+
+        def __enter__(self) -> None:
+            if threading.current_thread() is writer:
+                waiting.set()
+            lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            lock.release()
+
+    def start_writer_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("DELETE FROM") and writer.ident is None:
+            writer.start()
+            waiting.wait(60)
+
+    db._write_lock = Telling()  # type: ignore[assignment]
+    event.listen(db.engine, "after_cursor_execute", start_writer_once)
+    report = prune(db, cutoff=cutoff_for(30), target_seconds=60, pause=0.05)
+    writer.join()
+    assert report.flow_runs == 200 and report.counts["task runs"] == 200
+    (runs_left, tasks_left) = wrote[0]
+    # normally 181 (after the first transaction); a writer not scheduled during the
+    # pause on a loaded machine gets a later one, never only the end of the prune
+    assert 1 < runs_left <= 201 - START_BATCH and tasks_left == runs_left, wrote
+
+
+def test_a_slow_transaction_halves_the_next_one(database_url: str) -> None:
+    """With no time to spend, each write transaction deletes half as many runs as the
+    one before, down to ``MIN_BATCH``: 20, 10, 5, then 4 at a time."""
+    db = get_database(database_url)
+    seed(db, old=100, kept=0)
+    report = prune(db, cutoff=cutoff_for(30), target_seconds=0, pause=0)
+    assert report.flow_runs == 100 and report.counts["logs"] == 100
+    assert (START_BATCH, MIN_BATCH) == (20, 4)
+    assert report.batches == 3 + 17  # 20 + 10 + 5, then 65 runs 4 at a time
 
 
 def _unchecked_wal_frames(db_path: Path) -> int:
