@@ -28,6 +28,11 @@ from headwater.exceptions import (
 if TYPE_CHECKING:
     import httpx
 
+    from headwater.client.wire import WireResponse
+
+    #: An answer: ``WireResponse`` on plain HTTP, ``httpx.Response`` otherwise.
+    Answer = httpx.Response | WireResponse
+
 logger = logging.getLogger("headwater.client")
 
 _FIRST_DELAY = 0.05
@@ -63,22 +68,35 @@ def api_base(url: str) -> str:
 
 
 class Transport:
-    """One ``httpx.Client`` (thread-safe, keep-alive) plus the retry policy."""
+    """Keep-alive connections (thread-safe) plus the retry policy: ``http.client`` for
+    a plain ``http://`` server (see ``wire``), one ``httpx.Client`` otherwise."""
 
     def __init__(self, api_url: str, *, api_key: str | None, timeout: float) -> None:
-        import httpx
+        from headwater.client.wire import WirePool, plain_http_target
 
         self.base_url = api_base(api_url)
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._httpx = httpx
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._read_timeout = timeout
         self._connect_timeout = min(timeout, 5.0)
-        self.http = httpx.Client(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-        )
+        self._httpx_client: httpx.Client | None = None
+        target = plain_http_target(self.base_url)
+        self.wire = WirePool(*target, self._headers) if target is not None else None
+        if self.wire is None:
+            self.http  # noqa: B018 (made now: an invalid URL fails on the first request)
+
+    @property
+    def http(self) -> httpx.Client:
+        """The httpx client (https, proxies), made on first use."""
+        if self._httpx_client is None:
+            import httpx
+
+            self._httpx_client = httpx.Client(
+                base_url=self.base_url,
+                headers=self._headers,
+                timeout=httpx.Timeout(self._read_timeout, connect=self._connect_timeout),
+                limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            )
+        return self._httpx_client
 
     def request(
         self,
@@ -90,7 +108,7 @@ class Transport:
         ok_missing: bool = False,
         unreachable_for: float | None = None,
         warn: bool = False,
-    ) -> httpx.Response:
+    ) -> Answer:
         """Send, retrying transient failures for up to ``retry_for`` seconds.
 
         Returns a 2xx answer; raises ``ObjectNotFound`` for 404 (``None``-like
@@ -102,7 +120,6 @@ class Transport:
         ``warn`` (a flow run is waiting on the call) each retry is logged at WARNING,
         otherwise at DEBUG (a CLI read fails within seconds in one line; the writer
         reports its own retries)."""
-        httpx = self._httpx
         started = time.monotonic()
         deadline = started + retry_for
         if unreachable_for is not None:
@@ -117,19 +134,9 @@ class Transport:
             problem: str
             wait = delay
             try:
-                response = self.http.request(
-                    method,
-                    path,
-                    content=body,
-                    headers=_JSON_HEADERS if body is not None else None,
-                    timeout=self._timeout_until(None if answered else give_up_unanswered),
-                )
-            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-                raise ConfigurationError(
-                    f"invalid HEADWATER_API_URL {self.base_url!r}: {exc}"
-                ) from None
-            except httpx.TransportError as exc:
-                problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                response = self._send(method, path, body, None if answered else give_up_unanswered)
+            except _TransportProblem as exc:
+                problem = str(exc)
             else:
                 status = response.status_code
                 if status < 400:
@@ -159,13 +166,46 @@ class Transport:
             time.sleep(wait)
             delay = min(delay * 2, _MAX_DELAY)
 
-    def _timeout_until(self, give_up: float | None) -> Any:
-        """Before the server has answered once, a connection attempt may not outlast
-        the time left to reach it (a stopped host would hold each one 5 s)."""
-        if give_up is None:
-            return self._httpx.USE_CLIENT_DEFAULT
-        connect = min(self._connect_timeout, max(give_up - time.monotonic(), 0.05))
-        return self._httpx.Timeout(self._read_timeout, connect=connect)
+    def _send(self, method: str, path: str, body: bytes | None, give_up: float | None) -> Any:
+        """One attempt; ``_TransportProblem`` when no answer came.  Before the server
+        has answered once (``give_up`` set), a connection attempt may not outlast the
+        time left to reach it (a stopped host would hold each one 5 s)."""
+        headers = _JSON_HEADERS if body is not None else None
+        connect = self._connect_timeout
+        if give_up is not None:
+            connect = min(connect, max(give_up - time.monotonic(), 0.05))
+        if self.wire is not None:
+            from headwater.client.wire import WireError
+
+            try:
+                return self.wire.request(
+                    method,
+                    path,
+                    body,
+                    headers,
+                    connect_timeout=connect,
+                    read_timeout=self._read_timeout,
+                )
+            except WireError as exc:
+                raise _TransportProblem(str(exc)) from None
+        import httpx
+
+        try:
+            return self.http.request(
+                method,
+                path,
+                content=body,
+                headers=headers,
+                timeout=httpx.Timeout(self._read_timeout, connect=connect),
+            )
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise ConfigurationError(
+                f"invalid HEADWATER_API_URL {self.base_url!r}: {exc}"
+            ) from None
+        except httpx.TransportError as exc:
+            raise _TransportProblem(
+                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            ) from None
 
     def _gave_up(self, problem: str, answered: bool, waited: float) -> str:
         if answered:
@@ -179,10 +219,17 @@ class Transport:
         )
 
     def close(self) -> None:
-        self.http.close()
+        if self.wire is not None:
+            self.wire.close()
+        if self._httpx_client is not None:
+            self._httpx_client.close()
 
 
-def _detail(response: httpx.Response) -> str:
+class _TransportProblem(Exception):
+    """An attempt got no answer (its text says why); retried until the deadline."""
+
+
+def _detail(response: Answer) -> str:
     try:
         detail = response.json().get("detail")
     except (ValueError, AttributeError):
@@ -192,14 +239,14 @@ def _detail(response: httpx.Response) -> str:
     return detail
 
 
-def _retry_after(response: httpx.Response) -> float:
+def _retry_after(response: Answer) -> float:
     try:
         return min(float(response.headers.get("retry-after", "0")), _MAX_DELAY * 5)
     except ValueError:
         return 0.0
 
 
-def _store_unwritable(response: httpx.Response, base_url: str) -> Exception | None:
+def _store_unwritable(response: Answer, base_url: str) -> Exception | None:
     """The server's store refuses writes for good (the body's ``error`` names why:
     ``store_full``, ``store_read_only``, ``schema_mismatch``; a bare 507 is a full
     store): retrying would not help."""
@@ -217,7 +264,7 @@ def _store_unwritable(response: httpx.Response, base_url: str) -> Exception | No
     )
 
 
-def _error_code(response: httpx.Response) -> str | None:
+def _error_code(response: Answer) -> str | None:
     try:
         code = response.json().get("error")
     except (ValueError, AttributeError):
@@ -225,7 +272,7 @@ def _error_code(response: httpx.Response) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def _client_error(response: httpx.Response, base_url: str) -> Exception:
+def _client_error(response: Answer, base_url: str) -> Exception:
     status = response.status_code
     detail = _detail(response)
     named = _named_error(response, detail)
@@ -241,7 +288,7 @@ def _client_error(response: httpx.Response, base_url: str) -> Exception:
     return ServerRequestError(status, detail)
 
 
-def _named_error(response: httpx.Response, detail: str) -> Exception | None:
+def _named_error(response: Answer, detail: str) -> Exception | None:
     """The exception the server named (``error``), for the user errors both clients
     raise alike (a missing block, a name already taken, a wrong encryption key…)."""
     name = _error_code(response)
