@@ -111,9 +111,11 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
     until a datagram, the next lease expiry, or the queue refresh interval."""
     from headwater.core.wake import WakeSocket
     from headwater.server.store import concurrency_limits as store
+    from headwater.server.store import handoff
     from headwater.server.store.leases import WAITER_REFRESH
 
     deadline = time.monotonic() + request.wait_seconds
+    request_duration = request.lease_duration or default_duration
     # A request that may wait queues with its wake address from the first look (a slot
     # freed right after it must find where to wake it); one that may not needs none.
     sock: WakeSocket | None = WakeSocket() if request.wait_seconds > 0 else None
@@ -136,7 +138,13 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
             pause = min(left, WAITER_REFRESH)
             if retry_at is not None:
                 pause = min(pause, max(0.0, retry_at - time.time()) + 0.001)
-            sock.wait(pause)
+            if sock.wait(pause) and request.ticket is not None:
+                # Woken: a release may have handed this waiter its slots already (a
+                # read: no write transaction, no wait for the write lock).
+                with db.begin_read() as conn:
+                    held = handoff.grant_for(conn, request.ticket, grant, request_duration)
+                if held is not None:
+                    return held
     finally:
         if sock is not None:
             sock.close()

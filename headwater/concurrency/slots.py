@@ -164,11 +164,13 @@ def acquire(
     client, request = request_for(
         names, occupy, mode=mode, lease_duration=lease_duration, strict=strict
     )
-    held = try_now(client, request)
-    if held is not None:
-        return held
     if on_wait is not None:
+        held = try_now(client, request)
+        if held is not None:
+            return held
         on_wait(request.names)
+    # Without anything to do before waiting, the first ask already waits: a free
+    # slot is taken by it all the same, and a refusal queues it in the same call.
     return wait(client, request, timeout_seconds=timeout_seconds, max_retries=max_retries)
 
 

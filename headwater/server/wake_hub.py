@@ -38,11 +38,14 @@ class WakeHub:
     def unregister(self, ticket: UUID) -> None:
         self._waiting.pop(ticket, None)
 
-    async def wait(self, event: asyncio.Event, timeout: float) -> None:
-        """Until ``event`` is set or ``timeout`` seconds pass; clears it."""
+    async def wait(self, event: asyncio.Event, timeout: float) -> bool:
+        """Until ``event`` is set or ``timeout`` seconds pass; clears it.  Whether it
+        was set."""
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
+        woken = event.is_set()
         event.clear()
+        return woken
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WakeHub] = weakref.WeakKeyDictionary()

@@ -30,7 +30,7 @@ from headwater.server.api.dependencies import DatabaseDep
 from headwater.server.api.responses import json_response, model_response
 from headwater.server.db.database import Database
 from headwater.server.store import concurrency_limits as store
-from headwater.server.store import leases
+from headwater.server.store import handoff, leases
 from headwater.server.wake_hub import hub
 
 router = APIRouter(prefix="/concurrency_limits", tags=["Concurrency limits"])
@@ -124,6 +124,11 @@ def _try(
     )
 
 
+def _granted(db: Database, ticket: UUID, refused: SlotGrant, duration: float) -> SlotGrant | None:
+    with db.begin_read() as conn:
+        return handoff.grant_for(conn, ticket, refused, duration)
+
+
 async def _acquire(db: Database, request: SlotRequest, duration: float) -> SlotGrant:
     wait = min(request.wait_seconds, MAX_SERVER_WAIT)
     if wait <= 0 or request.ticket is None:
@@ -143,6 +148,10 @@ async def _acquire(db: Database, request: SlotRequest, duration: float) -> SlotG
             pause = min(left, leases.WAITER_REFRESH)
             if retry_at is not None:
                 pause = min(pause, max(0.0, retry_at - time.time()) + 0.001)
-            await wakes.wait(event, pause)
+            if await wakes.wait(event, pause):
+                # Woken: a release may have handed this waiter its slots already.
+                held = await run_in_threadpool(_granted, db, request.ticket, grant, duration)
+                if held is not None:
+                    return held
     finally:
         wakes.unregister(request.ticket)

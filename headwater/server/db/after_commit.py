@@ -19,6 +19,8 @@ logger = logging.getLogger("headwater.store")
 
 #: Key of the pending callbacks in ``Connection.info`` while a write transaction is open.
 KEY = "headwater_after_commit"
+#: Key of the ``Database`` the write transaction is on (a callback may need to write).
+DATABASE = "headwater_database"
 
 Callback = tuple[Callable[..., Any], tuple[Any, ...]]
 

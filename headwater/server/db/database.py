@@ -26,9 +26,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from headwater.exceptions import StoreError
+from headwater.server.db.after_commit import DATABASE, Callback, run_callbacks
 from headwater.server.db.after_commit import KEY as AFTER_COMMIT
-from headwater.server.db.after_commit import Callback, run_callbacks
 from headwater.server.db.store_errors import is_conflict
+from headwater.server.db.write_lock import WriteLock
 from headwater.settings import get_settings
 
 _WRITE_OPTION = "headwater_write"
@@ -43,7 +44,14 @@ class Database:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
-        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._write_lock: WriteLock | None = None
+        if self.dialect == "sqlite":
+            path = engine.url.database
+            if path and path != ":memory:" and "mode=memory" not in str(engine.url):
+                path = str(Path(path.removeprefix("file:")).resolve())
+            else:
+                path = None
+            self._write_lock = WriteLock(path)
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,10 +68,12 @@ class Database:
             self._write_engine.begin() as conn,
         ):
             conn.info[AFTER_COMMIT] = pending
+            conn.info[DATABASE] = self
             try:
                 yield conn
             finally:
                 del conn.info[AFTER_COMMIT]
+                del conn.info[DATABASE]
         if pending:
             run_callbacks(pending)
 
@@ -106,6 +116,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
 
 
 _databases: dict[str, Database] = {}

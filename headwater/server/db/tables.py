@@ -358,6 +358,12 @@ lease_waiters = Table(
     Column("wake", String(200)),
     Column("expires", Double, nullable=False),
     Column("created", Double, nullable=False),
+    # Set when a release may hand this waiter its slots (a lease with the ticket as
+    # its id): the lease's duration, holder and runs (``server/store/handoff.py``).
+    Column("duration", Double),
+    Column("holder", String(200)),
+    Column("flow_run_id", UUIDType),
+    Column("task_run_id", UUIDType),
     UniqueConstraint("ticket", "resource"),
     Index(None, "resource", "id"),
 )

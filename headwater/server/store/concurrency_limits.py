@@ -34,13 +34,13 @@ from headwater.schemas.concurrency import (
     SlotRequest,
 )
 from headwater.server.db.tables import concurrency_limits, leases
+from headwater.server.store import handoff, slot_counts
 from headwater.server.store import leases as lease_store
-from headwater.server.store import slot_counts
 from headwater.utilities.ids import new_id
 
 C = concurrency_limits.c
 L = leases.c
-_LIMITS = select(C.id, C.name, C.limit, C.active, C.slot_decay_per_second).where(
+_LIMITS = select(C.id, C.name, C.limit, C.active, C.slot_decay_per_second, C.held).where(
     C.name.in_(bindparam("names", expanding=True))
 )
 # The full path's first statement: the limits' rows locked, in id order (PostgreSQL;
@@ -235,6 +235,8 @@ def acquire_slots(
     present = {row.name for row in every}
     missing = [name for name in names if name not in present]
     rows = [row for row in every if row.active]
+    limits = sorted(row.name for row in rows)
+    duration = request.lease_duration or default_duration
     if not rows:
         if request.ticket is not None:  # the limit went while this request waited
             lease_store.leave_queue(conn, ticket=request.ticket)
@@ -250,8 +252,16 @@ def acquire_slots(
         wake_address=wake_address,
         now=now,
         locked=True,
+        handoff=_handoff(request, duration),
+        counted={resource(row.id): row.held for row in rows},
     )
-    limits = sorted(row.name for row in rows)
+    if admission.granted is not None and request.ticket is not None:
+        # A release handed this waiter its slots (``handoff.py``); looked up under
+        # the limits' row locks, so no release is handing them meanwhile.
+        duration = admission.granted or duration
+        return SlotGrant(
+            lease_id=request.ticket, lease_duration=duration, limits=limits, missing=missing
+        ), None
     if not admission.admitted:
         return SlotGrant(limits=limits, missing=missing), admission.retry_at
     if not slot_counts.count_within(conn, wanted):
@@ -260,9 +270,9 @@ def acquire_slots(
         if not slot_counts.count_within(conn, wanted):
             # Not expected (the rows are locked): refuse, to be asked again at once.
             return SlotGrant(limits=limits, missing=missing), now
-    lease_id = new_id()
+    # With a ticket the lease's id is the ticket: asked again, it is found above.
+    lease_id = request.ticket or new_id()
     decaying = request.mode == "rate_limit"
-    duration = request.lease_duration or default_duration
     lease_store.grant(
         conn,
         lease_id=lease_id,
@@ -276,6 +286,18 @@ def acquire_slots(
     )
     grant = SlotGrant(lease_id=lease_id, lease_duration=duration, limits=limits, missing=missing)
     return grant, None
+
+
+def _handoff(request: SlotRequest, duration: float) -> handoff.Handoff | None:
+    """What a release hands this request if it waits (concurrency slots only)."""
+    if request.mode != "concurrency":
+        return None
+    return handoff.Handoff(
+        duration=duration,
+        holder=request.holder or "unknown",
+        flow_run_id=request.flow_run_id,
+        task_run_id=request.task_run_id,
+    )
 
 
 def _check(row: Any, request: SlotRequest) -> None:

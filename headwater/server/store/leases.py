@@ -39,13 +39,25 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from headwater.core import wake
-from headwater.server.db.after_commit import after_commit
+from headwater.server.db.after_commit import DATABASE, after_commit
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import lease_waiters, leases
 from headwater.server.store import slot_counts
+from headwater.server.store.handoff import Handoff, hand_off
 
 #: A waiter that has not refreshed its place for this long is no longer queued.
 WAITER_TTL = 10.0
@@ -65,13 +77,25 @@ _HELD = (
     .where(L.resource.in_(_NAMES), L.expires > _NOW)
     .group_by(L.resource)
 )
+# Held slots, the next expiry of a live lease (the retry time of a waiter refused for
+# want of room) and the duration of the lease the asker's ticket holds, if any (a
+# release handed it its slots: ``handoff.py``), per resource.
+_HELD_UNTIL = (
+    select(
+        L.resource,
+        func.sum(L.slots),
+        func.min(L.expires),
+        func.max(case((L.id == bindparam("ticket"), L.duration), else_=None)),
+    )
+    .where(L.resource.in_(_NAMES), L.expires > _NOW)
+    .group_by(L.resource)
+)
 _QUEUE = (
     select(W.id, W.ticket, W.resource, W.slots, W.wake)
     .where(W.resource.in_(_NAMES), W.expires > _NOW)
     .order_by(W.id)
 )
 _QUEUE_HEADS: dict[int, Any] = {}
-_NEXT_EXPIRY = select(func.min(L.expires)).where(L.resource.in_(_NAMES), L.expires > _NOW)
 # Rows another transaction holds (a release of the same lease) are skipped: that one
 # deletes them, and waiting for it here, under a limit's row lock, would reverse the
 # lock order of a release (lease row, then the limit's row).
@@ -97,6 +121,7 @@ _RELEASE = delete(leases).where(L.id == bindparam("lease_id")).returning(L.resou
 _LEAVE = delete(lease_waiters).where(W.ticket == bindparam("ticket")).returning(W.resource)
 _EXPIRED = delete(leases).where(L.expires <= _NOW).returning(L.resource, L.slots)
 _EXPIRED_WAITERS = delete(lease_waiters).where(W.expires <= _NOW)
+_NO_HANDOFF = {"duration": None, "holder": None, "flow_run_id": None, "task_run_id": None}
 
 
 @dataclass
@@ -112,6 +137,8 @@ class Admission:
     retry_at: float | None = None
     free: dict[str, float] = field(default_factory=dict)
     ahead: dict[str, int] = field(default_factory=dict)
+    #: The ticket holds its lease already (handed by a release): its duration.
+    granted: float | None = None
 
 
 def lock_resources(conn: Connection, names: Iterable[str]) -> None:
@@ -132,20 +159,31 @@ def admit(
     wake_address: str | None = None,
     now: float | None = None,
     locked: bool = False,
+    handoff: Handoff | None = None,
+    counted: Mapping[str, int] | None = None,
 ) -> Admission:
     """May ``resources`` (slots per resource) be taken now, first come first served?
 
     Refused with a ``ticket``, the waiter keeps (or takes) its place in the queue;
     admitted, it leaves the queue.  Takes nothing by itself (``grant`` does).
     ``locked``: the caller holds a lock that orders every taker of ``resources``
-    already (a concurrency limit's row), else they are locked here."""
+    already (a concurrency limit's row), else they are locked here.  ``handoff``:
+    the lease a release may hand this waiter (one resource, a wake address: see
+    ``handoff.py``).  ``counted``: the slots the limits' rows count as held (live
+    and expired lease rows): expired rows are deleted only when there are some."""
     now = time.time() if now is None else now
     names = sorted(resources)
     if not locked:
         lock_resources(conn, names)
-    held: dict[str, int] = {
-        name: int(total) for name, total in conn.execute(_HELD, {"names": names, "now": now})
-    }
+    held: dict[str, int] = {}
+    expiry: dict[str, float] = {}
+    granted = None
+    found = conn.execute(_HELD_UNTIL, {"names": names, "now": now, "ticket": ticket})
+    for name, total, first, mine in found:
+        held[name], expiry[name] = int(total), first
+        granted = mine if mine is not None else granted
+    if granted is not None:
+        return Admission(True, granted=float(granted))
     queue = conn.execute(_QUEUE, {"names": names, "now": now}).all()
     free = {name: capacities[name] - (held.get(name) or 0) for name in names}
     fits = all(resources[name] <= free[name] for name in names)
@@ -161,12 +199,16 @@ def admit(
         _wake_next(conn, behind, left)
         return Admission(True, None, free, ahead)
     if ticket is not None:
-        _queue(conn, ticket, resources, wake_address, now)
+        if not wake_address or len(resources) != 1:
+            handoff = None
+        _queue(conn, ticket, resources, wake_address, now, handoff)
     full = [name for name in names if resources[name] > free[name]]
-    retry_at = None
-    if full:  # about to wait anyway: clear rows of leases that expired meanwhile
-        clear_expired(conn, full, now)
-        retry_at = conn.execute(_NEXT_EXPIRY, {"names": full, "now": now}).scalar()
+    # About to wait anyway: clear rows of leases that expired meanwhile (the limits'
+    # counts say whether there are any).
+    stale = [name for name in full if counted is None or counted.get(name, 0) > held.get(name, 0)]
+    if stale:
+        clear_expired(conn, stale, now)
+    retry_at = min((expiry[name] for name in full if name in expiry), default=None)
     return Admission(False, retry_at, free, ahead)
 
 
@@ -221,9 +263,10 @@ def _queue(
     resources: Mapping[str, int],
     wake_address: str | None,
     now: float,
+    handoff: Handoff | None = None,
 ) -> None:
     """Join the queue, or keep one's place in it (the row's id, hence its order, stays)."""
-    stmt = insert_for(conn, lease_waiters)
+    lease = handoff.columns() if handoff else _NO_HANDOFF
     values = [
         {
             "ticket": ticket,
@@ -232,15 +275,28 @@ def _queue(
             "wake": wake_address,
             "expires": now + WAITER_TTL,
             "created": now,
+            **lease,
         }
         for name, slots in resources.items()
     ]
-    conn.execute(
-        stmt.values(values).on_conflict_do_update(
+    conn.execute(_upsert_waiter(conn), values)
+
+
+_UPSERT_WAITER: dict[str, Any] = {}
+
+
+def _upsert_waiter(conn: Connection) -> Any:
+    """The statement joining the queue or refreshing one's place (built once per
+    database kind: built per call, its compilation cost more than its execution)."""
+    found = _UPSERT_WAITER.get(conn.dialect.name)
+    if found is None:
+        stmt = insert_for(conn, lease_waiters)
+        found = stmt.on_conflict_do_update(
             index_elements=["ticket", "resource"],
-            set_={"expires": stmt.excluded.expires, "wake": stmt.excluded.wake},
+            set_={name: stmt.excluded[name] for name in ("expires", "wake", *_NO_HANDOFF)},
         )
-    )
+        _UPSERT_WAITER[conn.dialect.name] = found
+    return found
 
 
 def grant(
@@ -358,10 +414,12 @@ def release_for_runs(
 
 
 def leave_queue(conn: Connection, *, ticket: UUID) -> None:
-    """A waiter gives up (timed out, cancelled): whoever was behind it may go now."""
+    """A waiter gives up (timed out, cancelled): whoever was behind it may go now,
+    and slots a release handed it meanwhile (its lease has the ticket's id) go back."""
     resources = conn.execute(_LEAVE, {"ticket": ticket}).scalars().all()
     if resources:
         wake_waiters(conn, dict.fromkeys(resources, 1))
+    release(conn, lease_id=ticket)
 
 
 def expire(conn: Connection, *, now: float | None = None) -> int:
@@ -377,14 +435,21 @@ def expire(conn: Connection, *, now: float | None = None) -> int:
 
 def _wake_freed(conn: Connection, freed: Sequence[Any]) -> None:
     """Lease rows (resource, slots) were deleted: the limits they counted on hold
-    less, and their waiters may go."""
+    less, their slots go to the head of their queues (``handoff.py``), and waiters
+    that must ask themselves may go."""
     if not freed:
         return
-    slot_counts.uncount(conn, freed)
+    now = time.time()
+    rooms = slot_counts.uncount(conn, freed)
+    handed, granted = hand_off(conn, rooms, now) if rooms else ({}, [])
     counts: dict[str, int] = defaultdict(int)
     for resource, slots in freed:
         counts[resource] += slots
-    wake_waiters(conn, counts)
+    for resource, slots in handed.items():
+        counts[resource] -= slots
+    if granted:
+        after_commit(conn, _wake_granted, granted, conn.info.get(DATABASE))
+    wake_waiters(conn, {name: count for name, count in counts.items() if count > 0}, now)
 
 
 def wake_waiters(conn: Connection, counts: Mapping[str, int], now: float | None = None) -> None:
@@ -426,6 +491,14 @@ def _send_wakes(plan: list[tuple[list[tuple[str, UUID]], int]]) -> None:
             done.add(ticket)
             if wake.send(address, ticket.bytes) == "sent":
                 woken += 1
+
+
+def _wake_granted(granted: list[tuple[str, UUID]], db: Any) -> None:
+    """Tell waiters they hold their lease; the lease of one whose process is gone
+    goes back at once (to the next waiter)."""
+    for address, ticket in granted:
+        if wake.send(address, ticket.bytes) == "gone" and db is not None:
+            db.write_retrying(lambda conn, lease=ticket: release(conn, lease_id=lease))
 
 
 def read_leases(

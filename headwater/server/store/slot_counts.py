@@ -10,8 +10,8 @@ deleted, ``held`` is never below the slots live leases hold, so a conditional
 exceeded; a limit whose room is taken by expired rows is left to the full path,
 which deletes them first.
 
-``take`` is the common case in one round trip: one limit, nobody queued for it, a
-slot free.  On PostgreSQL the UPDATE and the lease's INSERT are one statement (a
+``take`` is the common case in one round trip: one limit, nobody queued for it (the
+asker included), a slot free.  On PostgreSQL the UPDATE and the lease's INSERT are one statement (a
 data-modifying ``WITH``); the row lock the UPDATE takes orders it against other
 takers, releases and the full path (which locks the row first and counts what it
 grants the same way, ``count_within``).  That row lock is the only lock taken, and
@@ -20,8 +20,9 @@ on to the full path holding it, which must therefore not lock anything before th
 row (it did: an advisory lock, and the two deadlocked).
 On SQLite, where statements cost no round trip, they are two statements inside the
 write transaction that already excludes every other writer.  Anything else (a
-waiter keeping its place, several limits, a rate limit, a full or missing or
-inactive limit) returns None and takes the full path (``concurrency_limits.py``).
+waiter keeping its place or already handed its slots, several limits, a rate limit,
+a full or missing or inactive limit) returns None and takes the full path
+(``concurrency_limits.py``).
 """
 
 from __future__ import annotations
@@ -53,13 +54,20 @@ _NOBODY_QUEUED = (
     "AND lease_waiters.expires > :now)"
 )
 _ROOM = 'name = :name AND active AND "limit" >= held + :slots AND '
+# A ticket already granted (handed its slots by a release) takes no more.
+_NOT_GRANTED = " AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.id = :lease_id)"
 
-_SQLITE_TAKE = text(
-    "UPDATE concurrency_limits SET held = held + :slots WHERE "
-    + _ROOM
-    + _NOBODY_QUEUED.format(resource=_SQLITE_RESOURCE)
-    + " RETURNING id"
-).columns(id=UUIDType())
+_SQLITE_TAKE = (
+    text(
+        "UPDATE concurrency_limits SET held = held + :slots WHERE "
+        + _ROOM
+        + _NOBODY_QUEUED.format(resource=_SQLITE_RESOURCE)
+        + _NOT_GRANTED
+        + " RETURNING id"
+    )
+    .bindparams(bindparam("lease_id", type_=UUIDType()))
+    .columns(id=UUIDType())
+)
 _SQLITE_INSERT = text(
     "INSERT INTO leases (id, resource, slots, holder, duration, expires, flow_run_id, "
     "task_run_id, created) VALUES (:lease_id, :resource, :slots, :holder, :duration, "
@@ -71,6 +79,7 @@ _PG_TAKE = text(
     "WITH took AS (UPDATE concurrency_limits SET held = held + :slots WHERE "
     + _ROOM
     + _NOBODY_QUEUED.format(resource=_PG_RESOURCE)
+    + _NOT_GRANTED
     + f" RETURNING {_PG_RESOURCE} AS resource) "
     "INSERT INTO leases (id, resource, slots, holder, duration, expires, flow_run_id, "
     "task_run_id, created) SELECT CAST(:lease_id AS uuid), took.resource, "
@@ -83,6 +92,10 @@ _PG_TAKE = text(
 _ADD = text("UPDATE concurrency_limits SET held = held + :slots WHERE id = :id").bindparams(
     bindparam("id", type_=UUIDType())
 )
+_SUBTRACT = text(
+    "UPDATE concurrency_limits SET held = held - :slots WHERE id = :id "
+    'RETURNING "limit" - held, active'
+).bindparams(bindparam("id", type_=UUIDType()))
 _ADD_WITHIN = text(
     "UPDATE concurrency_limits SET held = held + :slots "
     'WHERE id = :id AND held + :slots <= "limit" RETURNING id'
@@ -98,12 +111,12 @@ def take(
 ) -> SlotGrant | None:
     """The slot taken in one statement when the common case applies, else None
     (nothing was changed: ask ``concurrency_limits.acquire_slots``)."""
-    if request.ticket is not None or request.mode != "concurrency":
-        return None
-    if len(set(request.names)) != 1:
+    if request.mode != "concurrency" or len(set(request.names)) != 1:
         return None
     now = time.time() if now is None else now
-    lease_id = new_id()
+    # With a ticket the lease's id is the ticket (an ask repeated after a lost answer
+    # finds it); a queued ticket is refused here (it is someone queued).
+    lease_id = request.ticket or new_id()
     duration = request.lease_duration or default_duration
     params: dict[str, Any] = {
         "name": request.names[0],
@@ -164,7 +177,19 @@ def count_within(conn: Connection, taken: Mapping[str, int]) -> bool:
     return True
 
 
-def uncount(conn: Connection, freed: Iterable[tuple[str, int]]) -> None:
-    """Lease rows (resource, slots) were deleted (in id order: no deadlocks)."""
+def add(conn: Connection, limit: UUID, slots: int) -> None:
+    """Lease rows of ``slots`` on ``limit`` were inserted (the caller checked room)."""
+    conn.execute(_ADD, {"id": limit, "slots": slots})
+
+
+def uncount(conn: Connection, freed: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Lease rows (resource, slots) were deleted (in id order: no deadlocks); the
+    room now left on each active limit they were counted on (resource: free slots,
+    counting rows of expired leases not yet deleted as held).  The limits' rows stay
+    locked until the transaction ends."""
+    rooms: dict[str, int] = {}
     for found, slots in sorted(_by_limit(freed).items()):
-        conn.execute(_ADD, {"id": found, "slots": -slots})
+        row = conn.execute(_SUBTRACT, {"id": found, "slots": slots}).first()
+        if row is not None and row[1]:
+            rooms[f"{PREFIX}{found}"] = int(row[0])
+    return rooms

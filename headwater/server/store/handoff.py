@@ -1,0 +1,153 @@
+"""Freed slots of a concurrency limit go straight to the head of its queue, in the
+transaction that freed them.
+
+A waiter that asked for one limit's slots with a wake address (it is waiting right
+now) queues with what its lease would be (``Handoff``: duration, holder, runs).
+When slots of that limit are given back (a release, an expiry, a run that ended),
+the releaser, which holds the limit's row (``slot_counts.uncount``), takes the
+waiters at the head of the queue in order, while they fit: it inserts each one's
+lease, with the waiter's ticket as the lease's id, counts it on the limit's row and
+deletes the waiter's row; after commit the waiter is woken and finds its lease
+(``granted``) without asking again.  A grant then costs the waiter no write
+transaction and waits for no process to be scheduled first: the next holder is
+decided the moment the slot frees, in queue order.
+
+The head of the queue stops the hand-off when it does not fit, or cannot be handed
+slots (several limits, a rate limit, no wake address): it is woken as before and asks
+itself.  A waiter handed slots that leaves the queue instead (timed out, cancelled)
+gives them back (``leases.leave_queue``), and one whose process is gone is found
+when it is woken (``leases._send_wakes``); otherwise its lease runs out like any.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, bindparam, delete, select
+
+from headwater.schemas.concurrency import SlotGrant
+from headwater.server.db.dialect import insert_for
+from headwater.server.db.tables import lease_waiters, leases
+from headwater.server.store import slot_counts
+
+L = leases.c
+W = lease_waiters.c
+#: Queued waiters read per limit when handing slots off.
+_LOOKAHEAD = 8
+
+_HEAD = (
+    select(W.ticket, W.slots, W.wake, W.duration, W.holder, W.flow_run_id, W.task_run_id)
+    .where(W.resource == bindparam("resource"), W.expires > bindparam("now"))
+    .order_by(W.id)
+    .limit(bindparam("size"))
+)
+_GONE = delete(lease_waiters).where(W.ticket == bindparam("ticket"))
+_GRANTED = select(L.duration).where(L.id == bindparam("ticket")).limit(1)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What a waiter's lease will be if a release hands it the slots."""
+
+    duration: float
+    holder: str
+    flow_run_id: UUID | None = None
+    task_run_id: UUID | None = None
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "duration": self.duration,
+            "holder": self.holder[:200],
+            "flow_run_id": self.flow_run_id,
+            "task_run_id": self.task_run_id,
+        }
+
+
+def hand_off(
+    conn: Connection, rooms: Mapping[str, int], now: float | None = None
+) -> tuple[dict[str, int], list[tuple[str, UUID]]]:
+    """Give ``rooms`` (free slots per limit resource, counted under the limit's row
+    lock the caller holds) to the waiters at the head of each queue that can take
+    them.  The slots handed per resource, and who to wake (address, ticket) after
+    commit: they hold their lease already."""
+    now = time.time() if now is None else now
+    handed: dict[str, int] = {}
+    woken: list[tuple[str, UUID]] = []
+    for resource, room in sorted(rooms.items()):
+        found = slot_counts.limit_id(resource)
+        if found is None or room <= 0:
+            continue
+        heads = conn.execute(
+            _HEAD, {"resource": resource, "now": now, "size": min(room, _LOOKAHEAD) + 1}
+        ).all()
+        taken: list[Any] = []
+        for row in heads:
+            if row.duration is None or not row.wake or row.slots > room:
+                break  # the head asks for itself: FIFO, nobody passes it
+            taken.append(row)
+            room -= row.slots
+        if not taken:
+            continue
+        insert = _insert_lease(conn)
+        slots = 0
+        for row in taken:
+            lease = {
+                "id": row.ticket,
+                "resource": resource,
+                "slots": row.slots,
+                "holder": row.holder or "unknown",
+                "duration": row.duration,
+                "expires": now + row.duration,
+                "flow_run_id": row.flow_run_id,
+                "task_run_id": row.task_run_id,
+                "created": now,
+            }
+            # Nothing inserted: the ticket holds this lease already (not expected).
+            if conn.execute(insert, lease).first() is not None:
+                slots += row.slots
+                woken.append((row.wake, row.ticket))
+            conn.execute(_GONE, {"ticket": row.ticket})
+        if slots:
+            slot_counts.add(conn, found, slots)
+        handed[resource] = slots
+    return handed, woken
+
+
+_INSERT_LEASE: dict[str, Any] = {}
+
+
+def _insert_lease(conn: Connection) -> Any:
+    """INSERT of a handed lease unless the ticket has it (built once per database)."""
+    found = _INSERT_LEASE.get(conn.dialect.name)
+    if found is None:
+        found = _INSERT_LEASE[conn.dialect.name] = (
+            insert_for(conn, leases).on_conflict_do_nothing().returning(L.id)
+        )
+    return found
+
+
+def granted(conn: Connection, ticket: UUID) -> float | None:
+    """The duration of the lease ``ticket`` was granted (its id is the ticket), or
+    None when it holds none (yet)."""
+    found = conn.execute(_GRANTED, {"ticket": ticket}).scalar()
+    return None if found is None else float(found)
+
+
+def grant_for(
+    conn: Connection, ticket: UUID, refused: SlotGrant, duration: float
+) -> SlotGrant | None:
+    """The grant of a waiter (last answered ``refused``) that a release handed its
+    slots, or None: a read, for a waiter just woken."""
+    held = granted(conn, ticket)
+    if held is None:
+        return None
+    return SlotGrant(
+        lease_id=ticket,
+        lease_duration=held or duration,
+        limits=refused.limits,
+        missing=refused.missing,
+    )
