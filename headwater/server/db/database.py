@@ -51,7 +51,7 @@ class Database:
                 path = str(Path(path.removeprefix("file:")).resolve())
             else:
                 path = None
-            self._write_lock = WriteLock(path)
+            self._write_lock = WriteLock(path, get_settings().sqlite_busy_timeout_seconds)
 
     @property
     def is_sqlite(self) -> bool:

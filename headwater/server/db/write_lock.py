@@ -12,13 +12,17 @@ of one process queue on a ``threading.Lock`` first (one ``flock`` per process).
 The file lock only orders Headwater's own writers; SQLite's locking still decides
 (``BEGIN IMMEDIATE`` with its busy timeout), so another program writing the file,
 or a platform without ``flock``, or a directory where the lock file cannot be
-created (a read-only store), only loses the queueing, never correctness.
+created (a read-only store), only loses the queueing, never correctness.  A writer
+waits for the file lock at most the busy timeout (a holder stopped mid-transaction
+must not hang every other process): then it goes on without it, and SQLite's busy
+handler answers as it would have.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from types import TracebackType
 
 try:
@@ -31,8 +35,10 @@ class WriteLock:
     """``with lock:`` around a write transaction on the SQLite file ``path`` (None:
     an in-memory database, threads only)."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, timeout: float = 30.0) -> None:
         self._threads = threading.Lock()
+        self._timeout = timeout
+        self._held = False
         self._path = f"{path}-wlock" if path and fcntl is not None else None
         self._fd: int | None = None
         self._pid = 0
@@ -51,11 +57,11 @@ class WriteLock:
         return self._fd
 
     def __enter__(self) -> None:
-        self._threads.acquire()
+        if not self._threads.acquire(timeout=self._timeout):
+            raise TimeoutError(f"no write turn within {self._timeout:g} s (busy store)")
         try:
             fd = self._file()
-            if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            self._held = fd is not None and _flock_within(fd, self._timeout)
         except BaseException:
             self._threads.release()
             raise
@@ -67,9 +73,10 @@ class WriteLock:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if self._fd is not None and self._pid == os.getpid():
+            if self._held and self._fd is not None and self._pid == os.getpid():
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
+            self._held = False
             self._threads.release()
 
     def close(self) -> None:
@@ -77,3 +84,24 @@ class WriteLock:
             os.close(self._fd)
         self._fd = None
         self._pid = 0
+
+
+def _flock_within(fd: int, timeout: float) -> bool:
+    """Take the file lock, waiting at most ``timeout`` seconds; whether it was taken.
+    The kernel has no timed ``flock``: after a free first try, look again every
+    0.2 to 5 ms (short next to SQLite's busy handler, which sleeps up to 100 ms)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    deadline = time.monotonic() + timeout
+    pause = 0.0002
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pause = min(pause * 1.5, 0.005)
+    return False

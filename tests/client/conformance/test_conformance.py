@@ -73,6 +73,9 @@ ONE_TRANSPORT_ONLY = {
     LocalClient: {
         "start_services": "runs the server's services on the embedded store (serve() "
         "without a server); a server runs its own",
+        "write_batch_and_transactions": "one store transaction for a flush's records and "
+        "transaction rows (the writer uses it when its client has it; over HTTP the two "
+        "go as two requests)",
     },
     HttpClient: {},
 }
