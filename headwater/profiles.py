@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from headwater.exceptions import ConfigurationError
-from headwater.settings import SETTINGS_BY_ENV, normalize_setting_name, read_profiles
+from headwater.settings import (
+    SETTINGS_BY_ENV,
+    invalidate_settings_cache,
+    normalize_setting_name,
+    read_profiles,
+)
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Settings a profile cannot hold (they decide which profile file is read).
@@ -99,6 +104,8 @@ def save(data: dict[str, Any]) -> Path:
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        invalidate_settings_cache()
     return path
 
 

@@ -378,25 +378,36 @@ def _resolve(env: Mapping[str, str]) -> tuple[Settings, dict[str, str]]:
     return Settings(**values), sources
 
 
-_cache: dict[tuple[Any, ...], tuple[Settings, dict[str, str]]] = {}
+_Resolved = tuple[Settings, dict[str, str]]
+_cache: dict[tuple[Any, ...], _Resolved] = {}
+
+
+def _profiles_stat(path: str) -> tuple[int, int, int, int]:
+    """What identifies one version of the profiles file (all zero when it is missing).
+
+    The inode catches ``profiles.save``'s rename even within one mtime tick.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0, 0, 0)
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+def _profiles_file(env: Mapping[str, str]) -> str:
+    return os.path.join(
+        os.path.expanduser(env.get("HEADWATER_HOME") or "~/.headwater"), "profiles.toml"
+    )
 
 
 def _cache_key() -> tuple[Any, ...]:
+    """The full fingerprint: every HEADWATER_* variable and the profiles file's version."""
     relevant = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
-    home = _to_path(os.environ.get("HEADWATER_HOME") or "~/.headwater")
-    try:
-        mtime = (home / "profiles.toml").stat().st_mtime_ns
-    except OSError:
-        mtime = 0
-    return (relevant, mtime)
+    return (relevant, _profiles_stat(_profiles_file(os.environ)))
 
 
-def get_settings() -> Settings:
-    """The settings in effect now (cached until the environment or profiles change)."""
-    return settings_with_sources()[0]
-
-
-def settings_with_sources() -> tuple[Settings, dict[str, str]]:
+def _lookup() -> _Resolved:
+    """Resolve through the fingerprint cache (scans the whole environment: ~30 µs)."""
     key = _cache_key()
     cached = _cache.get(key)
     if cached is None:
@@ -404,6 +415,72 @@ def settings_with_sources() -> tuple[Settings, dict[str, str]]:
             _cache.clear()
         cached = _cache[key] = _resolve(os.environ)
     return cached
+
+
+class _Fast:
+    """The last answer with what it was computed from, swapped in as one object.
+
+    ``environ`` is ``os.environ``'s backing dict (``_data``: every ``os.environ[...] =``,
+    ``del``, ``pop`` and ``monkeypatch.setenv`` writes it) and ``snapshot`` a copy of it
+    taken before resolving; comparing the two is one C-level dict comparison (about a
+    microsecond for a hundred variables, identical values short-circuit), so any
+    environment change, in place or not, sends the next call to the full lookup.
+    """
+
+    __slots__ = ("environ", "path", "resolved", "snapshot", "stat")
+
+    def __init__(
+        self,
+        environ: object,
+        snapshot: dict[Any, Any],
+        path: str,
+        stat: tuple[int, int, int, int],
+        resolved: _Resolved,
+    ) -> None:
+        self.environ = environ
+        self.snapshot = snapshot
+        self.path = path
+        self.stat = stat
+        self.resolved = resolved
+
+
+_fast: _Fast | None = None
+
+
+def invalidate_settings_cache() -> None:
+    """Forget cached settings (``profiles.save`` calls it after rewriting the file)."""
+    global _fast
+    _fast = None
+    _cache.clear()
+
+
+def get_settings() -> Settings:
+    """The settings in effect now (cached until the environment or profiles change)."""
+    return settings_with_sources()[0]
+
+
+def settings_with_sources() -> _Resolved:
+    global _fast
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    fast = _fast
+    if (
+        fast is not None
+        and fast.environ is environ
+        and data == fast.snapshot
+        and _profiles_stat(fast.path) == fast.stat
+    ):
+        return fast.resolved
+    if not isinstance(data, dict):  # os.environ replaced by something else: no fast path
+        return _lookup()
+    # Snapshot and stat before resolving: a change racing with this call then shows as
+    # a difference on the next one rather than being hidden behind an older answer.
+    snapshot = data.copy()
+    path = _profiles_file(environ)
+    stat = _profiles_stat(path)
+    resolved = _lookup()
+    _fast = _Fast(environ, snapshot, path, stat, resolved)
+    return resolved
 
 
 @contextmanager
