@@ -17,7 +17,7 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, not_, or_, select
 
 from headwater.server.db.after_commit import after_commit
-from headwater.server.db.bulk import bulk_statement
+from headwater.server.db.bulk import bulk_statement, recordset_insert
 from headwater.server.db.dialect import insert_for, json_array_contains
 from headwater.server.db.tables import events
 from headwater.server.events import bus
@@ -29,6 +29,9 @@ RESOURCE_ID = "headwater.resource.id"
 
 
 def _insert(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        # One statement for the batch (a statement per row costs ~5x as much).
+        return recordset_insert(conn, "insert_event", events, "ON CONFLICT DO NOTHING")
     return bulk_statement(
         conn, "insert_event", lambda: (events, insert_for(conn, events).on_conflict_do_nothing())
     )
