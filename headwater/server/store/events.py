@@ -164,15 +164,23 @@ def event_dict(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def read_events_since(conn: Connection, *, received: float, limit: int = 5000) -> list[Any]:
-    """Rows received at or after ``received`` (oldest first): the automation service's
-    tail of events written by other processes."""
+def read_event_marks_since(conn: Connection, *, received: float) -> list[tuple[UUID, float]]:
+    """``(id, received)`` of every event received at or after ``received``, oldest
+    first: what the automation service's tail compares with the events it has seen
+    (cheap: no JSON read), before reading the unseen ones in full."""
     query = (
-        select(events)
+        select(events.c.id, events.c.received)
         .where(events.c.received >= received)
         .order_by(events.c.received.asc())
-        .limit(limit)
     )
+    return [(r[0], r[1]) for r in conn.execute(query)]
+
+
+def read_events_by_id(conn: Connection, ids: Sequence[UUID]) -> list[dict[str, Any]]:
+    """The rows of ``ids`` (at most ~1,000 per call), oldest received first."""
+    if not ids:
+        return []
+    query = select(events).where(events.c.id.in_(list(ids))).order_by(events.c.received.asc())
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
