@@ -15,10 +15,10 @@ class LocalEventsMixin:
 
     def emit_events(self, events: Sequence[dict[str, Any]]) -> None:
         """Store event records now (``Event.to_record()``; checked like the API does)."""
-        from headwater.core.events import Event
+        from headwater.core.events import check_record
         from headwater.server.store import events as store
 
-        records = [Event.from_record(record).to_record() for record in events]
+        records = [check_record(record) for record in events]
         with self.db.begin_write() as conn:
             store.record_events(conn, records)
 

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from headwater.core.events import Event, EventError
+from headwater.core.events import EventError, check_record
 from headwater.schemas.events import EventFilter, EventFilterRequest, EventPage
 from headwater.server.api.bodies import RawBody
 from headwater.server.api.dependencies import DatabaseDep
@@ -43,7 +43,7 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise EventError(f"event {index} is not an object")
         try:
-            records.append(Event.from_record(item).to_record())
+            records.append(check_record(item))
         except (KeyError, TypeError, ValueError) as exc:
             detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
             raise EventError(f"event {index}: {detail}") from None

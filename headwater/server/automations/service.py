@@ -31,6 +31,8 @@ TAIL_SECONDS = 1.0
 #: their ``received`` time.
 LOOKBACK_SECONDS = 5.0
 SEEN_SECONDS = 60.0
+#: Unseen events the tail reads in full per pass.
+TAIL_BATCH = 5000
 
 
 class AutomationService:
@@ -60,15 +62,15 @@ class AutomationService:
         """Events stored before this start were judged by the server that received them
         (its firings are recorded and delivered from the store): the tail's look-back
         must not judge them a second time after a restart."""
-        from headwater.server.store.events import read_events_since
+        from headwater.server.store.events import read_event_marks_since
 
         try:
             with self.db.begin_read() as conn:
-                rows = read_events_since(conn, received=self._tail_from - LOOKBACK_SECONDS)
+                marks = read_event_marks_since(conn, received=self._tail_from - LOOKBACK_SECONDS)
         except Exception:
             logger.exception("automations: could not read the recent events")
             return
-        self._seen.update((row["id"], self._tail_from) for row in rows)
+        self._seen.update((event_id, self._tail_from) for event_id, _received in marks)
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._unsubscribe is not None:
@@ -149,12 +151,23 @@ class AutomationService:
         return fired
 
     def _tail(self, now: float) -> list[dict[str, Any]]:
-        from headwater.server.store.events import read_events_since
+        """Events of the look-back window not seen yet, oldest first (at most
+        ``TAIL_BATCH`` a pass; the window then starts at the last one read, so a busy
+        stream of events never holds the tail back)."""
+        from headwater.server.store.events import read_event_marks_since, read_events_by_id
 
         with self.db.begin_read() as conn:
-            rows = read_events_since(conn, received=self._tail_from - LOOKBACK_SECONDS)
-        if rows:
-            self._tail_from = max(self._tail_from, rows[-1]["received"])
+            marks = read_event_marks_since(conn, received=self._tail_from - LOOKBACK_SECONDS)
+            unseen = [mark for mark in marks if mark[0] not in self._seen][:TAIL_BATCH]
+            rows = []
+            for i in range(0, len(unseen), 1000):
+                rows += read_events_by_id(conn, [m[0] for m in unseen[i : i + 1000]])
+        if len(unseen) == TAIL_BATCH:
+            self._tail_from = max(self._tail_from, unseen[-1][1])
+            self._next_tail = now  # more to read: the next pass goes on at once
+        elif marks:
+            self._tail_from = max(self._tail_from, marks[-1][1])
+        rows.sort(key=lambda row: row["received"])
         cutoff = now - SEEN_SECONDS
         if len(self._seen) > 10_000 or (self._seen and next(iter(self._seen.values())) < cutoff):
             self._seen = {k: v for k, v in self._seen.items() if v >= cutoff}

@@ -17,7 +17,7 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, not_, or_, select
 
 from headwater.server.db.after_commit import after_commit
-from headwater.server.db.bulk import bulk_statement
+from headwater.server.db.bulk import bulk_statement, recordset_insert
 from headwater.server.db.dialect import insert_for, json_array_contains
 from headwater.server.db.tables import events
 from headwater.server.events import bus
@@ -29,6 +29,9 @@ RESOURCE_ID = "headwater.resource.id"
 
 
 def _insert(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        # One statement for the batch (a statement per row costs ~5x as much).
+        return recordset_insert(conn, "insert_event", events, "ON CONFLICT DO NOTHING")
     return bulk_statement(
         conn, "insert_event", lambda: (events, insert_for(conn, events).on_conflict_do_nothing())
     )
@@ -161,15 +164,23 @@ def event_dict(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def read_events_since(conn: Connection, *, received: float, limit: int = 5000) -> list[Any]:
-    """Rows received at or after ``received`` (oldest first): the automation service's
-    tail of events written by other processes."""
+def read_event_marks_since(conn: Connection, *, received: float) -> list[tuple[UUID, float]]:
+    """``(id, received)`` of every event received at or after ``received``, oldest
+    first: what the automation service's tail compares with the events it has seen
+    (cheap: no JSON read), before reading the unseen ones in full."""
     query = (
-        select(events)
+        select(events.c.id, events.c.received)
         .where(events.c.received >= received)
         .order_by(events.c.received.asc())
-        .limit(limit)
     )
+    return [(r[0], r[1]) for r in conn.execute(query)]
+
+
+def read_events_by_id(conn: Connection, ids: Sequence[UUID]) -> list[dict[str, Any]]:
+    """The rows of ``ids`` (at most ~1,000 per call), oldest received first."""
+    if not ids:
+        return []
+    query = select(events).where(events.c.id.in_(list(ids))).order_by(events.c.received.asc())
     return [dict(r._mapping) for r in conn.execute(query)]
 
 

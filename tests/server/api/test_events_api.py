@@ -3,6 +3,7 @@ stream delivers a committed event to a reader at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -54,3 +55,59 @@ def test_stream_delivers_new_events(api_server: ServerProcess, api: httpx.Client
     assert time.monotonic() - sent < 5
     counted = api.post("/events/count", json={"resource": {"id": [rid]}})
     assert counted.json() == 1
+
+
+def test_a_batch_is_stored_as_sent_once_per_id(api: httpx.Client) -> None:
+    """The bulk insert (one statement per batch on PostgreSQL) keeps every field,
+    skips an id repeated in a batch or sent again, and files related ids."""
+    tag = uuid.uuid4().hex[:8]
+    first, follows = str(uuid.uuid4()), str(uuid.uuid4())
+    batch: list[dict[str, Any]] = [
+        {
+            "id": first,
+            "occurred": 1_700_000_000.123456,
+            "event": f"prefect.bulk.{tag}",
+            "resource": {"prefect.resource.id": f"bulk.{tag}.0", "n": 7},
+            "related": [
+                {"prefect.resource.id": f"prefect.rel.{tag}", "prefect.resource.role": "flow"}
+            ],
+            "payload": {"text": "é \\ \" '", "deep": {"list": [1, 2.5, None, True]}},
+            "follows": follows,
+        },
+        {"id": first, "event": f"bulk.{tag}", "resource": {"headwater.resource.id": "other"}},
+        *(
+            {"event": f"bulk.{tag}", "resource": {"headwater.resource.id": f"bulk.{tag}.{i}"}}
+            for i in range(1, 1000)
+        ),
+    ]
+    assert api.post("/events", json=batch).status_code == 204
+    assert api.post("/events", json=batch[:1]).status_code == 204  # a retry
+    prefix = {"event": {"prefix": [f"headwater.bulk.{tag}", f"bulk.{tag}"]}}
+    assert api.post("/events/count", json=prefix).json() == 1000
+    found = api.post(
+        "/events/filter", json={"filter": {"related": {"id": [f"headwater.rel.{tag}"]}}}
+    )
+    [stored] = found.json()["events"]
+    assert stored["id"] == first and stored["follows"] == follows
+    assert stored["event"] == f"headwater.bulk.{tag}"
+    assert stored["resource"] == {"headwater.resource.id": f"bulk.{tag}.0", "n": "7"}
+    assert stored["related"] == [
+        {"headwater.resource.id": f"headwater.rel.{tag}", "headwater.resource.role": "flow"}
+    ]
+    assert stored["payload"] == batch[0]["payload"]
+    occurred = dt.datetime.fromisoformat(stored["occurred"]).timestamp()
+    assert abs(occurred - 1_700_000_000.123456) < 1e-6
+
+
+def test_text_the_database_cannot_hold_is_a_4xx_line(api: httpx.Client) -> None:
+    """NUL or a lone surrogate in an event: stored (SQLite) or one 422 line
+    (PostgreSQL), never a 500."""
+    for text in ('"a\\u0000b"', '"a\\ud800b"'):
+        body = (
+            '[{"event": "bad.text", "resource": {"headwater.resource.id": "bad.text"},'
+            f' "payload": {{"x": {text}}}}}]'
+        )
+        answer = api.post("/events", content=body.encode())
+        assert answer.status_code in (204, 422), answer.text
+        if answer.status_code == 422:
+            assert "\n" not in answer.json()["detail"]
