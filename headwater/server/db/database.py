@@ -61,12 +61,16 @@ class Database:
     def begin_write(self) -> Iterator[Connection]:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success;
         then what the transaction registered with ``after_commit`` runs."""
+        with self._write_transaction(self._write_engine.begin) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _write_transaction(
+        self, begin: Callable[[], contextlib.AbstractContextManager[Connection]]
+    ) -> Iterator[Connection]:
         pending: list[Callback] = []
         lock = self._write_lock
-        with (
-            lock if lock is not None else contextlib.nullcontext(),
-            self._write_engine.begin() as conn,
-        ):
+        with lock if lock is not None else contextlib.nullcontext(), begin() as conn:
             conn.info[AFTER_COMMIT] = pending
             conn.info[DATABASE] = self
             try:
@@ -76,6 +80,22 @@ class Database:
                 del conn.info[DATABASE]
         if pending:
             run_callbacks(pending)
+
+    @contextlib.contextmanager
+    def bulk_writer(self) -> Iterator[BulkWriter]:
+        """One connection of its own for a long series of write transactions (a
+        prune): on SQLite its commits never run the automatic checkpoint (which
+        copies and syncs every page in the log while the write lock is held); the
+        caller checkpoints between its transactions instead (``BulkWriter.checkpoint``)."""
+        with self._write_engine.connect() as conn:
+            sqlite = _sqlite_of(conn) if self.is_sqlite else None
+            if sqlite is not None:
+                sqlite.execute("PRAGMA wal_autocheckpoint=0").fetchall()
+            try:
+                yield BulkWriter(self, conn, sqlite)
+            finally:
+                if sqlite is not None:  # the connection goes back to the pool
+                    sqlite.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}").fetchall()
 
     def write_retrying(self, work: Callable[[Connection], T], *, attempts: int = 5) -> T:
         """``work(conn)`` in a write transaction, done again (at most ``attempts``
@@ -110,7 +130,7 @@ class Database:
         try:
             sqlite = raw.driver_connection
             assert sqlite is not None
-            sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            _checkpoint(sqlite)
         finally:
             raw.close()
 
@@ -118,6 +138,46 @@ class Database:
         self.engine.dispose()
         if self._write_lock is not None:
             self._write_lock.close()
+
+
+class BulkWriter:
+    """Write transactions on one connection kept by ``Database.bulk_writer``."""
+
+    def __init__(self, db: Database, conn: Connection, sqlite: Any) -> None:
+        self._db = db
+        self._conn = conn
+        self._sqlite = sqlite
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction as ``Database.begin_write`` opens, on this connection."""
+        with self._db._write_transaction(self._begun) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _begun(self) -> Iterator[Connection]:
+        with self._conn.begin():
+            yield self._conn
+
+    def checkpoint(self) -> None:
+        """SQLite: a ``PASSIVE`` checkpoint on this connection, outside any
+        transaction (call it between transactions); a no-op on PostgreSQL."""
+        if self._sqlite is not None:
+            _checkpoint(self._sqlite)
+
+
+#: SQLite's default ``wal_autocheckpoint`` (pages), restored on a bulk writer's connection.
+_AUTOCHECKPOINT = 1000
+
+
+def _sqlite_of(conn: Connection) -> Any:
+    """The sqlite3 connection under ``conn`` (isolation_level None: a statement run
+    on it directly opens no transaction)."""
+    return conn.connection.driver_connection
+
+
+def _checkpoint(sqlite: Any) -> None:
+    sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 _databases: dict[str, Database] = {}

@@ -12,10 +12,13 @@ Runs are deleted a batch at a time (``batch`` runs per transaction) with a pause
 between batches, so a writer waits at most one small transaction.  What keeps that
 transaction small (measured with ``benchmarks/retention.py``): its size follows its
 duration (``target_seconds``); its statements are built once (building them cost
-more CPU, under the write lock, than running them); and on SQLite the write-ahead
-log is checkpointed between batches, outside the write lock, so neither the prune's
-commit nor a writer's runs SQLite's automatic checkpoint of every page the prune
-wrote (deleting a few runs touches hundreds of index pages).
+more CPU, under the write lock, than running them); on SQLite runs go in the order
+they were written (``rowid``), so a transaction's rows sit on neighbouring pages;
+and on SQLite the write-ahead log is checkpointed between batches, outside the
+write lock, on the prune's own connection, whose commits never run SQLite's
+automatic checkpoint (``Database.bulk_writer``): neither the prune's commit nor a
+writer's copies and syncs every page the prune wrote (deleting a few runs touches
+hundreds of index pages) while the other writers wait.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, Integer, bindparam, delete, func, literal_column, select
 from sqlalchemy.sql import Executable
 
 from headwater.server.db.database import Database
@@ -118,41 +121,42 @@ def prune(
     report = PruneReport(cutoff=cutoff, dry_run=dry_run)
     after: Any = None
     size = min(batch, START_BATCH)
-    while not (should_stop is not None and should_stop()):
-        with db.begin_read() as conn:  # up to ``batch`` roots, deleted in smaller bites
-            roots, after = _next_roots(conn, cutoff, after, batch)
-            if after is None:
-                break
-            trees = _trees(conn, roots)
-            run_ids = [run for tree in trees.values() for run in tree]
+    with db.bulk_writer() as writer:  # its commits never checkpoint: see the docstring
+        while not (should_stop is not None and should_stop()):
+            with db.begin_read() as conn:  # up to ``batch`` roots, deleted in smaller bites
+                roots, after = _next_roots(conn, cutoff, after, batch, db.is_sqlite)
+                if after is None:
+                    break
+                trees = _trees(conn, roots)
+                run_ids = [run for tree in trees.values() for run in tree]
+                if dry_run:
+                    _count(conn, run_ids, report.counts)
+                files = _owned_result_files(conn, run_ids, storage_root)
+            deleted: set[Any] = set()
             if dry_run:
-                _count(conn, run_ids, report.counts)
-            files = _owned_result_files(conn, run_ids, storage_root)
-        deleted: set[Any] = set()
-        if dry_run:
-            report.batches += 1
-            deleted.update(run_ids)
-        done = len(roots) if dry_run else 0
-        while done < len(roots):
-            if done and should_stop is not None and should_stop():
-                break
-            bite = [run for root in roots[done : done + size] for run in trees[root]]
-            done += size
-            began = time.perf_counter()
-            with db.begin_write() as conn:
-                going = _still_finished(conn, bite, cutoff)
-                _delete(conn, going, report.counts)
-            deleted.update(going)
-            took = time.perf_counter() - began
-            size = _next_size(size, took, target_seconds, batch)
-            report.batches += 1
-            db.checkpoint()  # outside the write lock; see the module's docstring
-            if pause > 0:
-                time.sleep(pause)
-        gone = [path for path, owners in files.items() if owners <= deleted]
-        if not dry_run:
-            _remove_files(gone)
-        report.counts["result files"] += len(gone)
+                report.batches += 1
+                deleted.update(run_ids)
+            done = len(roots) if dry_run else 0
+            while done < len(roots):
+                if done and should_stop is not None and should_stop():
+                    break
+                bite = [run for root in roots[done : done + size] for run in trees[root]]
+                done += size
+                began = time.perf_counter()
+                with writer.begin() as conn:
+                    going = _still_finished(conn, bite, cutoff)
+                    _delete(conn, going, report.counts)
+                deleted.update(going)
+                took = time.perf_counter() - began
+                size = _next_size(size, took, target_seconds, batch)
+                report.batches += 1
+                writer.checkpoint()  # outside the write lock
+                if pause > 0:
+                    time.sleep(pause)
+            gone = [path for path, owners in files.items() if owners <= deleted]
+            if not dry_run:
+                _remove_files(gone)
+            report.counts["result files"] += len(gone)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -182,25 +186,10 @@ def _statements() -> dict[str, Executable]:
     """The statements of a prune, built once: with expanding parameters (``ids``) and
     the cut-off as a parameter, SQLAlchemy compiles each once per process."""
     c = flow_runs.c
-    parent = flow_runs.alias("parent")
-    cutoff = bindparam("cutoff", type_=c.end_time.type)
-    old_and_final = (c.state_type.in_(FINAL_STATES), c.end_time.is_not(None), c.end_time < cutoff)
-    roots = (
-        select(c.id)
-        .where(
-            *old_and_final,
-            (c.parent_flow_run_id.is_(None))
-            | ~select(parent.c.id).where(parent.c.id == c.parent_flow_run_id).exists(),
-        )
-        .order_by(c.id)
-        .limit(bindparam("size"))
-    )
     built: dict[str, Executable] = {
         "still finished": select(c.id).where(
-            c.id.in_(bindparam("ids", expanding=True)), *old_and_final
+            c.id.in_(bindparam("ids", expanding=True)), *_old_and_final()
         ),
-        "first roots": roots,
-        "next roots": roots.where(c.id > bindparam("after")),
         "children": select(c.id, c.parent_flow_run_id, c.state_type).where(
             c.parent_flow_run_id.in_(bindparam("ids", expanding=True))
         ),
@@ -211,23 +200,54 @@ def _statements() -> dict[str, Executable]:
     return built
 
 
+def _old_and_final() -> tuple[Any, ...]:
+    """A flow run finished before the ``cutoff`` parameter."""
+    c = flow_runs.c
+    cutoff = bindparam("cutoff", type_=c.end_time.type)
+    return (c.state_type.in_(FINAL_STATES), c.end_time.is_not(None), c.end_time < cutoff)
+
+
+@cache
+def _roots_statements(sqlite: bool) -> tuple[Executable, Executable]:
+    """The first and the next pages of top-level candidates: ``(id, key)`` rows in
+    ``key`` order.  On SQLite the key is the row's ``rowid`` (the order rows were
+    written in), so a transaction's runs, and what they own, sit on neighbouring
+    pages: deleting them dirties about half the pages it does in (random) id order."""
+    c = flow_runs.c
+    parent = flow_runs.alias("parent")
+    key = literal_column("flow_runs.rowid", Integer) if sqlite else c.id
+    roots = (
+        select(c.id, key)
+        .where(
+            *_old_and_final(),
+            (c.parent_flow_run_id.is_(None))
+            | ~select(parent.c.id).where(parent.c.id == c.parent_flow_run_id).exists(),
+        )
+        .order_by(key)
+        .limit(bindparam("size"))
+    )
+    return roots, roots.where(key > bindparam("after"))
+
+
 # -- choosing runs ---------------------------------------------------------------------
 
 
-def _next_roots(conn: Connection, cutoff: float, after: Any, batch: int) -> tuple[list[Any], Any]:
-    """The next ``batch`` top-level candidates by id (keyset: after ``after``), and
-    where the next page starts (None: no more).  A subflow whose parent is gone
-    counts as top level."""
-    statements = _statements()
+def _next_roots(
+    conn: Connection, cutoff: float, after: Any, batch: int, sqlite: bool
+) -> tuple[list[Any], Any]:
+    """The next ``batch`` top-level candidates (keyset: after ``after``; see
+    ``_roots_statements``), and where the next page starts (None: no more).  A
+    subflow whose parent is gone counts as top level."""
+    first, following = _roots_statements(sqlite)
     params = {"cutoff": cutoff, "size": batch}
     if after is None:
-        query = statements["first roots"]
+        query = first
     else:
-        query, params["after"] = statements["next roots"], after
-    ids = list(conn.execute(query, params).scalars())
-    if not ids:
+        query, params["after"] = following, after
+    rows = conn.execute(query, params).all()
+    if not rows:
         return [], None
-    return _whole_trees_only(conn, ids), ids[-1]
+    return _whole_trees_only(conn, [row[0] for row in rows]), rows[-1][1]
 
 
 def _children(conn: Connection, parent_ids: list[Any]) -> list[tuple[Any, Any, str]]:

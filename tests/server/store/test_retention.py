@@ -401,6 +401,52 @@ def test_a_slow_transaction_halves_the_next_one(database_url: str) -> None:
     assert report.batches == 3 + 17  # 20 + 10 + 5, then 65 runs 4 at a time
 
 
+def test_runs_go_in_the_order_they_were_written(headwater_home: Path) -> None:
+    """On SQLite the first transaction deletes the first runs written (``rowid``
+    order), not the lowest ids: their rows sit on neighbouring pages."""
+    db = get_database(f"sqlite:///{headwater_home / 'order.db'}")
+    seed(db, old=200, kept=0)
+    with db.begin_read() as conn:
+        written = [
+            row[0] for row in conn.exec_driver_sql("SELECT id FROM flow_runs ORDER BY rowid")
+        ]
+    asked: list[int] = []
+
+    def after_the_first_transaction() -> bool:
+        asked.append(1)
+        return len(asked) >= 2  # asked before the page, then before the second bite
+
+    report = prune(db, cutoff=cutoff_for(30), should_stop=after_the_first_transaction)
+    assert report.flow_runs == START_BATCH
+    with db.begin_read() as conn:
+        left = [row[0] for row in conn.exec_driver_sql("SELECT id FROM flow_runs ORDER BY rowid")]
+    assert left == written[START_BATCH:]
+
+
+def test_the_prune_s_commits_never_run_the_automatic_checkpoint(headwater_home: Path) -> None:
+    """The prune writes on a connection of its own whose commits never checkpoint
+    (its checkpoints run between transactions, outside the write lock); the
+    connection goes back to the pool with SQLite's default."""
+    db = get_database(f"sqlite:///{headwater_home / 'autocheckpoint.db'}")
+    seed(db, old=50, kept=0)
+    seen: dict[Any, int] = {}
+
+    def look(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("DELETE FROM"):
+            sqlite = conn.connection.driver_connection
+            seen[sqlite] = sqlite.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+    event.listen(db.engine, "after_cursor_execute", look)
+    try:
+        report = prune(db, cutoff=cutoff_for(30))
+    finally:
+        event.remove(db.engine, "after_cursor_execute", look)
+    assert report.flow_runs == 50
+    assert list(seen.values()) == [0]  # one connection, automatic checkpoint off
+    (sqlite,) = seen
+    assert sqlite.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
 def _unchecked_wal_frames(db_path: Path) -> int:
     """Frames of the SQLite write-ahead log not yet copied into the database, read
     from the WAL index (``-shm``: header ``mxFrame`` at byte 16, ``nBackfill`` at byte
