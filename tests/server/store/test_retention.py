@@ -369,10 +369,13 @@ def test_a_waiting_writer_gets_the_store_after_the_prune_s_first_transaction(
         def __enter__(self) -> None:
             if threading.current_thread() is writer:
                 waiting.set()
-            lock.acquire()
+            lock.__enter__()
 
         def __exit__(self, *exc: object) -> None:
-            lock.release()
+            lock.__exit__(None, None, None)
+
+        def close(self) -> None:
+            lock.close()
 
     def start_writer_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.startswith("DELETE FROM") and writer.ident is None:
@@ -381,8 +384,12 @@ def test_a_waiting_writer_gets_the_store_after_the_prune_s_first_transaction(
 
     db._write_lock = Telling()  # type: ignore[assignment]
     event.listen(db.engine, "after_cursor_execute", start_writer_once)
-    report = prune(db, cutoff=cutoff_for(30), target_seconds=60, pause=0.05)
-    writer.join()
+    try:
+        report = prune(db, cutoff=cutoff_for(30), target_seconds=60, pause=0.05)
+        writer.join()
+    finally:
+        db._write_lock = lock  # the database is shared with later tests
+        event.remove(db.engine, "after_cursor_execute", start_writer_once)
     assert report.flow_runs == 200 and report.counts["task runs"] == 200
     (runs_left, tasks_left) = wrote[0]
     # normally 181 (after the first transaction); a writer not scheduled during the
