@@ -16,7 +16,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -24,17 +23,17 @@ from sqlalchemy import (
     text,
 )
 
-from headwater.server.db.types import JSONType, UUIDType
+from headwater.server.db.metadata import metadata as metadata
 
-# Constraint names are explicit so migrations can refer to them on every database.
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s__%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s__%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s__%(column_0_name)s__%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+# Events, automations, SLAs and incoming webhooks live in a module of their own (the
+# same ``metadata``); their names stay importable from here.
+from headwater.server.db.tables_events import automation_actions as automation_actions
+from headwater.server.db.tables_events import automations as automations
+from headwater.server.db.tables_events import events as events
+from headwater.server.db.tables_events import sla_breaches as sla_breaches
+from headwater.server.db.tables_events import slas as slas
+from headwater.server.db.tables_events import webhooks as webhooks
+from headwater.server.db.types import JSONType, UUIDType
 
 flows = Table(
     "flows",
@@ -491,118 +490,6 @@ deployment_schedules = Table(
     Column("updated", Double, nullable=False),
 )
 
-
-# -- events and automations ------------------------------------------------------------
-events = Table(
-    "events",
-    metadata,
-    Column("id", UUIDType, primary_key=True),
-    Column("occurred", Double, nullable=False),
-    Column("event", String(1024), nullable=False),
-    Column("resource_id", String(1024), nullable=False),
-    Column("resource", JSONType, nullable=False, default=dict),
-    Column("related", JSONType, nullable=False, default=list),
-    # The related resources' ids, for "related to X" filters without reading `related`.
-    Column("related_ids", JSONType, nullable=False, default=list),
-    Column("payload", JSONType, nullable=False, default=dict),
-    Column("follows", UUIDType),
-    Column("received", Double, nullable=False),
-    Index(None, "occurred"),
-    Index(None, "event", "occurred"),
-    Index(None, "resource_id", "occurred"),
-    Index(None, "received"),
-)
-
-automations = Table(
-    "automations",
-    metadata,
-    Column("id", UUIDType, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("description", Text, nullable=False, default=""),
-    Column("enabled", Boolean, nullable=False, default=True),
-    Column("trigger", JSONType, nullable=False),
-    Column("actions", JSONType, nullable=False, default=list),
-    Column("actions_on_trigger", JSONType, nullable=False, default=list),
-    Column("actions_on_resolve", JSONType, nullable=False, default=list),
-    Column("tags", JSONType, nullable=False, default=list),
-    Column("created", Double, nullable=False),
-    Column("updated", Double, nullable=False),
-    Index(None, "name"),
-)
-
-# An action is recorded here in the transaction that decides it, then done and marked
-# delivered: a server that stops in between does it when it starts again.
-automation_actions = Table(
-    "automation_actions",
-    metadata,
-    Column("id", UUIDType, primary_key=True),
-    Column(
-        "automation_id",
-        UUIDType,
-        ForeignKey("automations.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    Column("firing_id", UUIDType, nullable=False),
-    Column("action_index", Integer, nullable=False),
-    Column("action", JSONType, nullable=False),
-    Column("context", JSONType, nullable=False, default=dict),
-    Column("status", String(20), nullable=False),  # pending, delivered, failed
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt", Double, nullable=False),
-    Column("last_error", Text),
-    Column("created", Double, nullable=False),
-    Column("updated", Double, nullable=False),
-    Index(None, "status", "next_attempt"),
-)
-
-# -- SLAs of deployments and incoming webhooks (server/store/slas.py, webhooks.py) -------
-slas = Table(
-    "slas",
-    metadata,
-    Column("id", UUIDType, primary_key=True),
-    Column(
-        "deployment_id",
-        UUIDType,
-        ForeignKey("deployments.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("name", String(200), nullable=False),
-    Column("type", String(32), nullable=False),  # time-to-completion, lateness, frequency
-    Column("duration", Double, nullable=False),
-    Column("severity", String(20), nullable=False),
-    Column("labels", JSONType, nullable=False, default=dict),
-    Column("enabled", Boolean, nullable=False, default=True),
-    Column("created", Double, nullable=False),
-    Column("updated", Double, nullable=False),
-    UniqueConstraint("deployment_id", "name"),
-)
-
-# One row per breach: the unique key makes a breach emit its event once, also across
-# restarts and several server processes on one PostgreSQL.
-sla_breaches = Table(
-    "sla_breaches",
-    metadata,
-    Column("id", UUIDType, primary_key=True),
-    Column("sla_id", UUIDType, ForeignKey("slas.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(100), nullable=False),
-    Column("flow_run_id", UUIDType),
-    Column("occurred", Double, nullable=False),
-    UniqueConstraint("sla_id", "key"),
-)
-
-webhooks = Table(
-    "webhooks",
-    metadata,
-    Column("id", UUIDType, primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
-    Column("description", Text, nullable=False, default=""),
-    Column("template", Text, nullable=False),
-    Column("slug", String(64), nullable=False, unique=True),
-    Column("enabled", Boolean, nullable=False, default=True),
-    Column("created", Double, nullable=False),
-    Column("updated", Double, nullable=False),
-)
 
 # -- transactions of flow runs (see server/store/transactions.py) -----------------------
 # One row per transaction a flow run opened (``with transaction()``, and the attempt's
