@@ -46,6 +46,8 @@ from headwater.workers.kubernetes_manifest import (
 
 logger = logging.getLogger("headwater.worker")
 
+#: How long the end of a pod waits for its log follower to read the last lines.
+FOLLOW_JOIN_SECONDS = 30.0
 #: Lines of a pod's output kept for the message of a Crashed run.
 TAIL_LINES = 20
 #: How often the worker looks at a pod that has not started yet.
@@ -233,7 +235,9 @@ class KubernetesWorker(WorkerType):
         finally:
             if timer is not None:
                 timer.cancel()
-        follower.join(5)
+        # The log stream ends with the pod: its last lines are what a Crashed run's
+        # message shows, so give the follower time on a busy machine.
+        follower.join(FOLLOW_JOIN_SECONDS)
         return code
 
     def _await_pod(self, kube: Any, handle: KubeJob) -> Any:

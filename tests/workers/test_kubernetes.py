@@ -241,15 +241,17 @@ def test_a_pod_that_ignores_sigterm_is_deleted_without_grace(
         _wait(lambda: _jobs_of(kube, run.id), 60, "the Job", process)
         (job_name,) = _jobs_of(kube, run.id)
 
-        def running() -> bool:
+        def ignoring() -> bool:
+            """Its process says it ignores SIGTERM (Running alone comes before Python
+            started: a SIGTERM then would end it)."""
             with kube.cond:
                 return any(
                     p["metadata"]["labels"]["job-name"] == job_name
-                    and p["status"]["phase"] == "Running"
-                    for p in kube.pods.values()
+                    and "ignoring SIGTERM" in kube.logs.get(key, [])
+                    for key, p in kube.pods.items()
                 )
 
-        _wait(running, 60, "the stubborn pod to run", process)
+        _wait(ignoring, 60, "the stubborn pod to ignore SIGTERM", process)
         with get_client() as client:
             client.set_flow_run_state(run.id, Cancelling(), force=True)
         _wait(lambda: _state(run.id).name in FINALS, 60, "the cancelled run", process)
