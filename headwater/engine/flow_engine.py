@@ -83,6 +83,9 @@ class FlowRunEngine:
         self.name = ""
         self.parameters: dict[str, Any] = {}
         self.state: State | None = None
+        #: Set when the run is being created: an exception from here on may have
+        #: arrived after the store created it (a deadline strikes at any bytecode).
+        self._creating = False
         self.parent_task: TaskRunRecord | None = None
         self.run_count = 1
         self._token: Any = None
@@ -174,6 +177,7 @@ class FlowRunEngine:
         }
         if unstored:
             policy["unstored_parameters"] = unstored
+        self._creating = True
         created = self.backend.client.create_flow_run(
             {
                 "id": self.flow_run_id,
@@ -392,6 +396,8 @@ class FlowRunEngine:
             if state.is_cancelled() and isinstance(exc, TerminationSignal):
                 _cancel_interrupted_tasks(ctx, exc.interrupted, state)
         store_answers = False
+        if self.state is None and self._creating and not isinstance(exc, RunNotRecorded):
+            self.state = self._stored_state()  # created just before ``exc`` arrived?
         if self.state is not None and not isinstance(exc, RunNotRecorded):
             state, store_answers = self._record_crash(state)
         self.state = state
@@ -445,6 +451,14 @@ class FlowRunEngine:
         if state is not None and state.type is StateType.PAUSED and state.name == "Suspended":
             return state
         return None
+
+    def _stored_state(self) -> State | None:
+        """The run's state in the store; None when it was never created (or the store
+        does not answer)."""
+        try:
+            return self.backend.client.read_flow_run(self.flow_run_id).state
+        except Exception:
+            return None
 
     def _being_cancelled(self) -> bool:
         """Whether the store says this run is Cancelling or Cancelled (asked only when

@@ -205,3 +205,29 @@ def test_async_retries_are_logged_like_sync_ones() -> None:
     run = stored_runs()[0]
     assert run.run_count == 2
     assert any("retrying in" in log.message for log in logs_of(run.id))
+
+
+def test_an_interruption_just_after_the_run_is_created_still_ends_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A deadline (or Ctrl-C) may strike after the store created the run but before the
+    engine noted it: the run must not stay Running."""
+    from headwater.client.local import LocalClient
+
+    create = LocalClient.create_flow_run
+
+    def create_then_interrupt(self: LocalClient, *args: object, **kwargs: object) -> object:
+        create(self, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LocalClient, "create_flow_run", create_then_interrupt)
+
+    @flow
+    def interrupted() -> str:
+        return "never"
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    monkeypatch.setattr(LocalClient, "create_flow_run", create)
+    (run,) = [r for r in stored_runs() if r.flow_name == "interrupted"]
+    assert run.state.is_cancelled(), run.state
