@@ -72,12 +72,20 @@ class KubeJob:
     tail: list[str] = field(default_factory=list)
     #: Why the worker ended the Job itself (a timeout): the Crashed message.
     failure: str | None = None
+    #: The worker deleted the pod without grace: a pod gone before its exit code was
+    #: recorded was SIGKILLed (137, as a container runtime reports it), not SIGTERMed.
+    killed: bool = False
 
 
 def _api_error(exc: Exception) -> UserInputError:
     status = getattr(exc, "status", None)
     message = getattr(status, "message", None) or str(exc) or type(exc).__name__
     return UserInputError(f"kubernetes API: {message}")
+
+
+def _gone(handle: KubeJob) -> int:
+    """The exit code of a pod deleted before it recorded one."""
+    return 128 + signal.SIGKILL if handle.killed else -signal.SIGTERM
 
 
 def _not_found(exc: Exception) -> bool:
@@ -286,7 +294,7 @@ class KubernetesWorker(WorkerType):
                 listed = kube.list(Pod, namespace=handle.namespace, labels=self._pods_of(handle))
                 ours = [pod for pod in listed if pod.metadata.name == handle.pod_name]
                 if not ours:
-                    return -signal.SIGTERM
+                    return _gone(handle)
                 if ours[0].status is not None and ours[0].status.phase in _ENDED:
                     return _exit_code(ours[0], handle.container) or 0
                 events = kube.watch(
@@ -301,7 +309,7 @@ class KubernetesWorker(WorkerType):
                         continue
                     code = _exit_code(pod, handle.container)
                     if event == "DELETED":
-                        return -signal.SIGTERM if code is None else code
+                        return _gone(handle) if code is None else code
                     if pod.status is not None and pod.status.phase in _ENDED:
                         return 0 if code is None else code
             except Exception as exc:  # the API went away for a moment: look again
@@ -366,6 +374,7 @@ class KubernetesWorker(WorkerType):
         from lightkube import ApiError
         from lightkube.resources.core_v1 import Pod
 
+        handle.killed = True
         if handle.pod_name:
             try:
                 self.kube(handle.cluster_config).delete(

@@ -215,18 +215,24 @@ class FakeKube:
             process = self.processes.get((namespace, name))
         if pod is None:
             return None
+        if grace <= 0:
+            # A forced delete removes the pod from the API at once; the kubelet kills
+            # its container afterwards, so no exit code is ever recorded on it.
+            with self.cond:
+                if self.pods.pop((namespace, name), None) is not None:
+                    self._emit("Pod", "DELETED", pod)
+            if process is not None and process.poll() is None:
+                _signal_group(process.pid, signal.SIGKILL)
+            return pod
         if process is not None and process.poll() is None:
-            if grace > 0:
-                _signal_group(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(grace)
-                except subprocess.TimeoutExpired:
-                    pass
-            if process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
+            try:
+                process.wait(grace)
+            except subprocess.TimeoutExpired:
                 _signal_group(process.pid, signal.SIGKILL)
             process.wait()
-            time.sleep(0.2)  # let the pod's thread record the exit code
-        with self.cond:
+        with self.cond:  # the kubelet records the exit code before the pod goes
+            self.cond.wait_for(lambda: "terminated" in _container_state(pod), timeout=30)
             if self.pods.pop((namespace, name), None) is not None:
                 self._emit("Pod", "DELETED", pod)
         return pod
@@ -414,6 +420,11 @@ class _Handler(BaseHTTPRequestHandler):
         found["metadata"]["deletionTimestamp"] = _now()
         self._send(200, found)
         return None
+
+
+def _container_state(pod: dict[str, Any]) -> dict[str, Any]:
+    statuses = pod.get("status", {}).get("containerStatuses") or [{}]
+    return dict(statuses[0].get("state") or {})
 
 
 def _signal_group(pid: int, sig: int) -> None:
