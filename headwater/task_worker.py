@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from headwater.exceptions import UserInputError
+from headwater.utilities.stop_signals import stop_on_signals
 
 if TYPE_CHECKING:
     from headwater.client.protocol import Client
@@ -111,7 +109,7 @@ class TaskWorker:
         logger.info("task worker %s serving %s (limit %d)", self.name, names, self.limit)
         pool = ThreadPoolExecutor(self.limit, thread_name_prefix="headwater-task")
         try:
-            with _signals(self):
+            with stop_on_signals(self.stop, logger, "finishing the running task runs"):
                 while not self.stopping.is_set():
                     left = wait if until is None else max(0.0, until - time.monotonic())
                     self._safe_poll(min(wait, left), lease, pool)  # at least one look
@@ -192,26 +190,6 @@ class TaskWorker:
 
     def stop(self) -> None:
         self.stopping.set()
-
-
-@contextmanager
-def _signals(worker: TaskWorker) -> Iterator[None]:
-    """SIGINT/SIGTERM stop the worker (in the main thread only): no new claims, the
-    running task runs finish."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: object) -> None:
-        logger.info("received signal %s: finishing the running task runs", signum)
-        worker.stop()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def serve(

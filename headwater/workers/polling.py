@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+from headwater.utilities.stop_signals import stop_on_signals
 from headwater.workers.base import WorkerType
 
 logger = logging.getLogger("headwater.worker")
@@ -86,7 +84,7 @@ class PollingLoop:
     def run(self, *, run_once: bool = False) -> None:
         """Poll until stopped (SIGINT/SIGTERM), or once with ``run_once``; then wait for
         the started runs to finish (a second signal cancels them)."""
-        with _signals(self):
+        with stop_on_signals(self.stop, logger, "no new runs; waiting for the running ones"):
             try:
                 self.runner.reattach()
                 if run_once:
@@ -116,22 +114,3 @@ class PollingLoop:
             )
             self.runner.terminate_all()
         self.stopping.set()
-
-
-@contextmanager
-def _signals(loop: PollingLoop) -> Iterator[None]:
-    """SIGINT/SIGTERM stop the loop (in the main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: object) -> None:
-        logger.info("received signal %s: no new runs; waiting for the running ones", signum)
-        loop.stop()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
