@@ -23,6 +23,11 @@ from typing import TYPE_CHECKING, Any
 from headwater.context import FlowRunContext, _flow_run, current_tags
 from headwater.core.ui_links import ui_url
 from headwater.engine.backend import Backend, get_backend
+from headwater.engine.crash_outcome import (
+    cancel_interrupted_tasks,
+    crash_state,
+    crash_unfinished_tasks,
+)
 from headwater.engine.final_state import final_state_from_return
 from headwater.exceptions import (
     FlowRunDeadline,
@@ -272,7 +277,7 @@ class FlowRunEngine:
         ended Crashed in the store (a thread cannot be stopped: one still running
         records its real end when it finishes)."""
         message = f"flow run exceeded its timeout of {self.flow.timeout_seconds:g} s"
-        _crash_unfinished_tasks(ctx, Crashed(message=f"the {message}"))
+        crash_unfinished_tasks(ctx, Crashed(message=f"the {message}"))
         return Failed(FlowRunTimeoutError(message), message, name="TimedOut")
 
     def wait_for_tasks(self, ctx: FlowRunContext, deadline: Deadline | None) -> None:
@@ -384,17 +389,17 @@ class FlowRunEngine:
                 # Suspended from outside (an automation): the heartbeat stopped it.
                 if ctx is not None:
                     message = "interrupted: the flow run was suspended"
-                    _crash_unfinished_tasks(ctx, Crashed(message=message))
+                    crash_unfinished_tasks(ctx, Crashed(message=message))
                 return self.suspended(ctx, Pause("suspended while running", state=suspended))
-        state = _crash_state(exc)
+        state = crash_state(exc)
         if isinstance(exc, TerminationSignal) and self._being_cancelled():
             # The worker (or the heartbeat) stopped it because it was cancelled: that
             # is how a cancellation ends, not a crash.
             state = Cancelled(message="cancelled while running (the process was stopped)")
         if ctx is not None:
-            _crash_unfinished_tasks(ctx, state)
+            crash_unfinished_tasks(ctx, state)
             if state.is_cancelled() and isinstance(exc, TerminationSignal):
-                _cancel_interrupted_tasks(ctx, exc.interrupted, state)
+                cancel_interrupted_tasks(ctx, exc.interrupted, state)
         store_answers = False
         if self.state is None and self._creating and not isinstance(exc, RunNotRecorded):
             self.state = self._stored_state()  # created just before ``exc`` arrived?
@@ -536,20 +541,6 @@ def _state_repr(state: State) -> str:
     return f"{state.name}({state.message!r})" if state.message else f"{state.name}()"
 
 
-def _crash_state(exc: BaseException) -> State:
-    if isinstance(exc, KeyboardInterrupt):
-        return Cancelled(message="interrupted by the user (KeyboardInterrupt)")
-    if isinstance(exc, TerminationSignal):
-        return Crashed(message=f"the process received signal {exc.signum}")
-    if isinstance(exc, SystemExit):
-        return Crashed(message=f"the process exited (code {exc.code!r}) during the run")
-    if isinstance(exc, FlowRunDeadline):
-        return Crashed(message="stopped by the timeout of an enclosing flow run")
-    if isinstance(exc, RunNotRecorded):
-        return Crashed(message=str(exc))
-    return Crashed(message=f"the run crashed: {exception_message(exc)}")
-
-
 def _results_by_default() -> bool:
     settings = get_settings()
     return settings.results_persist_by_default or settings.results_refresh_cache
@@ -579,35 +570,3 @@ def _subflow_task_record(
     transition(record, StateType.RUNNING, "Running", None, now)
     parent.backend.writer.put_task_run(record.copy())  # it moves on: hand over a snapshot
     return record
-
-
-#: Task-run states a flow run's crash ends (as Crashed).
-_UNFINISHED = frozenset(
-    {StateType.PENDING.value, StateType.RUNNING.value, StateType.SCHEDULED.value}
-)
-
-
-def _cancel_interrupted_tasks(ctx: FlowRunContext, records: list[Any], state: State) -> None:
-    """Task runs the cancellation's SIGTERM interrupted (recorded Crashed as it went
-    through them) end Cancelled like their flow run."""
-    now = time.time()
-    for record in records:
-        if record.flow_run_id == ctx.flow_run_id and record.state_type == "CRASHED":
-            cancelled = record.copy()
-            transition(cancelled, state.type, state.name, state.message, now)
-            ctx.backend.writer.put_task_run(cancelled)
-
-
-def _crash_unfinished_tasks(ctx: FlowRunContext, state: State) -> None:
-    """Task runs still going when the flow run crashed end Crashed in the store too
-    (Cancelled when the run was cancelled).
-
-    Their records belong to their task runs (maybe still running in a thread), so
-    each is changed and handed over as a copy."""
-    now = time.time()
-    for future in list(ctx.pending_futures):
-        record = future._record
-        if record.state_type in _UNFINISHED:
-            crashed = record.copy()
-            transition(crashed, state.type, state.name, state.message, now)
-            ctx.backend.writer.put_task_run(crashed)
