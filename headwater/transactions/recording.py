@@ -110,7 +110,7 @@ def ended(txn: Transaction) -> None:
     run = txn.flow_run
     if run is None or txn.recorded_end:
         return
-    if txn.implicit and not txn.children:
+    if txn.implicit and not txn._children:
         return
     outcome = "COMMITTED" if txn.is_committed() else "ROLLED_BACK"
     entry = txn.entry
@@ -120,6 +120,10 @@ def ended(txn: Transaction) -> None:
         entry.ended_at = time.time()
         entry.outcome = outcome
     txn.recorded_end = True
+    # The entry points at the transaction, not back: once the writer is done with it,
+    # both go as soon as nothing else holds them (as a cycle, only the garbage
+    # collector would free them, and its full passes cost far more than the record).
+    txn.entry = None
     run.backend.writer.put_transaction(entry)
 
 
@@ -145,7 +149,7 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
         if txn.participants:  # the task runs so far (a copy: tasks may still finish)
             task_run_ids = list(dict.fromkeys(list(txn.participants)))
     else:
-        children = txn.children
+        children = txn._children
         if children:
             task_run_ids = _task_runs(txn)
             ran = _hooks_ran(txn, outcome)
@@ -192,7 +196,7 @@ def _task_runs(txn: Transaction) -> list[Any]:
     """The task runs that ran in ``txn`` (in the order they finished), then those that
     joined it with hooks or a staged result; each once."""
     ids = dict.fromkeys(txn.participants)
-    for child in txn.children:
+    for child in txn._children:
         if child.task_run_id is not None:
             ids[child.task_run_id] = None
     return list(ids)
@@ -204,7 +208,7 @@ def _hooks_ran(txn: Transaction, outcome: str) -> list[tuple[Any, str, Any, Any]
     (the last finished first)."""
     own = [(hook, kind, error, None) for hook, kind, error in txn.hooks_ran or ()]
     tasks: list[tuple[Any, str, Any, Any]] = []
-    children = txn.children if outcome == "COMMITTED" else reversed(txn.children)
+    children = txn._children if outcome == "COMMITTED" else reversed(txn._children)
     for child in children:
         if child.task_run_id is not None and child.hooks_ran:
             tasks.extend((h, k, e, child.task_run_id) for h, k, e in child.hooks_ran)
