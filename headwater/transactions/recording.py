@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 _flow_run_context = FlowRunContext.get
 
+#: Nothing (read only: a record's lists are made as it is built).
+_NONE: tuple[()] = ()
+
 # The bounds of ``headwater.schemas.transactions`` (not imported: it loads pydantic).
 MAX_KEY_CHARS = 500
 MAX_TASK_RUN_IDS = 1000
@@ -142,8 +145,8 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
     key = txn.key
     if key is not None and (len(key) > MAX_KEY_CHARS or not key.isprintable()):
         key = storable_text(key)[:MAX_KEY_CHARS]
-    task_run_ids: list[Any] = []
-    ran: list[tuple[Any, str, Any, Any]] = []
+    task_run_ids: list[Any] = _NONE  # type: ignore[assignment]
+    ran: list[tuple[Any, str, Any, Any]] = _NONE  # type: ignore[assignment]
     failed = 0
     if outcome == "OPEN":
         if txn.participants:  # the task runs so far (a copy: tasks may still finish)
@@ -177,7 +180,9 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
         "start_time": txn.started,
         "end_time": end_time,
         # As text: JSON encodes text several times faster than it calls back for UUIDs.
-        "task_run_ids": list(map(str, task_run_ids[:MAX_TASK_RUN_IDS])) if task_run_ids else [],
+        "task_run_ids": [str(task_run_ids[0])]
+        if len(task_run_ids) == 1
+        else list(map(str, task_run_ids[:MAX_TASK_RUN_IDS])),
         "task_count": max(len(task_run_ids), txn.finished_in),  # implicit: all counted
         "hooks": [_hook_record(*entry) for entry in _shown(ran)] if ran else [],
         "hook_count": len(ran),

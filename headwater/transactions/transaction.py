@@ -243,11 +243,19 @@ class Transaction:
             self._on_commit = []
         return self._on_commit
 
+    @on_commit_hooks.setter
+    def on_commit_hooks(self, hooks: list[Callable[[Transaction], Any]]) -> None:
+        self._on_commit = list(hooks)
+
     @property
     def on_rollback_hooks(self) -> list[Callable[[Transaction], Any]]:
         if not self._on_rollback:
             self._on_rollback = []
         return self._on_rollback
+
+    @on_rollback_hooks.setter
+    def on_rollback_hooks(self, hooks: list[Callable[[Transaction], Any]]) -> None:
+        self._on_rollback = list(hooks)
 
     def add_hooks(
         self,
