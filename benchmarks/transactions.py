@@ -19,7 +19,8 @@ all measured in this run (``median``: the same figures from the median rounds):
   ``persist_result=True`` inside a transaction (staged, written on commit) and
   outside one (written as it finishes); N/10 tasks (each writes a file).
 The cases run interleaved, round after round, and each keeps its best round, so a
-busy machine slows them alike.
+busy machine slows them alike; each round starts after a full garbage collection, so
+a case pays for the collections its own objects bring about.
 ``*_added_us`` are the differences from their baseline; the target is at most
 20 us added by a transaction.
 """
@@ -27,6 +28,7 @@ busy machine slows them alike.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -93,10 +95,13 @@ def measure(n: int, repeats: int) -> dict[str, Any]:
     sizes = {name: n // 10 if name.startswith("persisted") else n for name in cases}
     for run in cases.values():
         run()  # warm up: imports, store, directories
-    # Rounds interleave the cases, so a busy machine slows them alike.
+    # Rounds interleave the cases, so a busy machine slows them alike.  Each round
+    # starts from a full collection: a case pays for the garbage collector's passes
+    # its own objects bring about, not for those of the case before it.
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeats):
         for name, run in cases.items():
+            gc.collect()
             samples[name].append(_cpu(run) / sizes[name] * 1e6)
     out: dict[str, Any] = {"n": n, "n_persisted": n // 10, "repeats": repeats}
     out.update(_figures({name: min(values) for name, values in samples.items()}))

@@ -118,7 +118,10 @@ class BatchingWriter:
         if not self._running:
             self._start()
         elif len(queue) >= self.batch_size:
-            self._wake.set()
+            # Setting a set event still takes its lock: while the thread writes a
+            # batch, every record put would pay for that.
+            if not self._wake.is_set():
+                self._wake.set()
             if len(queue) >= self.max_pending:
                 self._wait_for_room()
 

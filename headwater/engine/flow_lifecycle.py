@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from headwater.engine.flow_engine import FlowRunEngine
 from headwater.exceptions import FlowRunDeadline, Pause, TerminationSignal
 from headwater.states import State, StateType
-from headwater.transactions.transaction import close_implicit, open_implicit
+from headwater.transactions.implicit import close_implicit, open_implicit
 from headwater.utilities.timeout import Deadline, current_deadline, timeout_after
 
 if TYPE_CHECKING:

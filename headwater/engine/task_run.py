@@ -145,10 +145,7 @@ class TaskRun:
         txn = get_transaction()
         task = self.task
         if txn is not None:
-            if txn.implicit:
-                txn.finished_in += 1  # counted (a flow run's task runs are not listed)
-            else:
-                txn.participants.append(record.id)  # shown with the transaction
+            txn.note_task_run(record.id)  # shown with the transaction (or counted)
         if self.plan is not None:
             if txn is not None and not txn.implicit and not txn.is_committed():
                 from headwater.engine.task_transactions import stage_result
@@ -330,7 +327,4 @@ def _took_part(task_run_id: UUID) -> None:
     flow run's implicit one, counted)."""
     txn = get_transaction()
     if txn is not None:
-        if txn.implicit:
-            txn.finished_in += 1
-        else:
-            txn.participants.append(task_run_id)
+        txn.note_task_run(task_run_id)

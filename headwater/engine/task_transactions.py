@@ -55,10 +55,7 @@ def _child(run: TaskRun, parent: Transaction, key: str | None, store: Any) -> Tr
     child.isolation_level = IsolationLevel.READ_COMMITTED
     child.state = TransactionState.STAGED
     child.task_run_id = run.record.id
-    if task.on_commit_hooks:
-        child.on_commit_hooks.extend(task.on_commit_hooks)
-    if task.on_rollback_hooks:
-        child.on_rollback_hooks.extend(task.on_rollback_hooks)
+    child.add_hooks(task.on_commit_hooks, task.on_rollback_hooks)
     parent.add_child(child)
     return child
 

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 _flow_run_context = FlowRunContext.get
 
+#: Nothing (read only: a record's lists are made as it is built).
+_NONE: tuple[()] = ()
+
 # The bounds of ``headwater.schemas.transactions`` (not imported: it loads pydantic).
 MAX_KEY_CHARS = 500
 MAX_TASK_RUN_IDS = 1000
@@ -110,7 +113,7 @@ def ended(txn: Transaction) -> None:
     run = txn.flow_run
     if run is None or txn.recorded_end:
         return
-    if txn.implicit and not txn.children:
+    if txn.implicit and not txn._children:
         return
     outcome = "COMMITTED" if txn.is_committed() else "ROLLED_BACK"
     entry = txn.entry
@@ -120,6 +123,10 @@ def ended(txn: Transaction) -> None:
         entry.ended_at = time.time()
         entry.outcome = outcome
     txn.recorded_end = True
+    # The entry points at the transaction, not back: once the writer is done with it,
+    # both go as soon as nothing else holds them (as a cycle, only the garbage
+    # collector would free them, and its full passes cost far more than the record).
+    txn.entry = None
     run.backend.writer.put_transaction(entry)
 
 
@@ -138,14 +145,14 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
     key = txn.key
     if key is not None and (len(key) > MAX_KEY_CHARS or not key.isprintable()):
         key = storable_text(key)[:MAX_KEY_CHARS]
-    task_run_ids: list[Any] = []
-    ran: list[tuple[Any, str, Any, Any]] = []
+    task_run_ids: list[Any] = _NONE  # type: ignore[assignment]
+    ran: list[tuple[Any, str, Any, Any]] = _NONE  # type: ignore[assignment]
     failed = 0
     if outcome == "OPEN":
         if txn.participants:  # the task runs so far (a copy: tasks may still finish)
             task_run_ids = list(dict.fromkeys(list(txn.participants)))
     else:
-        children = txn.children
+        children = txn._children
         if children:
             task_run_ids = _task_runs(txn)
             ran = _hooks_ran(txn, outcome)
@@ -173,7 +180,9 @@ def _record(txn: Transaction, outcome: str, end_time: float | None) -> Transacti
         "start_time": txn.started,
         "end_time": end_time,
         # As text: JSON encodes text several times faster than it calls back for UUIDs.
-        "task_run_ids": list(map(str, task_run_ids[:MAX_TASK_RUN_IDS])) if task_run_ids else [],
+        "task_run_ids": [str(task_run_ids[0])]
+        if len(task_run_ids) == 1
+        else list(map(str, task_run_ids[:MAX_TASK_RUN_IDS])),
         "task_count": max(len(task_run_ids), txn.finished_in),  # implicit: all counted
         "hooks": [_hook_record(*entry) for entry in _shown(ran)] if ran else [],
         "hook_count": len(ran),
@@ -192,7 +201,7 @@ def _task_runs(txn: Transaction) -> list[Any]:
     """The task runs that ran in ``txn`` (in the order they finished), then those that
     joined it with hooks or a staged result; each once."""
     ids = dict.fromkeys(txn.participants)
-    for child in txn.children:
+    for child in txn._children:
         if child.task_run_id is not None:
             ids[child.task_run_id] = None
     return list(ids)
@@ -204,7 +213,7 @@ def _hooks_ran(txn: Transaction, outcome: str) -> list[tuple[Any, str, Any, Any]
     (the last finished first)."""
     own = [(hook, kind, error, None) for hook, kind, error in txn.hooks_ran or ()]
     tasks: list[tuple[Any, str, Any, Any]] = []
-    children = txn.children if outcome == "COMMITTED" else reversed(txn.children)
+    children = txn._children if outcome == "COMMITTED" else reversed(txn._children)
     for child in children:
         if child.task_run_id is not None and child.hooks_ran:
             tasks.extend((h, k, e, child.task_run_id) for h, k, e in child.hooks_ran)

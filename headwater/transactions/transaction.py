@@ -11,12 +11,12 @@ same key finds it and starts committed (``is_committed()`` is True on entry), in
 process.  ``IsolationLevel.SERIALIZABLE`` also takes the store's lock on the key for
 the transaction's life, so two processes never do the same key's work at once.
 
-Each flow-run attempt runs inside an *implicit* transaction (``implicit=True``): the
-tasks that finish in it join it (their ``on_commit`` hooks run when the attempt
-completes, their ``on_rollback`` hooks, last first, when it fails).  It owns hooks,
-not durability: a transaction opened directly inside it commits when it closes, and
-task results outside user transactions are written as the task finishes (so caching
-and re-running a failed flow run from where it failed work as before).
+Each flow-run attempt runs inside an *implicit* transaction (``implicit=True``, see
+``implicit``): the tasks that finish in it join it (their ``on_commit`` hooks run when
+the attempt completes, their ``on_rollback`` hooks, last first, when it fails).  It
+owns hooks, not durability: a transaction opened directly inside it commits when it
+closes, and task results outside user transactions are written as the task finishes
+(so caching and re-running a failed flow run from where it failed work as before).
 
 Inside a flow run, transactions are recorded in the store as they open and end (see
 ``recording``): the flow-run page shows them with their task runs and hooks.
@@ -36,7 +36,7 @@ from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
-from headwater.transactions import recording
+from headwater.transactions import recording, reporting
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -123,6 +123,16 @@ class Transaction:
     #: Task runs that finished in a flow run's implicit transaction (a user's lists
     #: them in ``participants``; the implicit one only counts them).
     finished_in: int = 0
+    # Lists made on first use (most transactions need none of them; each list would
+    # be one more object for the garbage collector to track while the writer holds
+    # the transaction): read as empty tuples until then.  ``children`` and the hook
+    # lists are public as lists (properties below).
+    #: The task runs that finished in it (listed with it in the store).
+    participants: list[Any] = ()  # type: ignore[assignment]
+    _children: list[Transaction] = ()  # type: ignore[assignment]
+    _on_commit: list[Callable[[Transaction], Any]] = ()  # type: ignore[assignment]
+    _on_rollback: list[Callable[[Transaction], Any]] = ()  # type: ignore[assignment]
+    _values: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -153,15 +163,9 @@ class Transaction:
         self.logger = logger
         self.implicit = implicit
         self.state = _PENDING
-        self.children: list[Transaction] = []
-        self.on_commit_hooks: list[Callable[[Transaction], Any]] = []
-        self.on_rollback_hooks: list[Callable[[Transaction], Any]] = []
         self.holder: str | None = None
         #: The task run this transaction stands for (a task that joined its parent).
         self.task_run_id: Any = None
-        #: The task runs that finished in it (listed with it in the store).
-        self.participants: list[Any] = []
-        self._values: dict[str, Any] = {}
         self._staged_value: Any = None
         self._expiration: float | None = None
         self._parent: Transaction | None = None
@@ -187,6 +191,8 @@ class Transaction:
     # -- values shared with nested transactions, tasks and hooks --------------------
     def set(self, name: str, value: Any) -> None:
         """Keep ``value`` under ``name``: this transaction and its children see it."""
+        if self._values is None:
+            self._values = {}
         self._values[name] = value
 
     def get(self, name: str, default: Any = _NOT_SET) -> Any:
@@ -194,9 +200,11 @@ class Transaction:
         nearest wins); ``default`` if none; ``ValueError`` without a default."""
         txn: Transaction | None = self
         while txn is not None:
-            value = txn._values.get(name, _NOT_SET)
-            if value is not _NOT_SET:
-                return value
+            values = txn._values
+            if values is not None:
+                value = values.get(name, _NOT_SET)
+                if value is not _NOT_SET:
+                    return value
             txn = txn._parent
         if default is _NOT_SET:
             raise ValueError(f"no value is set under {name!r} in this transaction")
@@ -207,7 +215,64 @@ class Transaction:
 
     def add_child(self, child: Transaction) -> None:
         child._parent = child._parent or self
-        self.children.append(child)
+        if self._children:
+            self._children.append(child)
+        else:
+            self._children = [child]
+
+    def note_task_run(self, task_run_id: Any) -> None:
+        """A task run finished in this transaction: listed with it (a flow run's
+        implicit one only counts its task runs)."""
+        if self.implicit:
+            self.finished_in += 1
+        elif self.participants:
+            self.participants.append(task_run_id)
+        else:
+            self.participants = [task_run_id]
+
+    @property
+    def children(self) -> list[Transaction]:
+        """The transactions that closed inside this one (and tasks that joined it)."""
+        if not self._children:
+            self._children = []
+        return self._children
+
+    @property
+    def on_commit_hooks(self) -> list[Callable[[Transaction], Any]]:
+        if not self._on_commit:
+            self._on_commit = []
+        return self._on_commit
+
+    @on_commit_hooks.setter
+    def on_commit_hooks(self, hooks: list[Callable[[Transaction], Any]]) -> None:
+        self._on_commit = list(hooks)
+
+    @property
+    def on_rollback_hooks(self) -> list[Callable[[Transaction], Any]]:
+        if not self._on_rollback:
+            self._on_rollback = []
+        return self._on_rollback
+
+    @on_rollback_hooks.setter
+    def on_rollback_hooks(self, hooks: list[Callable[[Transaction], Any]]) -> None:
+        self._on_rollback = list(hooks)
+
+    def add_hooks(
+        self,
+        on_commit: list[Callable[[Transaction], Any]] | None,
+        on_rollback: list[Callable[[Transaction], Any]] | None,
+    ) -> None:
+        """Hooks to run when this transaction commits, and when it rolls back."""
+        if on_commit:
+            if self._on_commit:
+                self._on_commit.extend(on_commit)
+            else:
+                self._on_commit = list(on_commit)
+        if on_rollback:
+            if self._on_rollback:
+                self._on_rollback.extend(on_rollback)
+            else:
+                self._on_rollback = list(on_rollback)
 
     # -- the life of a transaction ---------------------------------------------------
     def __enter__(self) -> Transaction:
@@ -334,10 +399,7 @@ class Transaction:
         if self.state is _COMMITTED:
             return
         self._staged_value = value
-        if on_rollback_hooks:
-            self.on_rollback_hooks.extend(on_rollback_hooks)
-        if on_commit_hooks:
-            self.on_commit_hooks.extend(on_commit_hooks)
+        self.add_hooks(on_commit_hooks, on_rollback_hooks)
         self.state = _STAGED
 
     def read(self) -> Any:
@@ -359,11 +421,11 @@ class Transaction:
                 recording.ended(self)
             return True
         try:
-            if self.children:
-                for child in list(self.children):
+            if self._children:
+                for child in list(self._children):
                     child.commit()
-            if self.on_commit_hooks:
-                for hook in self.on_commit_hooks:
+            if self._on_commit:
+                for hook in self._on_commit:
                     self._run_hook(hook, "commit")
             if self.key is not None and self.store is not None and self.write_on_commit:
                 self.store.write(self._staged_value, self.key, self._expiration, holder=self.holder)
@@ -372,15 +434,17 @@ class Transaction:
                 recording.ended(self)
             # Routine: at DEBUG (every transaction is on the run page), and the message
             # is only made when DEBUG is on.
-            if self._reports() and self._log().isEnabledFor(logging.DEBUG):
+            if reporting.reports(self) and self._log().isEnabledFor(logging.DEBUG):
                 self._log().debug(
-                    "Transaction %s committed (%d task runs)", self._name(), self._task_count()
+                    "Transaction %s committed (%d task runs)",
+                    reporting.name(self),
+                    reporting.task_count(self),
                 )
         except Exception as exc:
-            owner = self._owner()
+            owner = reporting.owner(self)
             owner._log().error(
                 "Committing %s failed (%s: %s); rolling it back",
-                self._where(),
+                reporting.where(self),
                 type(exc).__name__,
                 exc,
                 exc_info=True,
@@ -400,28 +464,28 @@ class Transaction:
                 recording.ended(self)  # a transaction found committed, then failed
             return False
         try:
-            for hook in reversed(self.on_rollback_hooks):
+            for hook in reversed(self._on_rollback):
                 try:
                     self._run_hook(hook, "rollback")
                 except Exception as exc:
-                    self._owner()._log().error(
+                    reporting.owner(self)._log().error(
                         "Rollback hook %s of %s raised %s: %s",
-                        _hook_name(hook),
-                        self._where(),
+                        reporting.hook_name(hook),
+                        reporting.where(self),
                         type(exc).__name__,
                         exc,
                     )
             self.state = _ROLLED_BACK
-            for child in reversed(self.children):
+            for child in reversed(self._children):
                 child.rollback()
             if self.flow_run is not None:
                 recording.ended(self)
-            if self._reports() and (self.children or self.on_rollback_hooks):
+            if reporting.reports(self) and (self._children or self._on_rollback):
                 self._log().info(
                     "Transaction %s rolled back (%d task runs, rollback hooks: %s)",
-                    self._name(),
-                    self._task_count(),
-                    ", ".join(self._hook_names()) or "none",
+                    reporting.name(self),
+                    reporting.task_count(self),
+                    ", ".join(reporting.hook_names(self)) or "none",
                 )
             return True
         finally:
@@ -456,69 +520,8 @@ class Transaction:
     def _log(self) -> logging.Logger | logging.LoggerAdapter:
         return self.logger or logger
 
-    def _reports(self) -> bool:
-        """Outcomes are logged for the transactions a run's log should show: user
-        transactions not inside another, and an implicit one whose tasks had hooks."""
-        if self.task_run_id is not None:
-            return False
-        parent = self._parent
-        if self.implicit:
-            return bool(self.children)
-        return parent is None or parent.implicit
-
-    def _owner(self) -> Transaction:
-        """The transaction a task's own child stands in (its hooks are that one's)."""
-        if self.task_run_id is not None and self._parent is not None:
-            return self._parent
-        return self
-
-    def _where(self) -> str:
-        """This transaction for a log line: ``transaction 'key'``, with the task run
-        for a task's own child (``task run … in transaction 'key'``)."""
-        owner = self._owner()
-        if owner.implicit:
-            title = "this flow run's transaction"
-        elif owner.key is not None:
-            title = f"transaction {owner.key!r}"
-        else:
-            title = "transaction (no key)"
-        if owner is not self:
-            return f"task run {self.task_run_id} in {title}"
-        return title
-
-    def _name(self) -> str:
-        if self.implicit:
-            return "of this flow run"
-        return repr(self.key) if self.key is not None else "(no key)"
-
-    def _task_count(self) -> int:
-        """Task runs that ran in this transaction or joined it, and in those nested in
-        it (each once: as the store's record lists them)."""
-        ids = set(self.participants)
-        nested = 0
-        for child in self.children:
-            if child.task_run_id is not None:
-                ids.add(child.task_run_id)
-            else:
-                nested += child._task_count()
-        # A flow run's implicit transaction counts its task runs (those with hooks
-        # among them are its children too).
-        return max(len(ids), self.finished_in) + nested
-
-    def _hook_names(self) -> list[str]:
-        """Rollback hooks that ran here and below, in the order they ran."""
-        names = [_hook_name(h) for h in reversed(self.on_rollback_hooks)]
-        for child in reversed(self.children):
-            if child.state is _ROLLED_BACK:
-                names.extend(child._hook_names())
-        return names
-
     def __repr__(self) -> str:
         return f"Transaction(key={self.key!r}, state={self.state.value})"
-
-
-def _hook_name(hook: Any) -> str:
-    return str(getattr(hook, "__name__", None) or repr(hook))
 
 
 async def _awaited(awaitable: Any) -> Any:
@@ -568,33 +571,3 @@ def transaction(
         write_on_commit=write_on_commit,
         logger=logger,
     )
-
-
-def open_implicit(
-    run_logger: logging.Logger | logging.LoggerAdapter | None = None,
-) -> tuple[Transaction, Token[Transaction | None]]:
-    """The implicit transaction of a flow-run attempt, made current; transactions
-    opened in the run log to ``run_logger`` (the run's log in the store)."""
-    txn = Transaction(implicit=True, logger=run_logger)
-    txn._parent = _current.get()
-    txn.commit_mode = _LAZY
-    txn.isolation_level = _READ_COMMITTED
-    txn.state = _ACTIVE
-    recording.implicit_opened(txn)
-    return txn, _current.set(txn)
-
-
-def close_implicit(txn: Transaction, token: Token[Transaction | None], completed: bool) -> None:
-    """End an attempt's implicit transaction: commit if it completed (a subflow run
-    inside a user's transaction hands it to that transaction instead), else roll back."""
-    try:
-        _current.reset(token)
-    except ValueError:  # reset from another context: leave the variable as it is
-        pass
-    parent = txn._parent
-    if not completed:
-        txn.rollback()
-    elif parent is not None and not parent.implicit and parent.state is not _COMMITTED:
-        parent.add_child(txn)
-    else:
-        txn.commit()

@@ -133,6 +133,21 @@ def test_hooks_see_their_transaction() -> None:
     assert seen == [True]
 
 
+def test_hook_lists_and_children_are_lists_to_add_to() -> None:
+    """Made on first use, they still read and take additions as lists."""
+    events: list[str] = []
+    with transaction() as parent:
+        assert parent.children == [] and parent.on_commit_hooks == []
+        parent.on_commit_hooks.append(lambda t: events.append("appended"))
+        parent.stage(None, on_commit_hooks=[lambda t: events.append("staged")])
+        with transaction() as child:
+            child.on_rollback_hooks = [lambda t: events.append("undone")]
+        assert parent.children == [child]
+    assert events == ["appended", "staged"]
+    parent.rollback()  # already committed: nothing runs
+    assert events == ["appended", "staged"]
+
+
 def test_a_keyed_transaction_is_done_once(tmp_path: Path) -> None:
     store = ResultStore(result_storage=tmp_path / "results")
     runs = 0
