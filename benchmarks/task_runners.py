@@ -18,6 +18,10 @@ Runners whose extra is not installed are reported as ``"skipped"``.  With ``--ro
 the Dask pair is measured R times, alternating, on one cluster (a loaded machine's
 speed drifts between the two halves of one round): ``dask_ratios`` lists each round's
 ratio, ``dask_ratio`` is their median and ``dask_us`` / ``raw_dask_us`` are medians.
+``dask_cpu_us`` / ``raw_dask_cpu_us`` are the same pair in CPU time of the whole
+cluster (this process, where the scheduler and the clients run, and the workers), per
+task: steadier than wall time on a busy machine (``dask_cpu_ratio``; the flow side's
+figure includes its two 1-task flow runs).
 """
 
 from __future__ import annotations
@@ -77,6 +81,21 @@ def measure_processes(n: int, workers: int) -> dict[str, Any]:
     return {"processes_us": round(_flow_per_task(ProcessPoolTaskRunner(workers), n), 1)}
 
 
+def _cluster_cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its children so far: the
+    scheduler and the clients run here, a ``LocalCluster``'s workers are children."""
+    import psutil  # a dependency of distributed
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:  # ended meanwhile
+            pass
+    return total
+
+
 def measure_dask(n: int, workers: int, rounds: int = 1) -> dict[str, Any]:
     try:
         from distributed import Client, LocalCluster
@@ -88,6 +107,8 @@ def measure_dask(n: int, workers: int, rounds: int = 1) -> dict[str, Any]:
 
     ours: list[float] = []
     raw: list[float] = []
+    ours_cpu: list[float] = []
+    raw_cpu: list[float] = []
     with (
         LocalCluster(
             n_workers=workers, threads_per_worker=1, dashboard_address=":0", host="127.0.0.1"
@@ -96,15 +117,22 @@ def measure_dask(n: int, workers: int, rounds: int = 1) -> dict[str, Any]:
     ):
         client.gather(client.map(noop, range(10), pure=False))  # warm
         for _ in range(rounds):
+            cpu = _cluster_cpu_s()
             ours.append(_flow_per_task(DaskTaskRunner(address=cluster.scheduler_address), n))
-            start = time.perf_counter()
+            ours_cpu.append((_cluster_cpu_s() - cpu) / (n + 2) * 1e6)
+            cpu, start = _cluster_cpu_s(), time.perf_counter()
             client.gather([client.submit(noop, i, pure=False) for i in range(n)])
             raw.append((time.perf_counter() - start) / n * 1e6)
+            raw_cpu.append((_cluster_cpu_s() - cpu) / n * 1e6)
     ratios = sorted(a / b for a, b in zip(ours, raw, strict=True))
+    cpu_ratios = sorted(a / b for a, b in zip(ours_cpu, raw_cpu, strict=True))
     out: dict[str, Any] = {
         "dask_us": round(statistics.median(ours), 1),
         "raw_dask_us": round(statistics.median(raw), 1),
         "dask_ratio": round(statistics.median(ratios), 2),
+        "dask_cpu_us": round(statistics.median(ours_cpu), 1),
+        "raw_dask_cpu_us": round(statistics.median(raw_cpu), 1),
+        "dask_cpu_ratio": round(statistics.median(cpu_ratios), 2),
     }
     if rounds > 1:
         out["dask_ratios"] = [round(a / b, 2) for a, b in zip(ours, raw, strict=True)]
