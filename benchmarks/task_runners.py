@@ -2,6 +2,7 @@
 
     python benchmarks/task_runners.py [--n 2000] [--dask-n 10000] [--ray-n 2000]
                                       [--workers 2] [--only threads,processes,dask,ray]
+                                      [--rounds 1]
 
 Every figure is wall time per task for ``N`` no-op tasks submitted in one flow run and
 waited for (the flow call as a whole, so the writer's flush is included), measured in
@@ -13,7 +14,14 @@ this run:
   function on the same cluster (``dask_ratio`` = the first over the second);
 - ``ray_us`` / ``raw_ray_us``: ``RayTaskRunner`` on a local Ray with W CPUs, against
   ``ray.remote`` of the same function (``ray_ratio``).
-Runners whose extra is not installed are reported as ``"skipped"``.
+Runners whose extra is not installed are reported as ``"skipped"``.  With ``--rounds R``
+the Dask pair is measured R times, alternating, on one cluster (a loaded machine's
+speed drifts between the two halves of one round): ``dask_ratios`` lists each round's
+ratio, ``dask_ratio`` is their median and ``dask_us`` / ``raw_dask_us`` are medians.
+``dask_cpu_us`` / ``raw_dask_cpu_us`` are the same pair in CPU time of the whole
+cluster (this process, where the scheduler and the clients run, and the workers), per
+task: steadier than wall time on a busy machine (``dask_cpu_ratio``; the flow side's
+figure includes its two 1-task flow runs).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -72,7 +81,22 @@ def measure_processes(n: int, workers: int) -> dict[str, Any]:
     return {"processes_us": round(_flow_per_task(ProcessPoolTaskRunner(workers), n), 1)}
 
 
-def measure_dask(n: int, workers: int) -> dict[str, Any]:
+def _cluster_cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its children so far: the
+    scheduler and the clients run here, a ``LocalCluster``'s workers are children."""
+    import psutil  # a dependency of distributed
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:  # ended meanwhile
+            pass
+    return total
+
+
+def measure_dask(n: int, workers: int, rounds: int = 1) -> dict[str, Any]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -81,20 +105,38 @@ def measure_dask(n: int, workers: int) -> dict[str, Any]:
 
     from headwater.task_runners.dask import DaskTaskRunner
 
-    with LocalCluster(
-        n_workers=workers, threads_per_worker=1, dashboard_address=":0", host="127.0.0.1"
-    ) as cluster:
-        ours = _flow_per_task(DaskTaskRunner(address=cluster.scheduler_address), n)
-        with Client(cluster, set_as_default=False) as client:
-            client.gather(client.map(noop, range(10), pure=False))  # warm
-            start = time.perf_counter()
+    ours: list[float] = []
+    raw: list[float] = []
+    ours_cpu: list[float] = []
+    raw_cpu: list[float] = []
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, dashboard_address=":0", host="127.0.0.1"
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        client.gather(client.map(noop, range(10), pure=False))  # warm
+        for _ in range(rounds):
+            cpu = _cluster_cpu_s()
+            ours.append(_flow_per_task(DaskTaskRunner(address=cluster.scheduler_address), n))
+            ours_cpu.append((_cluster_cpu_s() - cpu) / (n + 2) * 1e6)
+            cpu, start = _cluster_cpu_s(), time.perf_counter()
             client.gather([client.submit(noop, i, pure=False) for i in range(n)])
-            raw = (time.perf_counter() - start) / n * 1e6
-    return {
-        "dask_us": round(ours, 1),
-        "raw_dask_us": round(raw, 1),
-        "dask_ratio": round(ours / raw, 2),
+            raw.append((time.perf_counter() - start) / n * 1e6)
+            raw_cpu.append((_cluster_cpu_s() - cpu) / n * 1e6)
+    ratios = sorted(a / b for a, b in zip(ours, raw, strict=True))
+    cpu_ratios = sorted(a / b for a, b in zip(ours_cpu, raw_cpu, strict=True))
+    out: dict[str, Any] = {
+        "dask_us": round(statistics.median(ours), 1),
+        "raw_dask_us": round(statistics.median(raw), 1),
+        "dask_ratio": round(statistics.median(ratios), 2),
+        "dask_cpu_us": round(statistics.median(ours_cpu), 1),
+        "raw_dask_cpu_us": round(statistics.median(raw_cpu), 1),
+        "dask_cpu_ratio": round(statistics.median(cpu_ratios), 2),
     }
+    if rounds > 1:
+        out["dask_ratios"] = [round(a / b, 2) for a, b in zip(ours, raw, strict=True)]
+    return out
 
 
 def measure_ray(n: int, workers: int) -> dict[str, Any]:
@@ -130,6 +172,7 @@ def main() -> None:
     parser.add_argument("--dask-n", type=int, default=10000)
     parser.add_argument("--ray-n", type=int, default=2000)
     parser.add_argument("--only", default="threads,processes,dask,ray")
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     _setup_home()
     only = set(args.only.split(","))
@@ -141,7 +184,7 @@ def main() -> None:
         out["processes_ratio"] = round(out["processes_us"] / out["threads_us"], 2)
     if "dask" in only:
         out["dask_n"] = args.dask_n
-        out.update(measure_dask(args.dask_n, args.workers))
+        out.update(measure_dask(args.dask_n, args.workers, args.rounds))
     if "ray" in only:
         out["ray_n"] = args.ray_n
         out.update(measure_ray(args.ray_n, args.workers))

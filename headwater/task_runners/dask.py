@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from headwater.engine.inputs import Resolution
     from headwater.engine.task_run import TaskRun
     from headwater.states import State
+    from headwater.task_runners.dask_results import ResultGatherer
 
 __all__ = ["DaskTaskRunner", "get_async_dask_client", "get_dask_client"]
 
@@ -80,6 +81,7 @@ class DaskTaskRunner(TaskRunner):
         self.client_kwargs = dict(client_kwargs or {})
         self._cluster: Any = None
         self._client: Client | None = None
+        self._gatherer: ResultGatherer | None = None
         self._packer = CallPacker()
 
     def duplicate(self) -> DaskTaskRunner:
@@ -102,18 +104,23 @@ class DaskTaskRunner(TaskRunner):
     def start(self) -> None:
         if self._client is not None:
             return
+        from headwater.task_runners.dask_results import ResultGatherer
+
+        self._client = self._connect()
+        self._gatherer = ResultGatherer(self._client)
+
+    def _connect(self) -> Client:
         from distributed import Client, LocalCluster
 
         client_kwargs = {"set_as_default": False, **self.client_kwargs}
         if self.address is not None:
-            self._client = Client(self.address, **client_kwargs)
-            return
+            return Client(self.address, **client_kwargs)
         cluster_class = self.cluster_class or LocalCluster
         self._cluster = cluster_class(**self.cluster_kwargs)
         try:
             if self.adapt_kwargs:
                 self._cluster.adapt(**self.adapt_kwargs)
-            self._client = Client(self._cluster, **client_kwargs)
+            return Client(self._cluster, **client_kwargs)
         except BaseException:
             self._cluster.close()
             self._cluster = None
@@ -130,8 +137,10 @@ class DaskTaskRunner(TaskRunner):
             pass
 
     def shutdown(self, wait: bool = True) -> None:
-        client, cluster = self._client, self._cluster
-        self._client = self._cluster = None
+        client, cluster, gatherer = self._client, self._cluster, self._gatherer
+        self._client = self._cluster = self._gatherer = None
+        if gatherer is not None:
+            gatherer.close()
         if client is not None:
             client.close()
         if cluster is not None:
@@ -144,20 +153,29 @@ class DaskTaskRunner(TaskRunner):
 
         payload = self._packer.pickled(run, resolution)
         outer: cf.Future[State] = cf.Future()
-        dask_future = self.client.submit(
+        client = self.client
+        gatherer = self._gatherer
+        assert gatherer is not None
+        dask_future = client.submit(
             run_remote_pickled, payload, key=f"{run.name}-{run.id.hex}", pure=False
         )
 
-        def finish(done: Any) -> None:  # called in a thread of the Dask client
+        def settle(answer: Any, error: BaseException | None) -> None:
             try:
-                outcome = cloudpickle.loads(done.result())
-            except BaseException as exc:  # the worker died, the cluster went away, ...
-                state = lost(run, f"Dask could not run the task: {exc!r}")
+                try:
+                    if error is not None:  # the worker died, the cluster went away, ...
+                        raise error
+                    outcome = cloudpickle.loads(answer)
+                except BaseException as exc:
+                    state = lost(run, f"Dask could not run the task: {exc!r}")
+                else:
+                    state = adopt(run, outcome)
+            except BaseException as exc:  # never leave the flow run waiting
+                outer.set_exception(exc)
             else:
-                state = adopt(run, outcome)
-            outer.set_result(state)
+                outer.set_result(state)
 
-        dask_future.add_done_callback(finish)
+        gatherer.watch(dask_future, settle)
         return outer
 
     def __repr__(self) -> str:
