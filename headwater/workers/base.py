@@ -19,6 +19,7 @@ in the entry point group ``headwater.workers``) subclasses ``WorkerType`` and gi
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import logging
 import signal
 import threading
@@ -45,6 +46,15 @@ def describe_exit(code: int) -> str:
         except ValueError:
             pass
     return f"exited with code {code}"
+
+
+def _is_suspended(state: Any) -> bool:
+    return bool(state.type is StateType.PAUSED and state.name == "Suspended")
+
+
+def _state_time(run: Any) -> dt.datetime | None:
+    """When the run's current state began (for a claimed run: its claim)."""
+    return getattr(getattr(run, "state", None), "timestamp", None)
 
 
 class WorkerType:
@@ -153,7 +163,7 @@ class WorkerType:
             self.slot_freed.set()
             return
         logger.info("started flow run %s (%r) as %s", run.id, run.name, self.describe(handle))
-        self._watch_in_thread(run.id, handle)
+        self._watch_in_thread(run.id, handle, _state_time(run))
 
     def reattach(self) -> int:
         """Watch the runs this type finds still running (after a worker restart)."""
@@ -162,40 +172,65 @@ class WorkerType:
             if run_id in self.active_ids:
                 continue
             logger.info("re-attached to flow run %s (%s)", run_id, self.describe(handle))
-            self._watch_in_thread(run_id, handle)
+            try:
+                since = _state_time(self.client.read_flow_run(run_id))
+            except Exception as exc:  # the run is checked again when its process ends
+                logger.warning("could not read flow run %s: %s", run_id, exc)
+                since = None
+            self._watch_in_thread(run_id, handle, since)
         return len(found)
 
-    def _watch_in_thread(self, run_id: UUID, handle: Any) -> None:
+    def _watch_in_thread(self, run_id: UUID, handle: Any, since: dt.datetime | None) -> None:
+        ended = threading.Event()
         with self._lock:
             self._handles[run_id] = handle
-            self._ended[run_id] = threading.Event()
+            self._ended[run_id] = ended
         threading.Thread(
-            target=self._watch, args=(run_id, handle), name=f"watch-{run_id}", daemon=True
+            target=self._watch,
+            args=(run_id, handle, since, ended),
+            name=f"watch-{run_id}",
+            daemon=True,
         ).start()
 
-    def _watch(self, run_id: UUID, handle: Any) -> None:
+    def _watch(
+        self, run_id: UUID, handle: Any, since: dt.datetime | None, ended: threading.Event
+    ) -> None:
         try:
             code = self.wait(handle)
-            self._finished(run_id, code, handle)
+            self._finished(run_id, code, handle, since)
         except Exception as exc:
             logger.error("could not report the end of flow run %s: %s", run_id, exc)
         finally:
             with self._lock:
-                self._handles.pop(run_id, None)
-                self._cancelling.discard(run_id)
-                ended = self._ended.pop(run_id, None)
-            if ended is not None:
-                ended.set()
+                # The run may have been claimed again (resumed after a suspension)
+                # while this process was ending: leave the new attempt's entries alone.
+                if self._ended.get(run_id) is ended:
+                    self._handles.pop(run_id, None)
+                    self._cancelling.discard(run_id)
+                    del self._ended[run_id]
+            ended.set()
             self.slot_freed.set()
 
-    def _finished(self, run_id: UUID, code: int, handle: Any) -> None:
+    def _finished(
+        self, run_id: UUID, code: int, handle: Any, since: dt.datetime | None = None
+    ) -> None:
         run = self.client.read_flow_run(run_id)
         kind = run.state.type
         if kind in _FINAL:
             logger.info("flow run %s finished %s", run_id, run.state.name)
             return
-        if kind is StateType.PAUSED and run.state.name == "Suspended":
+        if _is_suspended(run.state):
             logger.info("flow run %s suspended; it runs again once resumed", run_id)
+            return
+        ended = self._attempt_ended(run_id, since)
+        if ended is not None:
+            logger.info(
+                "flow run %s: the attempt this %s ran ended %s; the run is %s now, not crashing it",
+                run_id,
+                self.noun,
+                ended,
+                run.state.name,
+            )
             return
         if kind is StateType.CANCELLING or run_id in self._cancelling:
             self.client.set_flow_run_state(
@@ -213,6 +248,19 @@ class WorkerType:
         if tail:
             message += f"; its last output:\n{tail}"
         self._crash(run_id, message)
+
+    def _attempt_ended(self, run_id: UUID, since: dt.datetime | None) -> str | None:
+        """The state that ended the attempt launched at ``since`` (its claim) if the run
+        went on without it (Suspended, or finished, then resumed or retried): that run
+        belongs to a later attempt, which this process's end says nothing about."""
+        if since is None:
+            return None
+        for state in self.client.read_flow_run_states(run_id):
+            if state.timestamp is None or state.timestamp < since:
+                continue
+            if state.type in _FINAL or _is_suspended(state):
+                return state.name
+        return None
 
     def _crash(self, run_id: UUID, message: str) -> None:
         logger.error("flow run %s crashed: %s", run_id, message)

@@ -53,7 +53,15 @@ def script(tmp_path: Path) -> Path:
     return path
 
 
-def _wait(predicate, timeout: float = 30.0, what: str = "condition"):
+#: Generous deadlines: a loaded 2-core machine starts a process, or a run, in seconds.
+#: The waits poll, so an idle machine passes as fast as before.
+READY_SECONDS = 120.0
+RUN_SECONDS = 120.0
+#: SIGTERM lets the runs in flight finish first (serve runs one every second here).
+STOP_SECONDS = 90.0
+
+
+def _wait(predicate, timeout: float = RUN_SECONDS, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -72,6 +80,17 @@ def _registered(client: Any, *names: str) -> bool:
     return True
 
 
+def _serving(p: Process, what: str) -> None:
+    """Wait until the serve process says it serves (it has registered and started
+    polling): what follows is timed from there, not from the process's start."""
+    _wait(
+        lambda: what in p.log() or p.process.poll() is not None,  # type: ignore[union-attr]
+        timeout=READY_SECONDS,
+        what=f"{what!r}",
+    )
+    assert what in p.log(), p.log()
+
+
 def _env(monkeypatch: pytest.MonkeyPatch, home: Path, api_url: str | None) -> dict[str, str]:
     for key, value in FAST_ENV.items():
         monkeypatch.setenv(key, value)
@@ -87,6 +106,7 @@ def test_serve_without_a_server_schedules_and_runs(
 
     env = _env(monkeypatch, headwater_home, None)
     with Process([str(script), "one"], env, script.parent / "serve.log", cwd=script.parent) as p:
+        _serving(p, "Serving tick/every-second")
         with get_client() as client:
 
             def scheduled_done():
@@ -98,12 +118,11 @@ def test_serve_without_a_server_schedules_and_runs(
 
             runs = _wait(scheduled_done, what="two scheduled runs:\n" + p.log())
         assert all(r.parameters == {"n": 5} for r in runs)
-        manual = run_deployment("tick/every-second", parameters={"n": 7}, timeout=30)
+        manual = run_deployment("tick/every-second", parameters={"n": 7}, timeout=RUN_SECONDS)
         assert manual.state.name == "Completed", p.log()
         assert manual.parameters == {"n": 7}
-        code = p.stop(signal.SIGTERM)
+        code = p.stop(signal.SIGTERM, timeout=STOP_SECONDS)
     assert code == 0, p.log()
-    assert "Serving tick/every-second" in p.log()
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +138,11 @@ def test_serve_several_deployments_against_a_server(
 
     env = _env(monkeypatch, tmp_path / "client-home", server.api_url)
     with Process([str(script), "two"], env, tmp_path / "serve.log", cwd=script.parent) as p:
+        _serving(p, "Serving")
         with get_client() as client:
             _wait(lambda: _registered(client, "nap/long", "tick/manual"), what="registration")
             long = run_deployment("nap/long", timeout=0)
-            done = run_deployment("tick/manual", parameters={"n": 3}, timeout=30)
+            done = run_deployment("tick/manual", parameters={"n": 3}, timeout=RUN_SECONDS)
             assert done.state.name == "Completed", p.log()
             _wait(
                 lambda: client.read_flow_run(long.id).state.name == "Running",
@@ -132,10 +152,9 @@ def test_serve_several_deployments_against_a_server(
             client.cancel_flow_run(long.id)
             _wait(
                 lambda: client.read_flow_run(long.id).state.name == "Cancelled",
-                timeout=15,
                 what="Cancelled",
             )
-        assert p.stop(signal.SIGTERM) == 0, p.log()
+        assert p.stop(signal.SIGTERM, timeout=STOP_SECONDS) == 0, p.log()
 
 
 def test_serve_refuses_deployments_with_a_work_pool(tmp_path: Path) -> None:

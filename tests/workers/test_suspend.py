@@ -18,6 +18,8 @@ from tests._workers import FAST_ENV, make_git_repo, worker
 
 FLOWS = """
 import pathlib
+import threading
+import time
 
 from headwater import flow, task
 from headwater.flow_runs import suspend_flow_run
@@ -48,6 +50,22 @@ def approve(marker: str, timeout: int = 120) -> int:
     base = first(marker)
     answer = suspend_flow_run(wait_for_input=Go, timeout=timeout)
     return second(base, answer.copies, answer.who, marker)
+
+
+def _wait_for_file(path: str) -> None:
+    deadline = time.monotonic() + 60
+    while not pathlib.Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@flow(persist_result=True)
+def approve_late_exit(marker: str, gate: str) -> int:
+    # a non-daemon thread keeps this attempt's process alive until ``gate`` exists
+    threading.Thread(target=_wait_for_file, args=(gate,)).start()
+    base = first(marker)
+    answer = suspend_flow_run(wait_for_input=Go, timeout=120)
+    _wait_for_file(gate + ".resumed")  # the second attempt stays Running until then
+    return second(base, answer.copies, answer.who, marker)
 """
 
 
@@ -69,6 +87,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, server: ServerProcess) 
             client.create_work_pool(WorkPoolCreate(name=pool))
         deployed = flow.from_source(source=str(repo), entrypoint="flows.py:approve")
         deployed.deploy("suspend-test", work_pool_name=pool)
+        late = flow.from_source(source=str(repo), entrypoint="flows.py:approve_late_exit")
+        late.deploy("suspend-test", work_pool_name=pool)
     return pool, "approve/suspend-test"
 
 
@@ -149,3 +169,41 @@ def test_a_suspended_run_not_resumed_in_time_ends_failed(
         failed = _wait_for(run.id, ("Failed",), timeout=30)
     assert "not resumed before its timeout" in (failed.state.message or "")
     assert marker.read_text() == "A"
+
+
+def test_a_run_resumed_before_the_worker_saw_its_process_end_is_not_crashed(
+    deployment: tuple[str, str], tmp_path: Path
+) -> None:
+    """The suspended attempt's process outlives the suspension (until ``gate`` exists):
+    the run is resumed and its second attempt is Running when the old process ends,
+    and that end must not crash the new attempt (it did: the worker saw a Running run
+    whose process had exited)."""
+    import time
+
+    from headwater import run_deployment
+
+    pool, _ = deployment
+    marker, gate = tmp_path / "marker.txt", tmp_path / "gate"
+    with worker(tmp_path / "w", os.environ["HEADWATER_API_URL"], pool) as proc:
+        run = run_deployment(
+            "approve-late-exit/suspend-test",
+            parameters={"marker": str(marker), "gate": str(gate)},
+            timeout=0,
+        )
+        _wait_for(run.id, ("Suspended",))
+        with get_client() as client:
+            client.resume_flow_run(run.id, {"copies": 1})
+            deadline = time.monotonic() + 60
+            while client.read_flow_run(run.id).run_count < 2:
+                assert time.monotonic() < deadline, (_history(run.id), proc.log())
+                time.sleep(0.1)
+        gate.touch()  # the first attempt's process ends now
+        while "not crashing it" not in proc.log() and f"{run.id} crashed" not in proc.log():
+            assert time.monotonic() < deadline, (_history(run.id), proc.log())
+            time.sleep(0.1)
+        assert "Crashed" not in _history(run.id), proc.log()
+        (tmp_path / "gate.resumed").touch()
+        done = _wait_for(run.id, ("Completed",))
+    assert done.run_count == 2
+    assert "Crashed" not in _history(run.id)
+    assert marker.read_text() == "A B=21 by ops"

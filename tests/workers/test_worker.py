@@ -298,11 +298,15 @@ def test_the_pools_base_job_template_sets_the_runs_environment(
         client.create_work_pool(WorkPoolCreate(name=pool, base_job_template=template))
     run = run_deployment(_deploy(repo, pool, "quick"), timeout=0)
     process = worker(tmp_path / "w", server.api_url, pool, "--run-once", "--type", "process")
-    process.start()
-    assert process.process is not None
-    assert process.process.wait(60) == 0, process.log()
+    # Deadlines for a loaded 2-core machine (a worker and a run each start a Python
+    # process and pull the repository); an idle machine takes seconds.
+    with process:
+        assert process.process is not None
+        assert process.process.wait(180) == 0, process.log()
+    with get_client() as client:
+        assert client.read_flow_run(run.id).state.name == "Completed", process.log()
     assert "(env from-template)" in _logs(run.id)
     wrong = worker(tmp_path / "w2", server.api_url, pool, "--run-once", "--type", "nope")
-    wrong.start()
-    assert wrong.process is not None and wrong.process.wait(30) == 1
+    with wrong:
+        assert wrong.process is not None and wrong.process.wait(120) == 1, wrong.log()
     assert "unknown worker type 'nope' (known: process" in wrong.log()

@@ -20,6 +20,7 @@ from typing import Any
 
 from headwater.schemas.automations import AutomationRead
 from headwater.server.automations.composite import Evaluator, trigger_state
+from headwater.server.automations.seen import SeenEvents
 from headwater.server.automations.triggers import Firing
 from headwater.server.db.database import Database
 from headwater.server.events import bus
@@ -30,6 +31,7 @@ TAIL_SECONDS = 1.0
 #: How far back the tail looks: a transaction commits a little after its rows got
 #: their ``received`` time.
 LOOKBACK_SECONDS = 5.0
+#: How long an event id is remembered after it was judged, at least (see seen.py).
 SEEN_SECONDS = 60.0
 #: Unseen events the tail reads in full per pass.
 TAIL_BATCH = 5000
@@ -46,7 +48,7 @@ class AutomationService:
         self._unsubscribe: Callable[[], None] | None = None
         self._states: dict[Any, tuple[AutomationRead, Evaluator]] = {}
         self._version: tuple[int, float] | None = None
-        self._seen: dict[Any, float] = {}
+        self._seen = SeenEvents(SEEN_SECONDS)
         self._tail_from = time.time()
         self._next_tail = 0.0
 
@@ -70,7 +72,8 @@ class AutomationService:
         except Exception:
             logger.exception("automations: could not read the recent events")
             return
-        self._seen.update((event_id, self._tail_from) for event_id, _received in marks)
+        for event_id, received in marks:
+            self._seen.add(event_id, received=received, judged=self._tail_from)
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._unsubscribe is not None:
@@ -141,10 +144,8 @@ class AutomationService:
         self._states = states
 
     def _observe(self, row: dict[str, Any], now: float) -> list[tuple[AutomationRead, Firing]]:
-        event_id = row["id"]
-        if event_id in self._seen:
+        if not self._seen.add(row["id"], received=row.get("received") or now, judged=now):
             return []
-        self._seen[event_id] = now
         fired = []
         for automation, state in self._states.values():
             fired += [(automation, f) for f in state.observe(row, now)]
@@ -168,9 +169,7 @@ class AutomationService:
         elif marks:
             self._tail_from = max(self._tail_from, marks[-1][1])
         rows.sort(key=lambda row: row["received"])
-        cutoff = now - SEEN_SECONDS
-        if len(self._seen) > 10_000 or (self._seen and next(iter(self._seen.values())) < cutoff):
-            self._seen = {k: v for k, v in self._seen.items() if v >= cutoff}
+        self._seen.forget(now=now, window_start=self._tail_from - LOOKBACK_SECONDS)
         return rows
 
     def _record(self, firings: list[tuple[AutomationRead, Firing]], now: float) -> None:

@@ -7,10 +7,11 @@ text) and handed to the driver's ``executemany``.  A row is a dict, or with
 ``TaskRunRecord``).  For 1,000-row batches this costs about a third of
 ``conn.execute(insert(...), rows)``, which re-processes every parameter of every row.
 
-On PostgreSQL, ``recordset_insert`` goes further for a table with JSON columns: the
-rows travel as one JSON document unpacked by ``jsonb_to_recordset`` in a single
-statement (one encode in Rust, one round trip; psycopg's ``executemany`` sends a
-statement per row and dumps every parameter in Python).
+On PostgreSQL, ``recordset_insert`` goes further (events, logs, task runs): the rows
+travel as one JSON document unpacked by ``jsonb_to_recordset`` in a single statement
+(one encode in Rust, one round trip; psycopg's ``executemany`` sends a statement per
+row and dumps every parameter in Python).  ``benchmarks/pg_batch_writes.py`` compares
+the two.
 """
 
 from __future__ import annotations
@@ -139,7 +140,11 @@ def _attribute_converter(
 
 class RecordsetInsert:
     """PostgreSQL: ``INSERT INTO t (...) SELECT ... FROM jsonb_to_recordset(%s::jsonb)``
-    with ``suffix`` (e.g. ``ON CONFLICT DO NOTHING``); rows are dicts by column key."""
+    with ``suffix`` (e.g. ``ON CONFLICT DO NOTHING``); rows are dicts by column key.
+
+    An ``ON CONFLICT ... DO UPDATE`` may not touch a row twice in one statement: rows
+    sharing an ``id`` then go in successive statements (the first of each id, then the
+    second, ...), which gives what one statement per row in their order gave."""
 
     def __init__(self, conn: Connection, table: Table, suffix: str) -> None:
         quote = conn.dialect.identifier_preparer.quote
@@ -153,9 +158,39 @@ class RecordsetInsert:
             f"SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS t({types}) {suffix}"
         )
 
-    def execute(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            conn.exec_driver_sql(self.sql, (_json_document(rows),))
+        self.updates = "DO UPDATE" in suffix.upper()
+
+    def execute(self, conn: Connection, rows: Sequence[Any]) -> None:
+        """Insert ``rows`` (mappings by column key)."""
+        if not rows:
+            return
+        for part in _by_occurrence(rows) if self.updates else (rows,):
+            conn.exec_driver_sql(self.sql, (_json_document(part),))
+
+
+def _by_occurrence(rows: Sequence[Any]) -> list[Sequence[Any]]:
+    """``rows`` split so that no ``id`` appears twice in a part: the first row of each
+    id, then the second, ... (one part, ``rows`` itself, when the ids are distinct)."""
+    counts: dict[Any, int] = {}
+    parts: list[list[Any]] = []
+    for row in rows:
+        n = counts.get(row["id"], 0)
+        counts[row["id"]] = n + 1
+        if n == len(parts):
+            parts.append([])
+        parts[n].append(row)
+    return [rows] if len(parts) == 1 else list(parts)
+
+
+def conflict_clause(conn: Connection, statement: Insert) -> str:
+    """The ``ON CONFLICT ...`` clause of ``statement`` as PostgreSQL reads it, for a
+    ``RecordsetInsert`` (the clause must hold literals only, no parameters)."""
+    compiled = statement.compile(dialect=conn.dialect)
+    at = compiled.string.find(" ON CONFLICT ")
+    clause = compiled.string[at + 1 :]
+    if at < 0 or "%(" in clause:
+        raise ValueError(f"no ON CONFLICT clause without parameters in {compiled.string!r}")
+    return clause
 
 
 def _json_document(rows: Sequence[Any]) -> str:
@@ -170,11 +205,15 @@ def _json_document(rows: Sequence[Any]) -> str:
 _recordsets: dict[str, RecordsetInsert] = {}
 
 
-def recordset_insert(conn: Connection, name: str, table: Table, suffix: str) -> RecordsetInsert:
-    """The cached ``RecordsetInsert`` called ``name`` (PostgreSQL only)."""
+def recordset_insert(
+    conn: Connection, name: str, table: Table, suffix: str | Callable[[], str]
+) -> RecordsetInsert:
+    """The cached ``RecordsetInsert`` called ``name`` (PostgreSQL only; ``suffix`` may
+    be a function, called once, that gives it)."""
     statement = _recordsets.get(name)
     if statement is None:
-        statement = _recordsets[name] = RecordsetInsert(conn, table, suffix)
+        text = suffix if isinstance(suffix, str) else suffix()
+        statement = _recordsets[name] = RecordsetInsert(conn, table, text)
     return statement
 
 

@@ -41,6 +41,24 @@ events = Table(
     Index(None, "received"),
 )
 
+# PostgreSQL (0018): ``resource.id_prefix`` is a LIKE 'prefix%', which a plain index
+# serves only under the "C" collation, so the resource id has a pattern_ops index too;
+# "related to X" (``related``, ``any_resource``) is ``related_ids @> '["X"]'``, which a
+# GIN index serves.  SQLite reads a prefix as a range over the plain resource_id index
+# (store/events.py) and has no index for JSON arrays.
+Index(
+    "ix_events__resource_id_pattern",
+    events.c.resource_id,
+    events.c.occurred,
+    postgresql_ops={"resource_id": "text_pattern_ops"},
+).ddl_if(dialect="postgresql")
+Index(
+    "ix_events__related_ids",
+    events.c.related_ids,
+    postgresql_using="gin",
+    postgresql_ops={"related_ids": "jsonb_path_ops"},
+).ddl_if(dialect="postgresql")
+
 automations = Table(
     "automations",
     metadata,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, func, not_, or_, select
+from sqlalchemy import Connection, and_, delete, func, not_, or_, select
 
 from headwater.server.db.after_commit import after_commit
 from headwater.server.db.bulk import bulk_statement, recordset_insert
@@ -73,6 +73,18 @@ def _like_prefix(column: Any, prefix: str) -> Any:
     return column.like(escaped + "%", escape="!")
 
 
+def _resource_prefix(column: Any, prefix: str, dialect: str) -> Any:
+    """``column`` starts with ``prefix``.  SQLite's LIKE ignores case, so it cannot use
+    an index: it also reads the prefix as a range, which the resource_id index serves
+    (and which makes the match case-sensitive, as on PostgreSQL, whose pattern_ops
+    index serves the LIKE)."""
+    like = _like_prefix(column, prefix)
+    if dialect != "sqlite" or not prefix or ord(prefix[-1]) >= 0x10FFFF:
+        return like
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper, like)
+
+
 def _filtered(query: Any, flt: EventFilter, dialect: str) -> Any:
     c = events.c
     if flt.occurred.since is not None:
@@ -95,7 +107,7 @@ def _filtered(query: Any, flt: EventFilter, dialect: str) -> Any:
             query = query.where(c.resource_id.in_(flt.resource.id))
         if flt.resource.id_prefix:
             query = query.where(
-                or_(*(_like_prefix(c.resource_id, p) for p in flt.resource.id_prefix))
+                or_(*(_resource_prefix(c.resource_id, p, dialect) for p in flt.resource.id_prefix))
             )
     if flt.related is not None and flt.related.id:
         query = query.where(

@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import Connection, func, select
 
 from headwater.schemas.records import LogRecord
-from headwater.server.db.bulk import bulk_statement
+from headwater.server.db.bulk import bulk_statement, recordset_insert
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import logs
 from headwater.server.db.text_match import contains_text
@@ -28,6 +28,12 @@ if TYPE_CHECKING:  # pydantic schemas are imported by the read functions only
 
 def create_logs(conn: Connection, *, records: Sequence[LogRecord]) -> None:
     if not records:
+        return
+    if conn.dialect.name == "postgresql":
+        # One statement for the batch (psycopg's executemany runs one per row).
+        recordset_insert(conn, "create_logs", logs, "ON CONFLICT (id) DO NOTHING").execute(
+            conn, records
+        )
         return
 
     def build() -> tuple[Any, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, MetaData, Table, case, func, literal_column, 
 from headwater.exceptions import ObjectNotFound
 from headwater.schemas import records
 from headwater.schemas.records import TaskRunRecord
-from headwater.server.db.bulk import bulk_statement
+from headwater.server.db.bulk import bulk_statement, conflict_clause, recordset_insert
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import task_runs
 from headwater.server.db.text_match import contains_text
@@ -77,7 +77,14 @@ def upsert_task_runs(conn: Connection, *, records: Sequence[TaskRunRecord]) -> N
         )
         return _record_columns, stmt
 
-    bulk_statement(conn, "upsert_task_runs", build, attributes=True).execute(conn, records)
+    if conn.dialect.name == "postgresql":
+        # One statement for the batch (psycopg's executemany runs one per row).
+        statement = recordset_insert(
+            conn, "upsert_task_runs", _record_columns, lambda: conflict_clause(conn, build()[1])
+        )
+        statement.execute(conn, [record.to_dict() for record in records])
+    else:
+        bulk_statement(conn, "upsert_task_runs", build, attributes=True).execute(conn, records)
     if store_task_run_events() or bus.has_subscribers():
         events.record_events(conn, domain.task_run_states(records), store=store_task_run_events())
 

@@ -132,3 +132,67 @@ def test_logs_are_idempotent_and_filtered(database_url: str) -> None:
     assert [log.level for log in warnings] == [30, 40]
     assert [log.message for log in page] == ["message 1", "message 2"]
     assert [log.message for log in text] == ["message 3"]
+
+
+def _statements(db: Any) -> Any:
+    """A list that collects ``(executemany, rows)`` of every statement on ``db``'s
+    task_runs and logs tables while the context is open."""
+    import contextlib
+
+    from sqlalchemy import event
+
+    @contextlib.contextmanager
+    def collecting() -> Any:
+        seen: list[tuple[bool, int]] = []
+
+        def before(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool):
+            if sql.startswith(("INSERT INTO task_runs", "INSERT INTO logs")):
+                seen.append((many, len(params) if many else 1))
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield seen
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return collecting()
+
+
+def test_a_batch_is_one_statement_on_postgresql(database_url: str) -> None:
+    """On PostgreSQL a batch of logs or task runs is one statement (it was one per row);
+    a task run twice in the batch takes a second one, with the first's outcome."""
+    run_id = _flow_run(database_url)
+    db = get_database(database_url)
+    records = [_record(run_id, i, "RUNNING") for i in range(50)]
+    later = [
+        {**r, "state_type": "COMPLETED", "state_name": "Completed", "updated": r["updated"] + 1}
+        for r in records[:10]
+    ]
+    stale = {**records[10], "state_name": "Stale", "updated": records[10]["updated"] - 1}
+    now = time.time()
+    lines = [
+        {
+            "id": new_id(),
+            "flow_run_id": run_id,
+            "task_run_id": None,
+            "name": "n",
+            "level": 20,
+            "message": f"line {i}",
+            "timestamp": now + i,
+        }
+        for i in range(50)
+    ]
+    with _statements(db) as seen, db.begin_write() as conn:
+        task_runs.upsert_task_runs(conn, records=_typed(*records, *later, stale))
+        logs.create_logs(conn, records=[*lines, lines[0]])  # a line twice: stored once
+    if db.dialect == "postgresql":
+        assert seen == [(False, 1), (False, 1), (False, 1)], seen
+    with db.begin_read() as conn:
+        stored = task_runs.read_task_runs(
+            conn, task_run_filter=TaskRunFilter(flow_run_ids=[run_id])
+        )
+        stored_lines = logs.read_logs(conn, log_filter=LogFilter(flow_run_id=run_id), limit=200)
+    states = {t.name: t.state.name for t in stored}
+    assert len(states) == 50
+    assert [states[f"t-{i}"] for i in range(12)] == ["Completed"] * 10 + ["Running"] * 2
+    assert len(stored_lines) == 50
