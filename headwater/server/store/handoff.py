@@ -69,14 +69,16 @@ class Handoff:
 
 def hand_off(
     conn: Connection, rooms: Mapping[str, int], now: float | None = None
-) -> tuple[dict[str, int], list[tuple[str, UUID]]]:
+) -> tuple[dict[str, int], list[tuple[str, UUID]], set[str]]:
     """Give ``rooms`` (free slots per limit resource, counted under the limit's row
     lock the caller holds) to the waiters at the head of each queue that can take
-    them.  The slots handed per resource, and who to wake (address, ticket) after
-    commit: they hold their lease already."""
+    them.  The slots handed per resource, who to wake (address, ticket) after
+    commit (they hold their lease already), and the resources nobody is queued for
+    (nobody to wake either)."""
     now = time.time() if now is None else now
     handed: dict[str, int] = {}
     woken: list[tuple[str, UUID]] = []
+    empty: set[str] = set()
     for resource, room in sorted(rooms.items()):
         found = slot_counts.limit_id(resource)
         if found is None or room <= 0:
@@ -84,6 +86,9 @@ def hand_off(
         heads = conn.execute(
             _HEAD, {"resource": resource, "now": now, "size": min(room, _LOOKAHEAD) + 1}
         ).all()
+        if not heads:
+            empty.add(resource)
+            continue
         taken: list[Any] = []
         for row in heads:
             if row.duration is None or not row.wake or row.slots > room:
@@ -114,7 +119,7 @@ def hand_off(
         if slots:
             slot_counts.add(conn, found, slots)
         handed[resource] = slots
-    return handed, woken
+    return handed, woken, empty
 
 
 _INSERT_LEASE: dict[str, Any] = {}
