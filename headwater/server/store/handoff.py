@@ -29,6 +29,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, delete, select
 
+from headwater.core import wake
 from headwater.schemas.concurrency import SlotGrant
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import lease_waiters, leases
@@ -36,6 +37,7 @@ from headwater.server.store import slot_counts
 
 L = leases.c
 W = lease_waiters.c
+
 #: Queued waiters read per limit when handing slots off.
 _LOOKAHEAD = 8
 
@@ -135,6 +137,11 @@ def _insert_lease(conn: Connection) -> Any:
     return found
 
 
+def granted_payload(ticket: UUID) -> bytes:
+    """The wake-up of a waiter that holds its lease now (sent after commit)."""
+    return ticket.bytes + wake.GRANTED
+
+
 def granted(conn: Connection, ticket: UUID) -> float | None:
     """The duration of the lease ``ticket`` was granted (its id is the ticket), or
     None when it holds none (yet)."""
@@ -150,9 +157,12 @@ def grant_for(
     held = granted(conn, ticket)
     if held is None:
         return None
+    return handed(ticket, refused, held or duration)
+
+
+def handed(ticket: UUID, refused: SlotGrant, duration: float) -> SlotGrant:
+    """The grant of a waiter (last answered ``refused``) handed its slots, whose
+    lease lasts ``duration`` (the one it queued with)."""
     return SlotGrant(
-        lease_id=ticket,
-        lease_duration=held or duration,
-        limits=refused.limits,
-        missing=refused.missing,
+        lease_id=ticket, lease_duration=duration, limits=refused.limits, missing=refused.missing
     )

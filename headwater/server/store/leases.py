@@ -57,7 +57,7 @@ from headwater.server.db.after_commit import DATABASE, after_commit
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import lease_waiters, leases
 from headwater.server.store import slot_counts
-from headwater.server.store.handoff import Handoff, hand_off
+from headwater.server.store.handoff import Handoff, granted_payload, hand_off
 
 #: A waiter that has not refreshed its place for this long is no longer queued.
 WAITER_TTL = 10.0
@@ -503,7 +503,7 @@ def _wake_granted(granted: list[tuple[str, UUID]], db: Any) -> None:
     """Tell waiters they hold their lease; the lease of one whose process is gone
     goes back at once (to the next waiter)."""
     for address, ticket in granted:
-        if wake.send(address, ticket.bytes) == "gone" and db is not None:
+        if wake.send(address, granted_payload(ticket)) == "gone" and db is not None:
             db.write_retrying(lambda conn, lease=ticket: release(conn, lease_id=lease))
 
 

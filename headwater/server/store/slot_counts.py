@@ -70,6 +70,27 @@ _SQLITE_INSERT_RAW = (
     "task_run_id, created) VALUES (:lease_id, :resource, :slots, :holder, :duration, "
     ":expires, :flow_run_id, :task_run_id, :now)"
 )
+_SQLITE_LIVE = (
+    "(SELECT coalesce(sum(slots), 0) FROM leases WHERE leases.resource = {resource} "
+    "AND leases.expires > :now)"
+)
+# A waiter asking again while the limit is full of live leases: it keeps its place
+# (or takes one), as the full path would decide, in one statement that also says
+# when the first of those leases runs out (when to look again at the latest).
+_SQLITE_QUEUE_RAW = (
+    "INSERT INTO lease_waiters (ticket, resource, slots, wake, expires, created, "
+    "duration, holder, flow_run_id, task_run_id) "
+    f"SELECT :lease_id, {_SQLITE_RESOURCE}, :slots, :wake, :waiter_expires, :now, "
+    ":duration, :holder, :flow_run_id, :task_run_id FROM concurrency_limits "
+    'WHERE name = :name AND active AND "limit" >= :slots AND "limit" < :slots + '
+    + _SQLITE_LIVE.format(resource=_SQLITE_RESOURCE)
+    + _NOT_GRANTED
+    + " ON CONFLICT (ticket, resource) DO UPDATE SET expires = excluded.expires, "
+    "wake = excluded.wake, duration = excluded.duration, holder = excluded.holder, "
+    "flow_run_id = excluded.flow_run_id, task_run_id = excluded.task_run_id "
+    "RETURNING (SELECT min(expires) FROM leases WHERE leases.resource = "
+    "lease_waiters.resource AND leases.expires > :now)"
+)
 _SQLITE_RELEASE_RAW = "DELETE FROM leases WHERE id = ? RETURNING resource, slots"
 # Counted off under SQLite's write lock, which every queuer holds too: whether anyone
 # waits for the limit is known in the same statement (on PostgreSQL a waiter that
@@ -151,6 +172,47 @@ def take(
         params["resource"] = took[0][0]
         sqlite.execute(_SQLITE_INSERT_RAW, params).fetchall()  # type: ignore[union-attr]
     return SlotGrant(lease_id=lease_id, lease_duration=duration, limits=[request.names[0]])
+
+
+def queue_full(
+    conn: Connection,
+    *,
+    request: SlotRequest,
+    default_duration: float,
+    wake_address: str | None,
+    waiter_ttl: float,
+    now: float,
+) -> tuple[SlotGrant, float | None] | None:
+    """SQLite, after ``take`` refused: a waiter (ticket, wake address, one limit)
+    whose limit is full of live leases keeps its place in the queue in one statement
+    (ready to be handed its slots, ``handoff.py``); the refusal and when to look
+    again.  None when that is not the case (the full path decides)."""
+    if (
+        conn.dialect.name != "sqlite"
+        or request.ticket is None
+        or not wake_address
+        or request.mode != "concurrency"
+        or len(set(request.names)) != 1
+    ):
+        return None
+    duration = request.lease_duration or default_duration
+    params = {
+        "name": request.names[0],
+        "slots": request.slots,
+        "now": now,
+        "lease_id": request.ticket.bytes,
+        "wake": wake_address,
+        "waiter_expires": now + waiter_ttl,
+        "duration": duration,
+        "holder": (request.holder or "unknown")[:200],
+        "flow_run_id": _bytes(request.flow_run_id),
+        "task_run_id": _bytes(request.task_run_id),
+    }
+    sqlite = conn.connection.driver_connection
+    queued = sqlite.execute(_SQLITE_QUEUE_RAW, params).fetchall()  # type: ignore[union-attr]
+    if not queued:
+        return None
+    return SlotGrant(limits=[request.names[0]]), queued[0][0]
 
 
 def limit_id(resource: str) -> UUID | None:
