@@ -123,6 +123,26 @@ def test_a_release_nobody_waits_for_is_two_statements_on_sqlite(
     assert _held(db, limit_id) == (0, 0)
 
 
+def test_a_waiter_on_a_full_limit_keeps_its_place_in_two_statements_on_sqlite(
+    db: Database, statements: list[str]
+) -> None:
+    name, _ = _limit(db, 1)
+    assert _acquire(db, name) is not None
+    request = SlotRequest(names=[name], ticket=uuid.uuid4(), wait_seconds=5)
+    for _ in range(2):  # joins the queue, then keeps its place
+        statements.clear()
+        with db.begin_write() as conn:
+            grant, retry_at = store.acquire_slots(
+                conn, request=request, default_duration=60.0, wake_address="here|waiter"
+            )
+        assert grant.lease_id is None and grant.limits == [name]
+        assert retry_at is not None and retry_at > time.time() + 30  # the holder's expiry
+        if db.is_sqlite:  # the refused one-statement take, then the place kept
+            assert len(_work(statements)) == 2, _work(statements)
+    with db.begin_read() as conn:
+        assert store.read_limit(conn, name=name).queue_length == 1
+
+
 def test_held_follows_the_lease_rows(db: Database) -> None:
     a, a_id = _limit(db, 3)
     b, b_id = _limit(db, 1)
