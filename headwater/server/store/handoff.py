@@ -9,8 +9,8 @@ waiters at the head of the queue in order, while they fit: it inserts each one's
 lease, with the waiter's ticket as the lease's id, counts it on the limit's row and
 deletes the waiter's row; after commit the waiter is woken by a datagram saying it
 holds its lease (``granted_payload``: no look-up, no asking again).  A grant then
-costs the waiter no write transaction and waits for no process to be scheduled first: the next holder is
-decided the moment the slot frees, in queue order.
+costs the waiter no write transaction and waits for no process to be scheduled
+first: the next holder is decided the moment the slot frees, in queue order.
 
 The head of the queue stops the hand-off when it does not fit, or cannot be handed
 slots (several limits, a rate limit, no wake address): it is woken as before and asks
