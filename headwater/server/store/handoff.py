@@ -81,13 +81,21 @@ def hand_off(
     handed: dict[str, int] = {}
     woken: list[tuple[str, UUID]] = []
     empty: set[str] = set()
+    # SQLite: the driver's own statements (SQLAlchemy's per-statement work cost more
+    # than they do, under the write lock every other writer waits for).
+    sqlite = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
     for resource, room in sorted(rooms.items()):
         found = slot_counts.limit_id(resource)
         if found is None or room <= 0:
             continue
-        heads = conn.execute(
-            _HEAD, {"resource": resource, "now": now, "size": min(room, _LOOKAHEAD) + 1}
-        ).all()
+        size = min(room, _LOOKAHEAD) + 1
+        if sqlite is not None:
+            heads: list[Any] = [
+                _Head(UUID(bytes=row[0]), *row[1:], raw=row)
+                for row in sqlite.execute(_SQLITE_HEAD, (resource, now, size)).fetchall()
+            ]
+        else:
+            heads = list(conn.execute(_HEAD, {"resource": resource, "now": now, "size": size}))
         if not heads:
             empty.add(resource)
             continue
@@ -98,6 +106,12 @@ def hand_off(
             taken.append(row)
             room -= row.slots
         if not taken:
+            continue
+        if sqlite is not None:
+            slots = _hand_sqlite(sqlite, taken, resource, now, woken)
+            if slots:
+                slot_counts.add(conn, found, slots)
+            handed[resource] = slots
             continue
         insert = _insert_lease(conn)
         slots = 0
@@ -122,6 +136,55 @@ def hand_off(
             slot_counts.add(conn, found, slots)
         handed[resource] = slots
     return handed, woken, empty
+
+
+_SQLITE_HEAD = (
+    "SELECT ticket, slots, wake, duration, holder, flow_run_id, task_run_id "
+    "FROM lease_waiters WHERE resource = ? AND expires > ? ORDER BY id LIMIT ?"
+)
+_SQLITE_INSERT = (
+    "INSERT INTO leases (id, resource, slots, holder, duration, expires, flow_run_id, "
+    "task_run_id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
+_SQLITE_GONE = "DELETE FROM lease_waiters WHERE ticket = ?"
+
+
+class _Head:
+    """A waiter's row read by the driver (``raw``: the row, UUIDs as bytes)."""
+
+    __slots__ = ("duration", "holder", "raw", "slots", "ticket", "wake")
+
+    def __init__(
+        self,
+        ticket: UUID,
+        slots: int,
+        wake: str | None,
+        duration: float | None,
+        holder: str | None,
+        *_runs: Any,
+        raw: Any,
+    ) -> None:
+        self.ticket, self.slots, self.wake = ticket, slots, wake
+        self.duration, self.holder, self.raw = duration, holder, raw
+
+
+def _hand_sqlite(
+    sqlite: Any, taken: list[Any], resource: str, now: float, woken: list[tuple[str, UUID]]
+) -> int:
+    """SQLite: insert the leases of ``taken`` and remove them from the queue; the
+    slots handed (``woken`` gets whom to tell)."""
+    slots = 0
+    for row in taken:
+        raw = row.raw
+        holder, duration = row.holder or "unknown", row.duration
+        lease = (raw[0], resource, row.slots, holder, duration, now + duration, *raw[5:], now)
+        # Nothing inserted: the ticket holds this lease already (not expected).
+        if sqlite.execute(_SQLITE_INSERT, lease).fetchall():
+            slots += row.slots
+            woken.append((row.wake, row.ticket))
+        sqlite.execute(_SQLITE_GONE, (raw[0],)).fetchall()
+    return slots
 
 
 _INSERT_LEASE: dict[str, Any] = {}

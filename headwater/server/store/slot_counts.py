@@ -91,6 +91,7 @@ _SQLITE_QUEUE_RAW = (
     "RETURNING (SELECT min(expires) FROM leases WHERE leases.resource = "
     "lease_waiters.resource AND leases.expires > :now)"
 )
+_SQLITE_ADD_RAW = "UPDATE concurrency_limits SET held = held + ? WHERE id = ?"
 _SQLITE_RELEASE_RAW = "DELETE FROM leases WHERE id = ? RETURNING resource, slots"
 # Counted off under SQLite's write lock, which every queuer holds too: whether anyone
 # waits for the limit is known in the same statement (on PostgreSQL a waiter that
@@ -254,6 +255,10 @@ def count_within(conn: Connection, taken: Mapping[str, int]) -> bool:
 
 def add(conn: Connection, limit: UUID, slots: int) -> None:
     """Lease rows of ``slots`` on ``limit`` were inserted (the caller checked room)."""
+    if conn.dialect.name == "sqlite":
+        sqlite = conn.connection.driver_connection
+        sqlite.execute(_SQLITE_ADD_RAW, (slots, limit.bytes)).fetchall()  # type: ignore[union-attr]
+        return
     conn.execute(_ADD, {"id": limit, "slots": slots})
 
 
