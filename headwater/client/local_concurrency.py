@@ -138,9 +138,13 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
             pause = min(left, WAITER_REFRESH)
             if retry_at is not None:
                 pause = min(pause, max(0.0, retry_at - time.time()) + 0.001)
-            if sock.wait(pause) and request.ticket is not None:
-                # Woken: a release may have handed this waiter its slots already (a
-                # read: no write transaction, no wait for the write lock).
+            woken = sock.receive(pause)
+            if woken and request.ticket is not None:
+                # Woken: a release may have handed this waiter its slots already; its
+                # datagram says so (no look-up), else a read (no write transaction,
+                # no wait for the write lock).
+                if handoff.granted_payload(request.ticket) in woken:
+                    return handoff.handed(request.ticket, grant, request_duration)
                 with db.begin_read() as conn:
                     held = handoff.grant_for(conn, request.ticket, grant, request_duration)
                 if held is not None:

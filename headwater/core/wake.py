@@ -29,6 +29,10 @@ _namespace: str | None = None
 
 Outcome = Literal["sent", "gone", "unreachable"]
 
+#: Appended to a ticket in a wake-up that also says "granted": a release handed the
+#: waiter what it waited for (``server/store/handoff.py``), nothing to look up.
+GRANTED = b"g"
+
 
 def namespace() -> str:
     """Where this process's wake addresses can be reached from (see module doc)."""
@@ -91,6 +95,15 @@ class WakeSocket:
             return False
         ready, _, _ = select.select([self.sock], [], [], timeout)
         return bool(ready) and bool(self.drain())
+
+    def receive(self, timeout: float) -> list[bytes]:
+        """The datagrams' payloads, waiting up to ``timeout`` seconds for a first one
+        (none: nothing came)."""
+        payloads = self.drain()
+        if payloads or timeout <= 0:
+            return payloads
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        return self.drain() if ready else []
 
     def close(self) -> None:
         self.sock.close()

@@ -11,7 +11,7 @@ import contextlib
 import weakref
 from uuid import UUID
 
-from headwater.core.wake import WakeSocket
+from headwater.core.wake import GRANTED, WakeSocket
 
 
 class WakeHub:
@@ -19,14 +19,19 @@ class WakeHub:
         self.socket = WakeSocket()
         self.address = self.socket.address
         self._waiting: dict[UUID, asyncio.Event] = {}
+        #: Tickets woken by a release that handed them their slots.
+        self._granted: set[UUID] = set()
         loop.add_reader(self.socket.fileno(), self._read)
 
     def _read(self) -> None:
         for payload in self.socket.drain():
-            if len(payload) != 16:
+            if len(payload) not in (16, 17):
                 continue
-            event = self._waiting.get(UUID(bytes=payload))
+            ticket = UUID(bytes=payload[:16])
+            event = self._waiting.get(ticket)
             if event is not None:
+                if payload[16:] == GRANTED:
+                    self._granted.add(ticket)
                 event.set()
 
     def register(self, ticket: UUID) -> asyncio.Event:
@@ -37,6 +42,11 @@ class WakeHub:
 
     def unregister(self, ticket: UUID) -> None:
         self._waiting.pop(ticket, None)
+        self._granted.discard(ticket)
+
+    def was_granted(self, ticket: UUID) -> bool:
+        """Whether ``ticket`` was woken because a release handed it its slots."""
+        return ticket in self._granted
 
     async def wait(self, event: asyncio.Event, timeout: float) -> bool:
         """Until ``event`` is set or ``timeout`` seconds pass; clears it.  Whether it

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from headwater.core.wake import WakeSocket
+from headwater.core.wake import GRANTED, WakeSocket
 from headwater.schemas.concurrency import ConcurrencyLimitCreate, SlotRequest
 from headwater.server.db.database import Database, get_database
 from headwater.server.db.tables import concurrency_limits, leases
@@ -77,7 +77,8 @@ def test_a_release_hands_the_slot_to_the_first_waiter(db: Database) -> None:
         # The first waiter holds its lease (the ticket's id) and was told; the second
         # still waits; the count is the same one slot.
         assert _state(db, name, limit_id) == (1, 1, [one])
-        assert first.wait(5) and not second.wait(0)
+        # Its wake-up says it holds the lease (nothing to look up).
+        assert first.receive(5) == [one.bytes + GRANTED] and not second.wait(0)
         again = _ask(db, name, one, first.address)  # asking again finds the lease
         assert again.lease_id == one and again.limits == [name]
         assert _state(db, name, limit_id) == (1, 1, [one])

@@ -64,9 +64,33 @@ def statements(db: Database) -> Iterator[list[str]]:
     def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
         sent.append(sql)
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    if not db.is_sqlite:
+        event.listen(db.engine, "before_cursor_execute", record)
+        yield sent
+        event.remove(db.engine, "before_cursor_execute", record)
+        return
+
+    # SQLite's hot statements go to the driver directly: trace them in the driver.
+    def traced(dbapi_conn: Any, *_args: Any) -> None:
+        dbapi_conn.set_trace_callback(sent.append)
+
+    def untraced(dbapi_conn: Any, *_args: Any) -> None:
+        dbapi_conn.set_trace_callback(None)
+
+    event.listen(db.engine, "checkout", traced)
+    event.listen(db.engine, "checkin", untraced)
     yield sent
-    event.remove(db.engine, "before_cursor_execute", record)
+    event.remove(db.engine, "checkout", traced)
+    event.remove(db.engine, "checkin", untraced)
+
+
+def _work(statements: list[str]) -> list[str]:
+    """The statements other than the transaction's own (BEGIN, COMMIT, pings)."""
+    return [
+        sql
+        for sql in statements
+        if not sql.strip().upper().startswith(("BEGIN", "SELECT 1", "COMMIT"))
+    ]
 
 
 def test_an_uncontended_slot_is_taken_in_one_statement(db: Database, statements: list[str]) -> None:
@@ -74,11 +98,49 @@ def test_an_uncontended_slot_is_taken_in_one_statement(db: Database, statements:
     statements.clear()
     lease_id = _acquire(db, name)
     assert lease_id is not None
-    work = [sql for sql in statements if not sql.strip().upper().startswith(("BEGIN", "SELECT 1"))]
+    work = _work(statements)
     # PostgreSQL: the UPDATE of the limit and the INSERT of the lease are one statement;
     # SQLite (no round trips): the same two statements in the write transaction.
     assert len(work) == (1 if db.dialect == "postgresql" else 2), work
     assert _held(db, limit_id) == (1, 1)
+
+
+def test_a_release_nobody_waits_for_is_two_statements_on_sqlite(
+    db: Database, statements: list[str]
+) -> None:
+    name, limit_id = _limit(db, 2)
+    lease_id = _acquire(db, name)
+    assert lease_id is not None
+    statements.clear()
+    with db.begin_write() as conn:
+        assert lease_store.release(conn, lease_id=lease_id)
+    work = _work(statements)
+    # The lease's rows deleted, then counted off the limit's row, which says in the
+    # same statement on SQLite that nobody is queued (no hand-off, nobody to wake);
+    # PostgreSQL looks at the head of the queue in a statement of its own (a waiter
+    # that committed while the count waited on the row is not in its snapshot).
+    assert len(work) == (3 if db.dialect == "postgresql" else 2), work
+    assert _held(db, limit_id) == (0, 0)
+
+
+def test_a_waiter_on_a_full_limit_keeps_its_place_in_two_statements_on_sqlite(
+    db: Database, statements: list[str]
+) -> None:
+    name, _ = _limit(db, 1)
+    assert _acquire(db, name) is not None
+    request = SlotRequest(names=[name], ticket=uuid.uuid4(), wait_seconds=5)
+    for _ in range(2):  # joins the queue, then keeps its place
+        statements.clear()
+        with db.begin_write() as conn:
+            grant, retry_at = store.acquire_slots(
+                conn, request=request, default_duration=60.0, wake_address="here|waiter"
+            )
+        assert grant.lease_id is None and grant.limits == [name]
+        assert retry_at is not None and retry_at > time.time() + 30  # the holder's expiry
+        if db.is_sqlite:  # the refused one-statement take, then the place kept
+            assert len(_work(statements)) == 2, _work(statements)
+    with db.begin_read() as conn:
+        assert store.read_limit(conn, name=name).queue_length == 1
 
 
 def test_held_follows_the_lease_rows(db: Database) -> None:

@@ -149,7 +149,10 @@ async def _acquire(db: Database, request: SlotRequest, duration: float) -> SlotG
             if retry_at is not None:
                 pause = min(pause, max(0.0, retry_at - time.time()) + 0.001)
             if await wakes.wait(event, pause):
-                # Woken: a release may have handed this waiter its slots already.
+                # Woken: a release may have handed this waiter its slots already (its
+                # datagram says so: no look-up).
+                if wakes.was_granted(request.ticket):
+                    return handoff.handed(request.ticket, grant, request.lease_duration or duration)
                 held = await run_in_threadpool(_granted, db, request.ticket, grant, duration)
                 if held is not None:
                     return held

@@ -224,6 +224,16 @@ def acquire_slots(
     fast = slot_counts.take(conn, request=request, default_duration=default_duration, now=now)
     if fast is not None:  # one limit, a free slot, nobody queued: one statement
         return fast, None
+    refused = slot_counts.queue_full(
+        conn,
+        request=request,
+        default_duration=default_duration,
+        wake_address=wake_address,
+        waiter_ttl=lease_store.WAITER_TTL,
+        now=now,
+    )
+    if refused is not None:  # SQLite: a waiter on a full limit keeps its place
+        return refused
     names = list(dict.fromkeys(request.names))
     # One lock order on every path: a limit's row first (the fast path's UPDATE, a
     # release's count, this), then what the limit's queue and leases need.  Taking

@@ -7,10 +7,10 @@ When slots of that limit are given back (a release, an expiry, a run that ended)
 the releaser, which holds the limit's row (``slot_counts.uncount``), takes the
 waiters at the head of the queue in order, while they fit: it inserts each one's
 lease, with the waiter's ticket as the lease's id, counts it on the limit's row and
-deletes the waiter's row; after commit the waiter is woken and finds its lease
-(``granted``) without asking again.  A grant then costs the waiter no write
-transaction and waits for no process to be scheduled first: the next holder is
-decided the moment the slot frees, in queue order.
+deletes the waiter's row; after commit the waiter is woken by a datagram saying it
+holds its lease (``granted_payload``: no look-up, no asking again).  A grant then
+costs the waiter no write transaction and waits for no process to be scheduled
+first: the next holder is decided the moment the slot frees, in queue order.
 
 The head of the queue stops the hand-off when it does not fit, or cannot be handed
 slots (several limits, a rate limit, no wake address): it is woken as before and asks
@@ -29,6 +29,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, delete, select
 
+from headwater.core import wake
 from headwater.schemas.concurrency import SlotGrant
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import lease_waiters, leases
@@ -36,6 +37,7 @@ from headwater.server.store import slot_counts
 
 L = leases.c
 W = lease_waiters.c
+
 #: Queued waiters read per limit when handing slots off.
 _LOOKAHEAD = 8
 
@@ -69,21 +71,34 @@ class Handoff:
 
 def hand_off(
     conn: Connection, rooms: Mapping[str, int], now: float | None = None
-) -> tuple[dict[str, int], list[tuple[str, UUID]]]:
+) -> tuple[dict[str, int], list[tuple[str, UUID]], set[str]]:
     """Give ``rooms`` (free slots per limit resource, counted under the limit's row
     lock the caller holds) to the waiters at the head of each queue that can take
-    them.  The slots handed per resource, and who to wake (address, ticket) after
-    commit: they hold their lease already."""
+    them.  The slots handed per resource, who to wake (address, ticket) after
+    commit (they hold their lease already), and the resources nobody is queued for
+    (nobody to wake either)."""
     now = time.time() if now is None else now
     handed: dict[str, int] = {}
     woken: list[tuple[str, UUID]] = []
+    empty: set[str] = set()
+    # SQLite: the driver's own statements (SQLAlchemy's per-statement work cost more
+    # than they do, under the write lock every other writer waits for).
+    sqlite = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
     for resource, room in sorted(rooms.items()):
         found = slot_counts.limit_id(resource)
         if found is None or room <= 0:
             continue
-        heads = conn.execute(
-            _HEAD, {"resource": resource, "now": now, "size": min(room, _LOOKAHEAD) + 1}
-        ).all()
+        size = min(room, _LOOKAHEAD) + 1
+        if sqlite is not None:
+            heads: list[Any] = [
+                _Head(UUID(bytes=row[0]), *row[1:], raw=row)
+                for row in sqlite.execute(_SQLITE_HEAD, (resource, now, size)).fetchall()
+            ]
+        else:
+            heads = list(conn.execute(_HEAD, {"resource": resource, "now": now, "size": size}))
+        if not heads:
+            empty.add(resource)
+            continue
         taken: list[Any] = []
         for row in heads:
             if row.duration is None or not row.wake or row.slots > room:
@@ -91,6 +106,12 @@ def hand_off(
             taken.append(row)
             room -= row.slots
         if not taken:
+            continue
+        if sqlite is not None:
+            slots = _hand_sqlite(sqlite, taken, resource, now, woken)
+            if slots:
+                slot_counts.add(conn, found, slots)
+            handed[resource] = slots
             continue
         insert = _insert_lease(conn)
         slots = 0
@@ -114,7 +135,56 @@ def hand_off(
         if slots:
             slot_counts.add(conn, found, slots)
         handed[resource] = slots
-    return handed, woken
+    return handed, woken, empty
+
+
+_SQLITE_HEAD = (
+    "SELECT ticket, slots, wake, duration, holder, flow_run_id, task_run_id "
+    "FROM lease_waiters WHERE resource = ? AND expires > ? ORDER BY id LIMIT ?"
+)
+_SQLITE_INSERT = (
+    "INSERT INTO leases (id, resource, slots, holder, duration, expires, flow_run_id, "
+    "task_run_id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
+_SQLITE_GONE = "DELETE FROM lease_waiters WHERE ticket = ?"
+
+
+class _Head:
+    """A waiter's row read by the driver (``raw``: the row, UUIDs as bytes)."""
+
+    __slots__ = ("duration", "holder", "raw", "slots", "ticket", "wake")
+
+    def __init__(
+        self,
+        ticket: UUID,
+        slots: int,
+        wake: str | None,
+        duration: float | None,
+        holder: str | None,
+        *_runs: Any,
+        raw: Any,
+    ) -> None:
+        self.ticket, self.slots, self.wake = ticket, slots, wake
+        self.duration, self.holder, self.raw = duration, holder, raw
+
+
+def _hand_sqlite(
+    sqlite: Any, taken: list[Any], resource: str, now: float, woken: list[tuple[str, UUID]]
+) -> int:
+    """SQLite: insert the leases of ``taken`` and remove them from the queue; the
+    slots handed (``woken`` gets whom to tell)."""
+    slots = 0
+    for row in taken:
+        raw = row.raw
+        holder, duration = row.holder or "unknown", row.duration
+        lease = (raw[0], resource, row.slots, holder, duration, now + duration, *raw[5:], now)
+        # Nothing inserted: the ticket holds this lease already (not expected).
+        if sqlite.execute(_SQLITE_INSERT, lease).fetchall():
+            slots += row.slots
+            woken.append((row.wake, row.ticket))
+        sqlite.execute(_SQLITE_GONE, (raw[0],)).fetchall()
+    return slots
 
 
 _INSERT_LEASE: dict[str, Any] = {}
@@ -128,6 +198,11 @@ def _insert_lease(conn: Connection) -> Any:
             insert_for(conn, leases).on_conflict_do_nothing().returning(L.id)
         )
     return found
+
+
+def granted_payload(ticket: UUID) -> bytes:
+    """The wake-up of a waiter that holds its lease now (sent after commit)."""
+    return ticket.bytes + wake.GRANTED
 
 
 def granted(conn: Connection, ticket: UUID) -> float | None:
@@ -145,9 +220,12 @@ def grant_for(
     held = granted(conn, ticket)
     if held is None:
         return None
+    return handed(ticket, refused, held or duration)
+
+
+def handed(ticket: UUID, refused: SlotGrant, duration: float) -> SlotGrant:
+    """The grant of a waiter (last answered ``refused``) handed its slots, whose
+    lease lasts ``duration`` (the one it queued with)."""
     return SlotGrant(
-        lease_id=ticket,
-        lease_duration=held or duration,
-        limits=refused.limits,
-        missing=refused.missing,
+        lease_id=ticket, lease_duration=duration, limits=refused.limits, missing=refused.missing
     )

@@ -57,7 +57,7 @@ from headwater.server.db.after_commit import DATABASE, after_commit
 from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import lease_waiters, leases
 from headwater.server.store import slot_counts
-from headwater.server.store.handoff import Handoff, hand_off
+from headwater.server.store.handoff import Handoff, granted_payload, hand_off
 
 #: A waiter that has not refreshed its place for this long is no longer queued.
 WAITER_TTL = 10.0
@@ -383,7 +383,10 @@ def renew(conn: Connection, *, lease_ids: Sequence[UUID], now: float | None = No
 
 def release(conn: Connection, *, lease_id: UUID) -> bool:
     """Give back what ``lease_id`` holds; True if it held anything."""
-    freed = conn.execute(_RELEASE, {"lease_id": lease_id}).all()
+    if conn.dialect.name == "sqlite":
+        freed: Sequence[Any] = slot_counts.release_sqlite(conn, lease_id)
+    else:
+        freed = conn.execute(_RELEASE, {"lease_id": lease_id}).all()
     _wake_freed(conn, freed)
     return bool(freed)
 
@@ -440,11 +443,14 @@ def _wake_freed(conn: Connection, freed: Sequence[Any]) -> None:
     if not freed:
         return
     now = time.time()
-    rooms = slot_counts.uncount(conn, freed)
-    handed, granted = hand_off(conn, rooms, now) if rooms else ({}, [])
+    rooms, idle = slot_counts.uncount(conn, freed, now)
+    for resource in idle:  # nobody queued: nothing to hand off, nobody to wake
+        rooms.pop(resource, None)
+    handed, granted, empty = hand_off(conn, rooms, now) if rooms else ({}, [], set())
     counts: dict[str, int] = defaultdict(int)
     for resource, slots in freed:
-        counts[resource] += slots
+        if resource not in idle and resource not in empty:
+            counts[resource] += slots
     for resource, slots in handed.items():
         counts[resource] -= slots
     if granted:
@@ -497,7 +503,7 @@ def _wake_granted(granted: list[tuple[str, UUID]], db: Any) -> None:
     """Tell waiters they hold their lease; the lease of one whose process is gone
     goes back at once (to the next waiter)."""
     for address, ticket in granted:
-        if wake.send(address, ticket.bytes) == "gone" and db is not None:
+        if wake.send(address, granted_payload(ticket)) == "gone" and db is not None:
             db.write_retrying(lambda conn, lease=ticket: release(conn, lease_id=lease))
 
 

@@ -57,22 +57,50 @@ _ROOM = 'name = :name AND active AND "limit" >= held + :slots AND '
 # A ticket already granted (handed its slots by a release) takes no more.
 _NOT_GRANTED = " AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.id = :lease_id)"
 
-_SQLITE_TAKE = (
-    text(
-        "UPDATE concurrency_limits SET held = held + :slots WHERE "
-        + _ROOM
-        + _NOBODY_QUEUED.format(resource=_SQLITE_RESOURCE)
-        + _NOT_GRANTED
-        + " RETURNING id"
-    )
-    .bindparams(bindparam("lease_id", type_=UUIDType()))
-    .columns(id=UUIDType())
+# SQLite's statements go to the driver as they are (UUIDs as their 16 bytes).
+_SQLITE_TAKE_RAW = (
+    "UPDATE concurrency_limits SET held = held + :slots WHERE "
+    + _ROOM
+    + _NOBODY_QUEUED.format(resource=_SQLITE_RESOURCE)
+    + _NOT_GRANTED
+    + f" RETURNING {_SQLITE_RESOURCE}"
 )
-_SQLITE_INSERT = text(
+_SQLITE_INSERT_RAW = (
     "INSERT INTO leases (id, resource, slots, holder, duration, expires, flow_run_id, "
     "task_run_id, created) VALUES (:lease_id, :resource, :slots, :holder, :duration, "
     ":expires, :flow_run_id, :task_run_id, :now)"
-).bindparams(*(bindparam(name, type_=UUIDType()) for name in _UUID_PARAMS))
+)
+_SQLITE_LIVE = (
+    "(SELECT coalesce(sum(slots), 0) FROM leases WHERE leases.resource = {resource} "
+    "AND leases.expires > :now)"
+)
+# A waiter asking again while the limit is full of live leases: it keeps its place
+# (or takes one), as the full path would decide, in one statement that also says
+# when the first of those leases runs out (when to look again at the latest).
+_SQLITE_QUEUE_RAW = (
+    "INSERT INTO lease_waiters (ticket, resource, slots, wake, expires, created, "
+    "duration, holder, flow_run_id, task_run_id) "
+    f"SELECT :lease_id, {_SQLITE_RESOURCE}, :slots, :wake, :waiter_expires, :now, "
+    ":duration, :holder, :flow_run_id, :task_run_id FROM concurrency_limits "
+    'WHERE name = :name AND active AND "limit" >= :slots AND "limit" < :slots + '
+    + _SQLITE_LIVE.format(resource=_SQLITE_RESOURCE)
+    + _NOT_GRANTED
+    + " ON CONFLICT (ticket, resource) DO UPDATE SET expires = excluded.expires, "
+    "wake = excluded.wake, duration = excluded.duration, holder = excluded.holder, "
+    "flow_run_id = excluded.flow_run_id, task_run_id = excluded.task_run_id "
+    "RETURNING (SELECT min(expires) FROM leases WHERE leases.resource = "
+    "lease_waiters.resource AND leases.expires > :now)"
+)
+_SQLITE_ADD_RAW = "UPDATE concurrency_limits SET held = held + ? WHERE id = ?"
+_SQLITE_RELEASE_RAW = "DELETE FROM leases WHERE id = ? RETURNING resource, slots"
+# Counted off under SQLite's write lock, which every queuer holds too: whether anyone
+# waits for the limit is known in the same statement (on PostgreSQL a waiter that
+# committed while this waited on the row would be missed by the statement's snapshot).
+_SQLITE_SUBTRACT_RAW = (
+    "UPDATE concurrency_limits SET held = held - ? WHERE id = ? "
+    'RETURNING "limit" - held, active, EXISTS (SELECT 1 FROM lease_waiters '
+    "WHERE lease_waiters.resource = ? AND lease_waiters.expires > ?)"
+)
 
 _PG_RESOURCE = "'limit:' || concurrency_limits.id::text"
 _PG_TAKE = text(
@@ -133,11 +161,59 @@ def take(
         if conn.execute(_PG_TAKE, params).first() is None:
             return None
     else:
-        limit_id = conn.execute(_SQLITE_TAKE, params).scalar()
-        if limit_id is None:
+        # The driver's own connection: SQLAlchemy's per-statement work cost more than
+        # these two statements do (see the module doc).
+        sqlite = conn.connection.driver_connection
+        params["lease_id"] = lease_id.bytes
+        params["flow_run_id"] = _bytes(request.flow_run_id)
+        params["task_run_id"] = _bytes(request.task_run_id)
+        took = sqlite.execute(_SQLITE_TAKE_RAW, params).fetchall()  # type: ignore[union-attr]
+        if not took:
             return None
-        conn.execute(_SQLITE_INSERT, {**params, "resource": f"{PREFIX}{limit_id}"})
+        params["resource"] = took[0][0]
+        sqlite.execute(_SQLITE_INSERT_RAW, params).fetchall()  # type: ignore[union-attr]
     return SlotGrant(lease_id=lease_id, lease_duration=duration, limits=[request.names[0]])
+
+
+def queue_full(
+    conn: Connection,
+    *,
+    request: SlotRequest,
+    default_duration: float,
+    wake_address: str | None,
+    waiter_ttl: float,
+    now: float,
+) -> tuple[SlotGrant, float | None] | None:
+    """SQLite, after ``take`` refused: a waiter (ticket, wake address, one limit)
+    whose limit is full of live leases keeps its place in the queue in one statement
+    (ready to be handed its slots, ``handoff.py``); the refusal and when to look
+    again.  None when that is not the case (the full path decides)."""
+    if (
+        conn.dialect.name != "sqlite"
+        or request.ticket is None
+        or not wake_address
+        or request.mode != "concurrency"
+        or len(set(request.names)) != 1
+    ):
+        return None
+    duration = request.lease_duration or default_duration
+    params = {
+        "name": request.names[0],
+        "slots": request.slots,
+        "now": now,
+        "lease_id": request.ticket.bytes,
+        "wake": wake_address,
+        "waiter_expires": now + waiter_ttl,
+        "duration": duration,
+        "holder": (request.holder or "unknown")[:200],
+        "flow_run_id": _bytes(request.flow_run_id),
+        "task_run_id": _bytes(request.task_run_id),
+    }
+    sqlite = conn.connection.driver_connection
+    queued = sqlite.execute(_SQLITE_QUEUE_RAW, params).fetchall()  # type: ignore[union-attr]
+    if not queued:
+        return None
+    return SlotGrant(limits=[request.names[0]]), queued[0][0]
 
 
 def limit_id(resource: str) -> UUID | None:
@@ -179,17 +255,45 @@ def count_within(conn: Connection, taken: Mapping[str, int]) -> bool:
 
 def add(conn: Connection, limit: UUID, slots: int) -> None:
     """Lease rows of ``slots`` on ``limit`` were inserted (the caller checked room)."""
+    if conn.dialect.name == "sqlite":
+        sqlite = conn.connection.driver_connection
+        sqlite.execute(_SQLITE_ADD_RAW, (slots, limit.bytes)).fetchall()  # type: ignore[union-attr]
+        return
     conn.execute(_ADD, {"id": limit, "slots": slots})
 
 
-def uncount(conn: Connection, freed: Iterable[tuple[str, int]]) -> dict[str, int]:
+def uncount(
+    conn: Connection, freed: Iterable[tuple[str, int]], now: float | None = None
+) -> tuple[dict[str, int], set[str]]:
     """Lease rows (resource, slots) were deleted (in id order: no deadlocks); the
     room now left on each active limit they were counted on (resource: free slots,
-    counting rows of expired leases not yet deleted as held).  The limits' rows stay
-    locked until the transaction ends."""
+    counting rows of expired leases not yet deleted as held), and the limits known to
+    have nobody queued (SQLite: nobody to hand slots to or wake).  The limits' rows
+    stay locked until the transaction ends."""
     rooms: dict[str, int] = {}
+    idle: set[str] = set()
+    sqlite = None if conn.dialect.name == "postgresql" else conn.connection.driver_connection
+    now = time.time() if now is None else now
     for found, slots in sorted(_by_limit(freed).items()):
-        row = conn.execute(_SUBTRACT, {"id": found, "slots": slots}).first()
+        resource = f"{PREFIX}{found}"
+        if sqlite is not None:
+            rows = sqlite.execute(_SQLITE_SUBTRACT_RAW, (slots, found.bytes, resource, now))
+            row = rows.fetchone()
+            rows.fetchall()
+            if row is not None and not row[2]:
+                idle.add(resource)
+        else:
+            row = conn.execute(_SUBTRACT, {"id": found, "slots": slots}).first()
         if row is not None and row[1]:
-            rooms[f"{PREFIX}{found}"] = int(row[0])
-    return rooms
+            rooms[resource] = int(row[0])
+    return rooms, idle
+
+
+def release_sqlite(conn: Connection, lease_id: UUID) -> list[tuple[str, int]]:
+    """SQLite: delete the rows of ``lease_id``; their (resource, slots)."""
+    sqlite = conn.connection.driver_connection
+    return sqlite.execute(_SQLITE_RELEASE_RAW, (lease_id.bytes,)).fetchall()  # type: ignore[union-attr]
+
+
+def _bytes(value: UUID | None) -> bytes | None:
+    return None if value is None else value.bytes
