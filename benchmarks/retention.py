@@ -7,8 +7,10 @@ state rows) into a fresh store, then, with a writer thread writing one log line 
 time: first the prune, then as long again with nothing else running (the baseline:
 on a loaded machine a lone write sometimes waits for the CPU, and the longest wait
 of a run grows with its length, so both get the same time).  Prints one JSON
-object: runs pruned per second, the writer's longest and 99th percentile wait during
-the prune and how many writes waited over 100 ms, and the same for the baseline.
+object: runs pruned per second, the writer's median, 99th percentile and longest
+wait during the prune and how many writes waited over 100 ms, the same for the
+baseline, and the machine's load average (1 minute) when each phase ended: on a
+shared machine, compare the two phases of one run, not figures of different runs.
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ def main() -> None:
     started = time.perf_counter()
     seed(db, old=args.runs, kept=3, tasks_per_run=1, logs_per_run=1)
     seeded = time.perf_counter() - started
+    load = {"before": round(os.getloadavg()[0], 1)}
     report, during = timed_writes(db, lambda: prune(db, cutoff=cutoff_for(30)))
+    load["after_prune"] = round(os.getloadavg()[0], 1)
     _, alone = timed_writes(db, lambda: time.sleep(max(1.0, report.seconds)))
+    load["after_baseline"] = round(os.getloadavg()[0], 1)
     print(
         json.dumps(
             {
@@ -59,6 +64,7 @@ def main() -> None:
                 "writer_during_prune": wait_summary(during),
                 "writer_baseline_no_prune": wait_summary(alone),
                 "max_wait_ratio_vs_baseline": round(max(during) / max(alone), 2),
+                "load_average": load,
             },
             indent=2,
         )
