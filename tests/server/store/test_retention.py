@@ -314,15 +314,64 @@ def prune_with_a_writer(db: Any, runs: int, baseline_seconds: float | None = Non
     return report, wait_summary(during), wait_summary(alone)
 
 
-def test_writers_are_never_held_for_the_whole_prune(database_url: str) -> None:
-    """In the suite the bound is loose: on a loaded 2-core machine the writer thread
-    competes with the prune for the GIL and the CPU (the soak test below asserts the
-    100 ms bound over the baseline)."""
+#: How much longer than the writer alone a write may wait while a prune runs, in the
+#: suite.  The bar (100 ms, ``make soak`` and ``benchmarks/retention.py``) is measured
+#: at 50,000 runs; here the bound must also hold on a 2-core machine shared with
+#: other test runs, where the prune's transaction (15-30 ms on an idle machine) can
+#: be descheduled with the write lock held.  Holding writers for the whole prune (the
+#: failure this catches) takes seconds.
+SUITE_WAIT_BOUND_MS = 400
+
+
+@pytest.mark.timeout(300)
+def test_counts_are_exact_and_the_writer_keeps_writing_while_3000_runs_go(
+    database_url: str,
+) -> None:
+    """Prune 3,000 old runs (with a task run, a log line, two states each, and an
+    artifact, an input and a transaction's record on some) while a writer writes one
+    log line at a time: every count exact, everything kept still there, and no
+    write waits much longer than the longest wait of the same writer alone (for as
+    long, up to 5 s: the suite's time)."""
     db = get_database(database_url)
-    report, during, alone = prune_with_a_writer(db, 1_500, baseline_seconds=1.0)
-    assert report.flow_runs == 1_500
-    assert report.counts["task runs"] == 1_500 and report.counts["logs"] == 1_500
-    assert during["max_ms"] < 1000 + alone["max_ms"], (during, alone)
+    before = _counts(db)
+    seeded = seed(db, old=3_000, kept=6, tasks_per_run=1, logs_per_run=1)
+    runs = _run_ids(db, seeded.flow_id, "COMPLETED")
+    with db.begin_read() as conn:
+        recent = set(
+            conn.execute(select(flow_runs.c.id).where(flow_runs.c.end_time > cutoff_for(30)))
+            .scalars()
+            .all()
+        )
+    old = [r for r in runs if r not in recent]
+    _extras(db, old[:300] + sorted(recent))
+
+    report, during = timed_writes(db, lambda: prune(db, cutoff=cutoff_for(30)))
+    _, alone = timed_writes(db, lambda: time.sleep(min(max(1.0, report.seconds), 5.0)))
+
+    assert report.counts == {
+        "flow runs": 3_000,
+        "task runs": 3_000,
+        "logs": 3_000,
+        "state history": 6_000,
+        "artifacts": 300,
+        "flow-run inputs": 300,
+        "transactions": 300,
+        "result files": 0,
+    }
+    kept_extras = len(recent)  # the two Completed yesterday
+    assert _counts(db) == {
+        "flow runs": before["flow runs"] + 6,
+        "task runs": before["task runs"] + 6,
+        "logs": before["logs"] + 6 + len(during) + len(alone),  # the writer's lines stay
+        "state history": before["state history"] + 12,
+        "artifacts": before["artifacts"] + kept_extras,
+        "flow-run inputs": before["flow-run inputs"] + kept_extras,
+        "transactions": before["transactions"] + kept_extras,
+    }
+    assert prune(db, cutoff=cutoff_for(30)).flow_runs == 0
+    during_ms, alone_ms = wait_summary(during), wait_summary(alone)
+    assert len(during) > 20, during_ms  # it wrote all along, not once the prune ended
+    assert during_ms["max_ms"] <= alone_ms["max_ms"] + SUITE_WAIT_BOUND_MS, (during_ms, alone_ms)
 
 
 @pytest.mark.soak
