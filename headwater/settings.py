@@ -225,6 +225,12 @@ _DECLARED: tuple[Setting, ...] = (
         "Also store task-run state events (automations on a server see them either way).",
     ),
     Setting("events_retention_days", _to_positive_float, "7", "Events older than this go."),
+    Setting(
+        "engine_gc_freeze",
+        _to_bool,
+        "true",
+        "While flow runs go, keep older objects out of the garbage collector's full passes.",
+    ),
 )
 
 SETTINGS_BY_ENV: dict[str, Setting] = {s.env_name: s for s in _DECLARED}
@@ -277,6 +283,7 @@ class Settings:
     retention_days: float
     events_store_task_runs: bool
     events_retention_days: float
+    engine_gc_freeze: bool
 
     @property
     def database_url_or_default(self) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from headwater.engine.flow_engine import FlowRunEngine
+from headwater.engine.gc_freeze import heap_frozen_while_running
 from headwater.exceptions import FlowRunDeadline, Pause, TerminationSignal
 from headwater.states import State, StateType
 from headwater.transactions.implicit import close_implicit, open_implicit
@@ -68,6 +69,11 @@ def _is_suspended(state: State) -> bool:
 
 def phases(engine: FlowRunEngine) -> Generator[Step, Any, State]:
     """The lifecycle of one flow run; returns its final state."""
+    with heap_frozen_while_running():
+        return (yield from _phases(engine))
+
+
+def _phases(engine: FlowRunEngine) -> Generator[Step, Any, State]:
     ctx: FlowRunContext | None = None
     try:
         ctx = engine.begin()
