@@ -41,11 +41,18 @@ events = Table(
     Index(None, "received"),
 )
 
-# PostgreSQL (0018): ``resource.id_prefix`` is a LIKE 'prefix%', which a plain index
-# serves only under the "C" collation, so the resource id has a pattern_ops index too;
+# PostgreSQL (0018): ``resource.id_prefix`` and ``event.prefix`` are a LIKE 'prefix%',
+# which a plain index serves only under the "C" collation, so the resource id and the
+# event name have a pattern_ops index too;
 # "related to X" (``related``, ``any_resource``) is ``related_ids @> '["X"]'``, which a
 # GIN index serves.  SQLite reads a prefix as a range over the plain resource_id index
-# (store/events.py) and has no index for JSON arrays.
+# and the event index (store/events.py) and has no index for JSON arrays.
+Index(
+    "ix_events__event_pattern",
+    events.c.event,
+    events.c.occurred,
+    postgresql_ops={"event": "text_pattern_ops"},
+).ddl_if(dialect="postgresql")
 Index(
     "ix_events__resource_id_pattern",
     events.c.resource_id,

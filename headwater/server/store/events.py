@@ -73,11 +73,11 @@ def _like_prefix(column: Any, prefix: str) -> Any:
     return column.like(escaped + "%", escape="!")
 
 
-def _resource_prefix(column: Any, prefix: str, dialect: str) -> Any:
-    """``column`` starts with ``prefix``.  SQLite's LIKE ignores case, so it cannot use
-    an index: it also reads the prefix as a range, which the resource_id index serves
-    (and which makes the match case-sensitive, as on PostgreSQL, whose pattern_ops
-    index serves the LIKE)."""
+def _starts_with(column: Any, prefix: str, dialect: str) -> Any:
+    """``column`` (the event name or the resource id) starts with ``prefix``.  SQLite's
+    LIKE ignores case, so it cannot use an index: it also reads the prefix as a range,
+    which the column's index serves (and which makes the match case-sensitive, as on
+    PostgreSQL, whose pattern_ops index serves the LIKE)."""
     like = _like_prefix(column, prefix)
     if dialect != "sqlite" or not prefix or ord(prefix[-1]) >= 0x10FFFF:
         return like
@@ -93,10 +93,10 @@ def _filtered(query: Any, flt: EventFilter, dialect: str) -> Any:
         query = query.where(c.occurred <= flt.occurred.until.timestamp())
     if flt.event is not None:
         if flt.event.prefix:
-            query = query.where(or_(*(_like_prefix(c.event, p) for p in flt.event.prefix)))
+            query = query.where(or_(*(_starts_with(c.event, p, dialect) for p in flt.event.prefix)))
         if flt.event.exclude_prefix:
             query = query.where(
-                not_(or_(*(_like_prefix(c.event, p) for p in flt.event.exclude_prefix)))
+                not_(or_(*(_starts_with(c.event, p, dialect) for p in flt.event.exclude_prefix)))
             )
         if flt.event.name:
             query = query.where(c.event.in_(flt.event.name))
@@ -107,7 +107,7 @@ def _filtered(query: Any, flt: EventFilter, dialect: str) -> Any:
             query = query.where(c.resource_id.in_(flt.resource.id))
         if flt.resource.id_prefix:
             query = query.where(
-                or_(*(_resource_prefix(c.resource_id, p, dialect) for p in flt.resource.id_prefix))
+                or_(*(_starts_with(c.resource_id, p, dialect) for p in flt.resource.id_prefix))
             )
     if flt.related is not None and flt.related.id:
         query = query.where(

@@ -50,7 +50,7 @@ def store(database_url: str) -> tuple[LocalClient, str]:
     tag = uuid.uuid4().hex[:8]
     records = [
         Event(
-            event="idx.test",
+            event=f"idx.{tag}.e{i % 300:04d}",
             resource={"headwater.resource.id": f"idx.{tag}.{i % 300:04d}.{i}"},
             related=[
                 {"headwater.resource.id": f"rel.{tag}.{i % 1000}", "headwater.resource.role": "r"}
@@ -78,6 +78,23 @@ def test_a_resource_prefix_is_read_through_an_index(store: tuple[LocalClient, st
             assert "ix_events__resource_id_pattern" in plan, plan
         else:
             assert "ix_events__resource_id_occurred (resource_id>? AND resource_id<?)" in plan, plan
+
+
+def test_an_event_name_prefix_is_read_through_an_index(store: tuple[LocalClient, str]) -> None:
+    client, tag = store
+    body = {"event": {"prefix": [f"idx.{tag}.e0042"]}}
+    found = client.read_events(EventFilter.model_validate(body), limit=50)
+    assert found.total == 10
+    assert {e["event"] for e in found.events} == {f"idx.{tag}.e0042"}
+    upper = {"event": {"prefix": [f"IDX.{tag}.e0042"]}}
+    assert client.read_events(EventFilter.model_validate(upper)).total == 0
+    excluded = {"event": {"prefix": [f"idx.{tag}.e004"], "exclude_prefix": [f"idx.{tag}.e0042"]}}
+    assert client.read_events(EventFilter.model_validate(excluded)).total == 90
+    for plan in _plans(client, body):
+        if client.db.dialect == "postgresql":
+            assert "ix_events__event_pattern" in plan, plan
+        else:
+            assert "ix_events__event_occurred (event>? AND event<?)" in plan, plan
 
 
 @pytest.mark.parametrize("kind", ["any_resource", "related"])
