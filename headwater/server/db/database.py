@@ -63,9 +63,11 @@ class Database:
         then what the transaction registered with ``after_commit`` runs."""
         # The connection is checked out of the pool before the write lock is taken:
         # the writers queued behind this one wait for the commit, not for that.
-        with self._write_engine.connect() as conn:
-            with self._write_transaction(lambda: _begun(conn)) as begun:
-                yield begun
+        with (
+            self._write_engine.connect() as conn,
+            self._write_transaction(lambda: _begun(conn)) as begun,
+        ):
+            yield begun
 
     @contextlib.contextmanager
     def _write_transaction(
@@ -276,7 +278,7 @@ def _sqlite_engine(url: str, path: str | None) -> Engine:
         # Straight to the driver: ``exec_driver_sql`` would build an execution
         # context for a statement that returns nothing (a third of an uncontended
         # write transaction's time, all of it while the write lock is held).
-        sqlite = conn.connection.driver_connection
+        sqlite: Any = conn.connection.driver_connection
         if conn.get_execution_options().get(_WRITE_OPTION):
             sqlite.execute("BEGIN IMMEDIATE")
         else:

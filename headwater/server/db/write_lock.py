@@ -24,10 +24,11 @@ next writer of the process asks for it meanwhile: then it is that one's).  The
 helper thread and its descriptor live as long as the process's lock: under
 contention every write transaction waits, and starting a thread (with the switch
 to it and back that ``Thread.start`` waits for) and opening a descriptor per wait
-took CPU from the process writing and delayed the hand-over.  (Polling with ``LOCK_NB`` and sleeps of 0.2 to 5 ms, as before, left the lock
-free between a release and the next poll, and twenty polling processes took the
-CPU from the one holding the lock: under contention a write transaction waited
-8.6 ms on average for a turn, most of it with nobody writing.)
+took CPU from the process writing and delayed the hand-over.  (Polling with
+``LOCK_NB`` and sleeps of 0.2 to 5 ms, earlier, left the lock free between a
+release and the next poll, and twenty polling processes took the CPU from the one
+holding the lock: under contention a write transaction waited 8.6 ms on average
+for a turn, most of it with nobody writing.)
 """
 
 from __future__ import annotations

@@ -72,9 +72,7 @@ def test_one_helper_thread_serves_every_wait_and_a_given_up_wait_lets_go(
         lock._timeout = 10
         with lock:
             assert lock._held
-    helpers = [
-        t for t in set(threading.enumerate()) - before if t.name == "headwater-write-lock"
-    ]
+    helpers = [t for t in set(threading.enumerate()) - before if t.name == "headwater-write-lock"]
     assert len(helpers) == 1
     other = os.open(f"{path}-wlock", os.O_RDWR)
     fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody keeps it after the writer
