@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -69,18 +70,21 @@ from headwater.client import open_client
 from headwater.concurrency.sync import concurrency
 from headwater.schemas.concurrency import ConcurrencyLimitCreate
 
-n = int(sys.argv[1])
+n, name = int(sys.argv[1]), sys.argv[2]
 client = open_client()
-client.create_concurrency_limit(ConcurrencyLimitCreate(name="bench", limit=1))
-for _ in range(20):
-    with concurrency("bench"):
-        pass
-laps = []
-for _ in range(n):
-    start = time.perf_counter()
-    with concurrency("bench"):
-        pass
-    laps.append(time.perf_counter() - start)
+client.create_concurrency_limit(ConcurrencyLimitCreate(name=name, limit=1))
+try:
+    for _ in range(20):
+        with concurrency(name):
+            pass
+    laps = []
+    for _ in range(n):
+        start = time.perf_counter()
+        with concurrency(name):
+            pass
+        laps.append(time.perf_counter() - start)
+finally:  # a PostgreSQL store outlives the run
+    client.delete_concurrency_limit(name)
 base = []
 if hasattr(client, "db"):
     for _ in range(n):
@@ -133,7 +137,8 @@ def _median_ms(values: list[float]) -> float:
 
 
 def uncontended(env: dict[str, str], n: int) -> dict[str, float]:
-    data = json.loads(_python(UNCONTENDED, env, str(n)))
+    # A name of its own: a PostgreSQL store is used again by the next run.
+    data = json.loads(_python(UNCONTENDED, env, str(n), f"bench-{uuid.uuid4().hex[:12]}"))
     return {"ms": _median_ms(data["laps"]), "base_ms": _median_ms(data["base"])}
 
 

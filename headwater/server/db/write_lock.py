@@ -18,12 +18,17 @@ must not hang every other process): then it goes on without it, and SQLite's bus
 handler answers as it would have.
 
 The kernel has no timed ``flock``, so a writer that finds the lock taken waits in a
-blocking ``flock`` on a descriptor of its own from a short-lived helper thread, for
-at most the timeout; given up, the helper lets go of the lock as soon as it gets
-it.  (Polling with ``LOCK_NB`` and sleeps of 0.2 to 5 ms, as before, left the lock
-free between a release and the next poll, and twenty polling processes took the
-CPU from the one holding the lock: under contention a write transaction waited
-8.6 ms on average for a turn, most of it with nobody writing.)
+blocking ``flock`` on a descriptor of its own from a helper thread, for at most the
+timeout; given up, the helper lets go of the lock as soon as it gets it (unless the
+next writer of the process asks for it meanwhile: then it is that one's).  The
+helper thread and its descriptor live as long as the process's lock: under
+contention every write transaction waits, and starting a thread (with the switch
+to it and back that ``Thread.start`` waits for) and opening a descriptor per wait
+took CPU from the process writing and delayed the hand-over.  (Polling with
+``LOCK_NB`` and sleeps of 0.2 to 5 ms, earlier, left the lock free between a
+release and the next poll, and twenty polling processes took the CPU from the one
+holding the lock: under contention a write transaction waited 8.6 ms on average
+for a turn, most of it with nobody writing.)
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ class WriteLock:
         #: The descriptor holding the file lock now (this one's, or a helper's).
         self._held_fd: int | None = None
         self._pid = 0
+        self._waiter: _Waiter | None = None
 
     def _file(self) -> int | None:
         """This process's descriptor of the lock file (a forked child opens its own:
@@ -60,18 +66,39 @@ class WriteLock:
             return None
         if self._pid != os.getpid():
             self._pid = os.getpid()
+            self._waiter = None  # a forked child has no helper thread
             try:
                 self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             except OSError:
                 self._fd = None
         return self._fd
 
+    def _take(self, fd: int) -> int | None:
+        """Take the file lock, waiting at most the timeout: the descriptor that holds
+        it (``fd``, or the helper's), or None if not taken in time."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            pass
+        if self._waiter is None and self._path is not None:
+            try:
+                # A description of its own: a wait given up must not unlock ``fd``'s.
+                own = os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
+            except OSError:
+                own = -1
+            if own >= 0:
+                self._waiter = _Waiter(own)
+        if self._waiter is None or self._waiter.broken:
+            return fd if _poll(fd, self._timeout) else None
+        return self._waiter.wait(self._timeout)
+
     def __enter__(self) -> None:
         if not self._threads.acquire(timeout=self._timeout):
             raise TimeoutError(f"no write turn within {self._timeout:g} s (busy store)")
         try:
             fd = self._file()
-            self._held_fd = None if fd is None else _flock_within(fd, self._path, self._timeout)
+            self._held_fd = None if fd is None else self._take(fd)
             self._held = self._held_fd is not None
         except BaseException:
             self._threads.release()
@@ -87,73 +114,71 @@ class WriteLock:
         try:
             if held is not None and self._pid == os.getpid():
                 fcntl.flock(held, fcntl.LOCK_UN)
-                if held != self._fd:
-                    os.close(held)
         finally:
             self._held = False
             self._threads.release()
 
     def close(self) -> None:
-        if self._fd is not None and self._pid == os.getpid():
-            os.close(self._fd)
+        if self._pid == os.getpid():
+            if self._fd is not None:
+                os.close(self._fd)
+            if self._waiter is not None:
+                self._waiter.close()
         self._fd = None
+        self._waiter = None
         self._pid = 0
 
 
-def _flock_within(fd: int, path: str | None, timeout: float) -> int | None:
-    """Take the file lock, waiting at most ``timeout`` seconds: the descriptor that
-    holds it (``fd``, or one opened for the wait), or None if not taken in time."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return fd
-    except BlockingIOError:
-        pass
-    try:
-        # A description of its own: a helper given up must not unlock ``fd``'s.
-        own = os.open(path, os.O_RDWR | os.O_CLOEXEC) if path else -1
-    except OSError:
-        own = -1
-    if own < 0:
-        return fd if _poll(fd, timeout) else None
-    return _wait_blocking(own, timeout)
+class _Waiter:
+    """A daemon thread taking the file lock on its own descriptor with a blocking
+    ``flock`` whenever a writer of this process asks (``wait``)."""
 
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._cond = threading.Condition()
+        self._wanted = False  # a writer waits for the lock
+        self._got = False  # the helper holds the lock for that writer
+        self._closed = False
+        #: The helper stopped (its ``flock`` failed): writers poll instead.
+        self.broken = False
+        self._thread = threading.Thread(target=self._run, name="headwater-write-lock", daemon=True)
+        self._thread.start()
 
-def _wait_blocking(fd: int, timeout: float) -> int | None:
-    """A blocking ``flock`` of ``fd`` (the kernel wakes it the moment the lock is
-    released) in a helper thread, given up after ``timeout``: ``fd`` holding the
-    lock, or None (``fd`` is then closed, by the helper if it still waits)."""
-    done = threading.Event()
-    guard = threading.Lock()
-    state = {"got": False, "failed": False, "abandoned": False}
+    def wait(self, timeout: float) -> int | None:
+        """The helper's descriptor, holding the lock, or None after ``timeout``."""
+        with self._cond:
+            self._wanted = True
+            self._cond.notify()
+            if self._cond.wait_for(lambda: self._got, timeout):
+                self._got = False
+                return self.fd
+            self._wanted = False  # given up: the helper lets go when it gets it
+            return None
 
-    def take() -> None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            with guard:
-                state["failed"] = True
-                if state["abandoned"]:
-                    os.close(fd)
-            done.set()
-            return
-        with guard:
-            if state["abandoned"]:  # nobody waits any more: let go at once
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
-                return
-            state["got"] = True
-        done.set()
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
 
-    threading.Thread(target=take, name="headwater-write-lock", daemon=True).start()
-    done.wait(timeout)
-    with guard:
-        if state["got"]:
-            return fd
-        if state["failed"]:
-            os.close(fd)
-        else:
-            state["abandoned"] = True
-    return None
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._wanted or self._closed)
+                if self._closed:
+                    break
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            except OSError:  # pragma: no cover - the waiting writer times out
+                self.broken = True
+                break
+            with self._cond:
+                if self._wanted and not self._closed:
+                    self._wanted = False
+                    self._got = True
+                    self._cond.notify()
+                    continue
+            fcntl.flock(self.fd, fcntl.LOCK_UN)  # nobody waits any more
+        os.close(self.fd)
 
 
 def _poll(fd: int, timeout: float) -> bool:

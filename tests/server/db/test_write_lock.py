@@ -54,3 +54,27 @@ def test_a_holder_that_never_lets_go_costs_at_most_the_timeout(tmp_path: Path) -
         lock.close()
     finally:
         os.close(fd)
+
+
+def test_one_helper_thread_serves_every_wait_and_a_given_up_wait_lets_go(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite"
+    before = set(threading.enumerate())
+    lock = WriteLock(str(path), timeout=0.2)
+    fd = _hold(path)
+    with lock:  # given up: the helper keeps waiting, and lets go once it gets it
+        assert not lock._held
+    os.close(fd)
+    for _ in range(3):  # each wait for a held lock goes through the same helper
+        fd = _hold(path)
+        threading.Timer(0.05, lambda fd=fd: os.close(fd)).start()
+        lock._timeout = 10
+        with lock:
+            assert lock._held
+    helpers = [t for t in set(threading.enumerate()) - before if t.name == "headwater-write-lock"]
+    assert len(helpers) == 1
+    other = os.open(f"{path}-wlock", os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody keeps it after the writer
+    os.close(other)
+    lock.close()
