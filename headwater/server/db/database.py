@@ -61,13 +61,11 @@ class Database:
     def begin_write(self) -> Iterator[Connection]:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success;
         then what the transaction registered with ``after_commit`` runs."""
-        # The connection is checked out of the pool before the write lock is taken:
-        # the writers queued behind this one wait for the commit, not for that.
-        with (
-            self._write_engine.connect() as conn,
-            self._write_transaction(lambda: _begun(conn)) as begun,
-        ):
-            yield begun
+        # The connection is checked out once the write lock is held: writers queued
+        # for the lock hold no pooled connection, so a queue of them never starves
+        # readers of connections (tests/server/db/test_queued_writers.py).
+        with self._write_transaction(self._write_engine.begin) as conn:
+            yield conn
 
     @contextlib.contextmanager
     def _write_transaction(
@@ -169,14 +167,6 @@ class BulkWriter:
         transaction (call it between transactions); a no-op on PostgreSQL."""
         if self._sqlite is not None:
             _checkpoint(self._sqlite)
-
-
-@contextlib.contextmanager
-def _begun(conn: Connection) -> Iterator[Connection]:
-    """A transaction on ``conn``, committed on success (``Engine.begin`` on a
-    connection already checked out)."""
-    with conn.begin():
-        yield conn
 
 
 #: SQLite's default ``wal_autocheckpoint`` (pages), restored on a bulk writer's connection.
