@@ -33,18 +33,25 @@ def test_runs_are_filtered_by_state_in_the_browser(ui_server: ServerProcess, pag
     assert row_names(page) == ["filt-4"]
 
 
+def follow(page: Any, link: str) -> None:
+    """Click ``link`` and wait for the page it leads to: reading rows right after the
+    click could read the page being left, or none while the next one loads."""
+    with page.expect_navigation():
+        page.get_by_role("link", name=link).click()
+
+
 def test_sorting_and_keyset_pages(ui_server: ServerProcess, page: Any) -> None:
     now = time.time()
     for i in range(5):
         make_run(ui_server, "paging", f"page-{i}", due=now - 1000 + i * 100)
     page.goto(f"{ui_server.url}/flow-runs?flow=paging&limit=2")
     assert row_names(page) == ["page-4", "page-3"]
-    page.get_by_role("link", name="Next page").click()
+    follow(page, "Next page")
     assert row_names(page) == ["page-2", "page-1"]
-    page.get_by_role("link", name="Next page").click()
+    follow(page, "Next page")
     assert row_names(page) == ["page-0"]
     expect(page.get_by_role("link", name="Next page")).to_have_count(0)
-    page.get_by_role("link", name="First page").click()
+    follow(page, "First page")
     assert row_names(page) == ["page-4", "page-3"]
     page.get_by_label("Sort").select_option("oldest")
     page.get_by_role("button", name="Apply").click()
