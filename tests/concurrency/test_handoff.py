@@ -6,32 +6,17 @@ is gone gives them back.  Real SQLite files and real PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from headwater.core.wake import GRANTED, WakeSocket
-from headwater.schemas.concurrency import ConcurrencyLimitCreate, SlotRequest
-from headwater.server.db.database import Database, get_database
+from headwater.schemas.concurrency import SlotRequest
+from headwater.server.db.database import Database
 from headwater.server.db.tables import concurrency_limits, leases
 from headwater.server.store import concurrency_limits as store
 from headwater.server.store import leases as lease_store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "sqlite":
-        return get_database(f"sqlite:///{tmp_path / 'store.db'}")
-    return get_database(request.getfixturevalue("pg_url"))
-
-
-def _limit(db: Database, limit: int) -> tuple[str, uuid.UUID]:
-    name = f"h-{uuid.uuid4().hex[:8]}"
-    with db.begin_write() as conn:
-        created = store.create_limit(conn, limit=ConcurrencyLimitCreate(name=name, limit=limit))
-    return name, created.id
+from tests.concurrency._store import new_limit
 
 
 def _ask(db: Database, name: str, ticket: uuid.UUID | None, address: str | None) -> Any:
@@ -66,7 +51,7 @@ def _state(db: Database, name: str, limit_id: uuid.UUID) -> tuple[int, int, list
 
 
 def test_a_release_hands_the_slot_to_the_first_waiter(db: Database) -> None:
-    name, limit_id = _limit(db, 1)
+    name, limit_id = new_limit(db, 1)
     holder = _ask(db, name, None, None).lease_id
     first, second = WakeSocket(), WakeSocket()
     try:
@@ -91,7 +76,7 @@ def test_a_release_hands_the_slot_to_the_first_waiter(db: Database) -> None:
 
 
 def test_a_waiter_that_leaves_after_being_handed_the_slot_gives_it_back(db: Database) -> None:
-    name, limit_id = _limit(db, 1)
+    name, limit_id = new_limit(db, 1)
     holder = _ask(db, name, None, None).lease_id
     sock = WakeSocket()
     try:
@@ -109,7 +94,7 @@ def test_a_waiter_that_leaves_after_being_handed_the_slot_gives_it_back(db: Data
 def test_a_slot_handed_to_a_waiter_whose_process_is_gone_goes_to_the_next(
     db: Database,
 ) -> None:
-    name, limit_id = _limit(db, 1)
+    name, limit_id = new_limit(db, 1)
     holder = _ask(db, name, None, None).lease_id
     gone, alive = WakeSocket(), WakeSocket()
     try:
@@ -126,8 +111,8 @@ def test_a_slot_handed_to_a_waiter_whose_process_is_gone_goes_to_the_next(
 
 def test_a_waiter_for_several_limits_is_woken_not_handed(db: Database) -> None:
     """Only single-limit waiters are handed slots; the others ask for themselves."""
-    name, limit_id = _limit(db, 1)
-    other, _ = _limit(db, 5)
+    name, limit_id = new_limit(db, 1)
+    other, _ = new_limit(db, 5)
     holder = _ask(db, name, None, None).lease_id
     sock = WakeSocket()
     try:

@@ -19,22 +19,16 @@ import pytest
 from sqlalchemy import text
 
 from headwater.client.local_concurrency import wait_for_slots
-from headwater.schemas.concurrency import ConcurrencyLimitCreate, SlotRequest
+from headwater.schemas.concurrency import SlotRequest
 from headwater.server.db.database import Database, get_database
 from headwater.server.store import concurrency_limits as store
 from headwater.server.store import leases as lease_store
+from tests.concurrency._store import new_limit
 
 
 @pytest.fixture
 def pg(pg_url: str) -> Database:
     return get_database(pg_url)
-
-
-def _limit(db: Database, limit: int) -> tuple[str, uuid.UUID]:
-    name = f"lo-{uuid.uuid4().hex[:8]}"
-    with db.begin_write() as conn:
-        created = store.create_limit(conn, limit=ConcurrencyLimitCreate(name=name, limit=limit))
-    return name, created.id
 
 
 def _waiting(db: Database, pid: int) -> bool:
@@ -85,7 +79,7 @@ def test_a_fast_taker_waiting_on_the_row_and_a_queued_request_do_not_deadlock(
     full and falls back to the full path.  With two lock orders (the fast path's row
     lock, then the advisory lock; the full path's advisory lock, then the row) this
     was a deadlock every time."""
-    name, _ = _limit(pg, 1)
+    name, _ = new_limit(pg, 1)
     with pg.begin_write() as first:
         grant, _ = store.acquire_slots(
             first, request=SlotRequest(names=[name]), default_duration=60.0
@@ -113,7 +107,7 @@ def test_an_acquire_picked_as_a_deadlock_victim_is_asked_again(pg: Database) -> 
     """Another transaction (here the test's own) makes a cycle with an acquire: the
     acquire is picked (its deadlock check runs first) and is asked again, instead of
     failing with ``deadlock detected``."""
-    name, limit_id = _limit(pg, 0)  # a limit of 0: the request queues
+    name, limit_id = new_limit(pg, 0)  # a limit of 0: the request queues
     ticket = uuid.uuid4()
     request = SlotRequest(names=[name], ticket=ticket, wait_seconds=0.5)
     outcome: dict[str, Any] = {}
@@ -177,7 +171,7 @@ def test_many_takers_mixing_both_paths_never_deadlock(pg: Database, tmp_path: Pa
     """Threads take and give back slots of one limit, half through the one-statement
     path, half through the queue, for a bounded time: no error, the count comes back
     to 0, and the limit was never exceeded (counted by the holders themselves)."""
-    name, _ = _limit(pg, 1)
+    name, _ = new_limit(pg, 1)
     holding = 0
     peak = 0
     lock = threading.Lock()

@@ -7,31 +7,17 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
 
-from headwater.schemas.concurrency import ConcurrencyLimitCreate, SlotRequest
-from headwater.server.db.database import Database, get_database
+from headwater.schemas.concurrency import SlotRequest
+from headwater.server.db.database import Database
 from headwater.server.db.tables import concurrency_limits, leases
 from headwater.server.store import concurrency_limits as store
 from headwater.server.store import leases as lease_store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "sqlite":
-        return get_database(f"sqlite:///{tmp_path / 'store.db'}")
-    return get_database(request.getfixturevalue("pg_url"))
-
-
-def _limit(db: Database, limit: int) -> tuple[str, uuid.UUID]:
-    name = f"c-{uuid.uuid4().hex[:8]}"
-    with db.begin_write() as conn:
-        created = store.create_limit(conn, limit=ConcurrencyLimitCreate(name=name, limit=limit))
-    return name, created.id
+from tests.concurrency._store import new_limit
 
 
 def _acquire(db: Database, *names: str, now: float | None = None) -> Any:
@@ -94,7 +80,7 @@ def _work(statements: list[str]) -> list[str]:
 
 
 def test_an_uncontended_slot_is_taken_in_one_statement(db: Database, statements: list[str]) -> None:
-    name, limit_id = _limit(db, 2)
+    name, limit_id = new_limit(db, 2)
     statements.clear()
     lease_id = _acquire(db, name)
     assert lease_id is not None
@@ -108,7 +94,7 @@ def test_an_uncontended_slot_is_taken_in_one_statement(db: Database, statements:
 def test_a_release_nobody_waits_for_is_two_statements_on_sqlite(
     db: Database, statements: list[str]
 ) -> None:
-    name, limit_id = _limit(db, 2)
+    name, limit_id = new_limit(db, 2)
     lease_id = _acquire(db, name)
     assert lease_id is not None
     statements.clear()
@@ -126,7 +112,7 @@ def test_a_release_nobody_waits_for_is_two_statements_on_sqlite(
 def test_a_waiter_on_a_full_limit_keeps_its_place_in_two_statements_on_sqlite(
     db: Database, statements: list[str]
 ) -> None:
-    name, _ = _limit(db, 1)
+    name, _ = new_limit(db, 1)
     assert _acquire(db, name) is not None
     request = SlotRequest(names=[name], ticket=uuid.uuid4(), wait_seconds=5)
     for _ in range(2):  # joins the queue, then keeps its place
@@ -144,8 +130,8 @@ def test_a_waiter_on_a_full_limit_keeps_its_place_in_two_statements_on_sqlite(
 
 
 def test_held_follows_the_lease_rows(db: Database) -> None:
-    a, a_id = _limit(db, 3)
-    b, b_id = _limit(db, 1)
+    a, a_id = new_limit(db, 3)
+    b, b_id = new_limit(db, 1)
     fast = _acquire(db, a)  # one limit: the one-statement path
     both = _acquire(db, a, b)  # two limits: the full path
     assert fast is not None and both is not None
@@ -163,7 +149,7 @@ def test_held_follows_the_lease_rows(db: Database) -> None:
 def test_expired_leases_count_until_deleted_and_never_let_a_limit_be_exceeded(
     db: Database,
 ) -> None:
-    name, limit_id = _limit(db, 1)
+    name, limit_id = new_limit(db, 1)
     assert _acquire(db, name, now=time.time() - 1000) is not None  # its lease ran out
     assert _held(db, limit_id) == (1, 1)
     # The row still counts, so the one-statement path refuses; the full path deletes
@@ -179,7 +165,7 @@ def test_expired_leases_count_until_deleted_and_never_let_a_limit_be_exceeded(
 
 
 def test_a_queued_waiter_is_not_overtaken_by_the_one_statement_path(db: Database) -> None:
-    name, limit_id = _limit(db, 1)
+    name, limit_id = new_limit(db, 1)
     first = _acquire(db, name)
     ticket = uuid.uuid4()
     with db.begin_write() as conn:
