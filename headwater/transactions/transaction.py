@@ -129,6 +129,7 @@ class Transaction:
     # lists are public as lists (properties below).
     #: The task runs that finished in it (listed with it in the store).
     participants: list[Any] = ()  # type: ignore[assignment]
+    # Made on first use; once made, a list stays (a caller may hold it).
     _children: list[Transaction] = ()  # type: ignore[assignment]
     _on_commit: list[Callable[[Transaction], Any]] = ()  # type: ignore[assignment]
     _on_rollback: list[Callable[[Transaction], Any]] = ()  # type: ignore[assignment]
@@ -215,7 +216,7 @@ class Transaction:
 
     def add_child(self, child: Transaction) -> None:
         child._parent = child._parent or self
-        if self._children:
+        if isinstance(self._children, list):
             self._children.append(child)
         else:
             self._children = [child]
@@ -233,13 +234,13 @@ class Transaction:
     @property
     def children(self) -> list[Transaction]:
         """The transactions that closed inside this one (and tasks that joined it)."""
-        if not self._children:
+        if not isinstance(self._children, list):
             self._children = []
         return self._children
 
     @property
     def on_commit_hooks(self) -> list[Callable[[Transaction], Any]]:
-        if not self._on_commit:
+        if not isinstance(self._on_commit, list):
             self._on_commit = []
         return self._on_commit
 
@@ -249,7 +250,7 @@ class Transaction:
 
     @property
     def on_rollback_hooks(self) -> list[Callable[[Transaction], Any]]:
-        if not self._on_rollback:
+        if not isinstance(self._on_rollback, list):
             self._on_rollback = []
         return self._on_rollback
 
@@ -264,12 +265,12 @@ class Transaction:
     ) -> None:
         """Hooks to run when this transaction commits, and when it rolls back."""
         if on_commit:
-            if self._on_commit:
+            if isinstance(self._on_commit, list):
                 self._on_commit.extend(on_commit)
             else:
                 self._on_commit = list(on_commit)
         if on_rollback:
-            if self._on_rollback:
+            if isinstance(self._on_rollback, list):
                 self._on_rollback.extend(on_rollback)
             else:
                 self._on_rollback = list(on_rollback)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -230,3 +231,20 @@ def test_async_transactions(tmp_path: Path) -> None:
     asyncio.run(main())
     assert events == ["child", "undo"]
     assert store.read("a").result == "v"
+
+
+def test_a_list_taken_from_a_transaction_before_it_grows_stays_its_own() -> None:
+    def first(txn: Any) -> None: ...
+
+    def second(txn: Any) -> None: ...
+
+    with transaction() as txn:
+        hooks, rollbacks, children = txn.on_commit_hooks, txn.on_rollback_hooks, txn.children
+        txn.add_hooks([first], [first])
+        with transaction() as child:
+            pass
+        hooks.append(second)
+        rollbacks.append(second)
+        assert txn.on_commit_hooks == [first, second]
+        assert txn.on_rollback_hooks == [first, second]
+        assert children == [child] and txn.children is children
