@@ -464,6 +464,9 @@ class HttpClient(
         return bool(response.json()["deleted"])
 
     def close(self) -> None:
+        from headwater.client.releases import settle
+
+        settle()  # slots given back through this client go before its connections
         if self._sender is not None:
             self._sender.close()
             self._sender = None

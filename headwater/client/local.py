@@ -445,7 +445,11 @@ class LocalClient(
 
     def close(self) -> None:
         """Closes the wake sockets of task workers polling through this client (the
-        engine is shared by every client in the process)."""
+        engine is shared by every client in the process), after giving back the
+        slots this process released and has not given back yet."""
+        from headwater.client.releases import settle
+
+        settle()
         self._close_task_wakes()
 
     # -- embedded store only --------------------------------------------------------

@@ -17,6 +17,8 @@ from headwater.schemas.concurrency import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from headwater.client.leases import LeaseKeeper
     from headwater.server.db.database import Database
 
@@ -51,6 +53,7 @@ class LocalConcurrencyMixin:
             return store.create_limit(conn, limit=limit)
 
     def read_concurrency_limit(self, name: str) -> ConcurrencyLimit:
+        _settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_read() as conn:
@@ -59,6 +62,7 @@ class LocalConcurrencyMixin:
     def read_concurrency_limits(
         self, *, tags: bool | None = None, limit: int = 200, offset: int = 0
     ) -> list[ConcurrencyLimit]:
+        _settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_read() as conn:
@@ -67,18 +71,21 @@ class LocalConcurrencyMixin:
     def update_concurrency_limit(
         self, name: str, changes: ConcurrencyLimitUpdate
     ) -> ConcurrencyLimit:
+        _settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_write() as conn:
             return store.update_limit(conn, name=name, changes=changes)
 
     def delete_concurrency_limit(self, name: str) -> bool:
+        _settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_write() as conn:
             return store.delete_limit(conn, name=name)
 
     def reset_concurrency_limit(self, name: str) -> int:
+        _settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_write() as conn:
@@ -119,17 +126,22 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
     # A request that may wait queues with its wake address from the first look (a slot
     # freed right after it must find where to wake it); one that may not needs none.
     sock: WakeSocket | None = WakeSocket() if request.wait_seconds > 0 else None
+    ask = request
+
+    def ask_once(conn: Connection) -> tuple[SlotGrant, float | None]:
+        return store.acquire_slots(
+            conn,
+            request=ask,
+            default_duration=default_duration,
+            wake_address=sock.address if sock else None,
+        )
+
     try:
         while True:
             # PostgreSQL may pick the transaction as a deadlock victim: ask again.
-            grant, retry_at = db.write_retrying(
-                lambda conn: store.acquire_slots(
-                    conn,
-                    request=request,
-                    default_duration=default_duration,
-                    wake_address=sock.address if sock else None,
-                )
-            )
+            grant, retry_at = db.write_retrying(ask_once)
+            if ask.release:  # given back by the first ask
+                ask = ask.model_copy(update={"release": []})
             left = deadline - time.monotonic()
             if grant.lease_id is not None or not grant.limits or left <= 0:
                 return grant
@@ -152,3 +164,11 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
     finally:
         if sock is not None:
             sock.close()
+
+
+def _settle_releases() -> None:
+    """Slots this process gave back are released before it reads or changes limits
+    (``client/releases.py``)."""
+    from headwater.client.releases import settle
+
+    settle()

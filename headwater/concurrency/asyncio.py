@@ -73,7 +73,7 @@ async def concurrency(
     try:
         yield
     finally:
-        await asyncio.to_thread(held.release)
+        held.release_soon()  # no wait for the store (see ``client/releases.py``)
 
 
 async def rate_limit(

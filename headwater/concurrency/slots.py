@@ -58,18 +58,30 @@ class Slots:
         self.decaying = decaying
 
     def release(self) -> None:
+        """Give the slots back now (the caller waits for the store's answer)."""
+        lease_id = self._let_go()
+        if lease_id is not None:
+            from headwater.client.releases import give_back
+
+            give_back([(self.client, lease_id)])
+
+    def release_soon(self) -> None:
+        """Give the slots back without waiting: with this process's next request for
+        slots, or from a background thread at once if none comes first
+        (``client/releases.py``)."""
+        lease_id = self._let_go()
+        if lease_id is not None:
+            from headwater.client.releases import release_soon
+
+            release_soon(self.client, lease_id)
+
+    def _let_go(self) -> UUID | None:
+        """The lease to give back (once; None for decaying slots), no longer renewed."""
         lease_id, self.lease_id = self.lease_id, None
         if lease_id is None or self.decaying:
-            return
+            return None
         self.client.lease_keeper().drop(lease_id)
-        try:
-            self.client.release_lease(lease_id)
-        except Exception as exc:  # not renewed any more: it runs out by itself
-            logging.getLogger("headwater.concurrency").warning(
-                "could not give back concurrency slots (%s); they free up within the "
-                "lease duration",
-                exc,
-            )
+        return lease_id
 
 
 def names_list(names: str | Sequence[str]) -> list[str]:
@@ -106,9 +118,28 @@ def request_for(
     return client or found, request
 
 
+def ask(client: Any, request: SlotRequest) -> SlotGrant:
+    """One request for slots, carrying the slots this process gave back through
+    ``client`` and that are still to be released (``client/releases.py``): the store
+    releases them in the same transaction, before it looks at the request."""
+    from headwater.client import releases
+
+    carry = releases.take_for(client)
+    if not carry:
+        return client.acquire_concurrency_slots(request)
+    try:
+        answer = client.acquire_concurrency_slots(request.model_copy(update={"release": carry}))
+    except BaseException:
+        releases.give_back([(client, lease_id) for lease_id in carry])
+        raise
+    finally:
+        releases.carried(len(carry))
+    return answer
+
+
 def try_now(client: Any, request: SlotRequest) -> Slots | None:
     """The slots if free now (or nothing to take); None if one must wait."""
-    grant = client.acquire_concurrency_slots(request)
+    grant = ask(client, request)
     return _held(client, request, grant) if _done(grant) else None
 
 
@@ -130,8 +161,9 @@ def wait(
             chunk = _RETRY_SECONDS if max_retries is not None else _ASK_SECONDS
             if timeout_seconds is not None:
                 chunk = min(chunk, max(0.0, start + timeout_seconds - time.monotonic()))
-            ask = request.model_copy(update={"ticket": ticket, "wait_seconds": chunk})
-            grant = client.acquire_concurrency_slots(ask)
+            grant = ask(
+                client, request.model_copy(update={"ticket": ticket, "wait_seconds": chunk})
+            )
             if _done(grant):
                 return _held(client, request, grant)
             asks += 1

@@ -30,7 +30,10 @@ def concurrency(
     the wait (``AcquireConcurrencySlotTimeoutError``), ``max_retries`` the number of
     one-second waits.  The slots are a lease renewed while held (``lease_duration``,
     default ``HEADWATER_LEASE_SECONDS``): if this process dies they come back one
-    lease duration later.  A missing or inactive limit does not limit, unless
+    lease duration later.  Leaving the block does not wait for the store: the slots
+    are given back with this process's next request for slots, or at once by a
+    background thread (reads of limits from this process see them given back).
+    A missing or inactive limit does not limit, unless
     ``strict`` (a missing limit is then ``ConcurrencyLimitNotFound``)."""
     held = acquire(
         names,
@@ -43,7 +46,7 @@ def concurrency(
     try:
         yield
     finally:
-        held.release()
+        held.release_soon()
 
 
 def rate_limit(

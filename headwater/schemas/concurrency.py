@@ -84,6 +84,12 @@ class SlotRequest(Schema):
     holder: str = Field(default="", max_length=200)
     flow_run_id: UUID | None = None
     task_run_id: UUID | None = None
+    release: list[UUID] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Leases to give back first, in the same transaction (the asker's "
+        "earlier slots: one round trip for a release and the next request).",
+    )
 
 
 class SlotGrant(Schema):

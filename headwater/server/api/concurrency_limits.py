@@ -139,9 +139,12 @@ async def _acquire(db: Database, request: SlotRequest, duration: float) -> SlotG
     wakes = hub()
     event = wakes.register(request.ticket)
     deadline = time.monotonic() + wait
+    ask = request
     try:
         while True:
-            grant, retry_at = await run_in_threadpool(_try, db, request, duration, wakes.address)
+            grant, retry_at = await run_in_threadpool(_try, db, ask, duration, wakes.address)
+            if ask.release:  # given back by the first ask
+                ask = ask.model_copy(update={"release": []})
             left = deadline - time.monotonic()
             if grant.lease_id is not None or not grant.limits or left <= 0:
                 return grant

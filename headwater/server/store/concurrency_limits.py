@@ -219,8 +219,12 @@ def acquire_slots(
 ) -> tuple[SlotGrant, float | None]:
     """Take the slots now, or queue for them (with a ticket); the grant and, when
     refused, when to look again at the latest (a lease on a full limit expires).
-    ``default_duration``: the lease's duration when the request names none."""
+    The leases in ``request.release`` are given back first (whoever waits for them
+    is handed or woken as by a release on its own).  ``default_duration``: the
+    lease's duration when the request names none."""
     now = time.time() if now is None else now
+    for lease_id in dict.fromkeys(request.release):  # the asker's earlier slots first
+        lease_store.release(conn, lease_id=lease_id)
     fast = slot_counts.take(conn, request=request, default_duration=default_duration, now=now)
     if fast is not None:  # one limit, a free slot, nobody queued: one statement
         return fast, None
