@@ -11,7 +11,10 @@ Each figure comes with its baseline from the same run:
 - ``acquire_release_ms``: ``with concurrency(name): pass`` on an uncontended limit,
   embedded (SQLite) vs ``empty_write_txn_ms`` (a write transaction doing nothing on
   the same store) and over HTTP on loopback vs ``health_roundtrip_ms`` (GET
-  /api/health on the same server);
+  /api/health on the same server).  Leaving the block does not wait for the release
+  (the next lap's request carries it: ``client/releases.py``);
+  ``acquire_release_*_sync_ms`` is the same with the caller waiting for the release
+  (two round trips);
 - ``contended_*``: acquisitions per second of ``--contenders`` processes each taking
   and giving back a slot ``--acquisitions`` times on a limit of 3, holding it
   ``--hold-ms`` (0: the acquisition throughput the issue's 1,000/s is about; 10: a
@@ -67,6 +70,7 @@ print(time.perf_counter() - start)
 UNCONTENDED = """
 import json, sys, time
 from headwater.client import open_client
+from headwater.concurrency.slots import acquire
 from headwater.concurrency.sync import concurrency
 from headwater.schemas.concurrency import ConcurrencyLimitCreate
 
@@ -83,6 +87,12 @@ try:
         with concurrency(name):
             pass
         laps.append(time.perf_counter() - start)
+    # The release waited for: the caller pays both round trips.
+    sync = []
+    for _ in range(n):
+        start = time.perf_counter()
+        acquire(name).release()
+        sync.append(time.perf_counter() - start)
 finally:  # a PostgreSQL store outlives the run
     client.delete_concurrency_limit(name)
 base = []
@@ -99,7 +109,7 @@ else:
             start = time.perf_counter()
             http.get(client.api_url + "/health")
             base.append(time.perf_counter() - start)
-print(json.dumps({"laps": laps, "base": base}))
+print(json.dumps({"laps": laps, "sync": sync, "base": base}))
 """
 
 
@@ -139,7 +149,11 @@ def _median_ms(values: list[float]) -> float:
 def uncontended(env: dict[str, str], n: int) -> dict[str, float]:
     # A name of its own: a PostgreSQL store is used again by the next run.
     data = json.loads(_python(UNCONTENDED, env, str(n), f"bench-{uuid.uuid4().hex[:12]}"))
-    return {"ms": _median_ms(data["laps"]), "base_ms": _median_ms(data["base"])}
+    return {
+        "ms": _median_ms(data["laps"]),
+        "sync_ms": _median_ms(data["sync"]),
+        "base_ms": _median_ms(data["base"]),
+    }
 
 
 def _contend(
@@ -255,6 +269,7 @@ def main() -> None:
         embedded_env = _env(root / "embedded")
         local = uncontended(embedded_env, args.n)
         result["acquire_release_embedded_ms"] = local["ms"]
+        result["acquire_release_embedded_sync_ms"] = local["sync_ms"]
         result["empty_write_txn_ms"] = local["base_ms"]
         result["embedded_vs_empty_txn"] = round(local["ms"] / local["base_ms"], 2)
         pg_env = None
@@ -262,6 +277,7 @@ def main() -> None:
             pg_env = _env(root / "pg", HEADWATER_DATABASE_URL=args.postgres)
             pg = uncontended(pg_env, args.n)
             result["acquire_release_postgres_ms"] = pg["ms"]
+            result["acquire_release_postgres_sync_ms"] = pg["sync_ms"]
             result["postgres_empty_write_txn_ms"] = pg["base_ms"]
             result["postgres_vs_empty_txn"] = round(pg["ms"] / pg["base_ms"], 2)
         port = free_port()
@@ -276,6 +292,7 @@ def main() -> None:
             http_env = _env(root / "http-client", HEADWATER_API_URL=f"http://127.0.0.1:{port}/api")
             remote = uncontended(http_env, args.n)
             result["acquire_release_http_ms"] = remote["ms"]
+            result["acquire_release_http_sync_ms"] = remote["sync_ms"]
             result["health_roundtrip_ms"] = remote["base_ms"]
             result["http_vs_health"] = round(remote["ms"] / remote["base_ms"], 2)
             print(json.dumps(result), file=sys.stderr, flush=True)
