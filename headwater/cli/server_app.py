@@ -68,4 +68,18 @@ def create_app() -> FastAPI:
     from headwater.server.app import create_app as create
 
     register_block_senders()
-    return create()
+    app = create()
+    freeze_startup_heap()
+    return app
+
+
+def freeze_startup_heap() -> None:
+    """Move what the server holds after startup (its modules, app, routes, schemas:
+    about 130,000 objects) out of the garbage collector's reach.  Those live as long
+    as the process; scanning them made every full collection a pause of 30-80 ms for
+    every request in flight, and the server makes enough objects per request to run
+    one every few thousand requests."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

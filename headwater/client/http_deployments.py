@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from uuid import UUID
@@ -216,10 +217,14 @@ class HttpDeploymentsMixin:
         response = self._call("POST", f"/flow_runs/{flow_run_id}/heartbeat", body)
         return str(response.json()["state_type"])
 
-    def crash_flow_run(self, flow_run_id: UUID, message: str) -> State:
+    def crash_flow_run(
+        self, flow_run_id: UUID, message: str, *, attempt_since: dt.datetime | None = None
+    ) -> State:
         from headwater.client.cleaning import clean_text
 
-        body = {"message": clean_text(message)}
+        body: dict[str, Any] = {"message": clean_text(message)}
+        if attempt_since is not None:
+            body["attempt_since"] = attempt_since.isoformat()
         response = self._call(
             "POST", f"/flow_runs/{flow_run_id}/crash", body, retry_for=WORKER_RETRY_SECONDS
         )

@@ -3,6 +3,7 @@ layer on the embedded store; see ``protocol.DeploymentsClient``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -208,11 +209,14 @@ class LocalDeploymentsMixin:
         with self.db.begin_write() as conn:
             return run_control.heartbeat_flow_run(conn, flow_run_id=flow_run_id, pid=pid)
 
-    def crash_flow_run(self, flow_run_id: UUID, message: str) -> State:
+    def crash_flow_run(
+        self, flow_run_id: UUID, message: str, *, attempt_since: dt.datetime | None = None
+    ) -> State:
         from headwater.client.cleaning import clean_text
         from headwater.server.store import run_control
 
+        since = attempt_since.timestamp() if attempt_since is not None else None
         with self.db.begin_write() as conn:
             return run_control.crash_flow_run(
-                conn, flow_run_id=flow_run_id, message=clean_text(message)
+                conn, flow_run_id=flow_run_id, message=clean_text(message), attempt_since=since
             )

@@ -15,6 +15,8 @@ from headwater.schemas.records import FlowRunCreate, LogRecord, TaskRunRecord
 from headwater.states import State
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from headwater.client.leases import LeaseKeeper
     from headwater.schemas.artifacts import Artifact, ArtifactFilter, ArtifactRecord
     from headwater.schemas.automations import AutomationCore, AutomationRead
@@ -475,7 +477,13 @@ class Client(Protocol):
         """The run's process is alive; returns the run's state type."""
         ...
 
-    def crash_flow_run(self, flow_run_id: UUID, message: str) -> State: ...
+    def crash_flow_run(
+        self, flow_run_id: UUID, message: str, *, attempt_since: dt.datetime | None = None
+    ) -> State:
+        """The run's process is gone: Crashed (or AwaitingRetry); its state after.
+        ``attempt_since``: the process ran the attempt claimed then; a run suspended
+        or ended since is left as it is (a later attempt owns it)."""
+        ...
 
     def close(self) -> None: ...
 

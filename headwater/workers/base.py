@@ -247,7 +247,7 @@ class WorkerType:
         tail = self.last_output(handle).strip()
         if tail:
             message += f"; its last output:\n{tail}"
-        self._crash(run_id, message)
+        self._crash(run_id, message, since)
 
     def _attempt_ended(self, run_id: UUID, since: dt.datetime | None) -> str | None:
         """The state that ended the attempt launched at ``since`` (its claim) if the run
@@ -262,9 +262,18 @@ class WorkerType:
                 return state.name
         return None
 
-    def _crash(self, run_id: UUID, message: str) -> None:
-        logger.error("flow run %s crashed: %s", run_id, message)
-        self.client.crash_flow_run(run_id, message)
+    def _crash(self, run_id: UUID, message: str, since: dt.datetime | None = None) -> None:
+        # The store decides in one transaction (a resume racing this report is seen).
+        state = self.client.crash_flow_run(run_id, message, attempt_since=since)
+        if state.type is StateType.CRASHED or state.name == "AwaitingRetry":
+            logger.error("flow run %s crashed: %s", run_id, message)
+        else:
+            logger.info(
+                "flow run %s: the attempt this %s ran is over; the run is %s now, not crashing it",
+                run_id,
+                self.noun,
+                state.name,
+            )
 
     # -- stop ----------------------------------------------------------------------------
     def cancel(self, run_id: UUID) -> None:

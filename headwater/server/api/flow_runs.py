@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -180,6 +181,11 @@ class HeartbeatBody(Schema):
 
 class CrashBody(Schema):
     message: Message
+    attempt_since: dt.datetime | None = Field(
+        default=None,
+        description="The process ran the attempt claimed at this time: a run suspended or "
+        "ended since then belongs to a later attempt and is left as it is.",
+    )
 
 
 @router.post(
@@ -232,5 +238,17 @@ def heartbeat_flow_run(
 )
 def crash_flow_run(flow_run_id: UUID, body: CrashBody, db: DatabaseDep) -> Response:
     with db.begin_write() as conn:
-        state = run_control.crash_flow_run(conn, flow_run_id=flow_run_id, message=body.message)
+        state = run_control.crash_flow_run(
+            conn,
+            flow_run_id=flow_run_id,
+            message=body.message,
+            attempt_since=_timestamp(body.attempt_since),
+        )
     return json_response(state.to_dict())
+
+
+def _timestamp(when: dt.datetime | None) -> float | None:
+    """A timestamp (a naive datetime is taken as UTC)."""
+    if when is None:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()

@@ -7,10 +7,10 @@ import time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from headwater.exceptions import ObjectNotFound
-from headwater.server.db.tables import flow_runs
+from headwater.server.db.tables import flow_run_states, flow_runs
 from headwater.server.orchestration.rules import retry_delay
 from headwater.server.store.flow_runs import set_flow_run_state
 from headwater.states import AwaitingRetry, Cancelled, Cancelling, Crashed, State, StateType
@@ -51,6 +51,19 @@ def _row(conn: Connection, flow_run_id: UUID) -> Any:
     if row is None:
         raise ObjectNotFound(f"flow run {flow_run_id} not found")
     return row
+
+
+def _attempt_over(conn: Connection, row: Any, flow_run_id: UUID, since: float) -> bool:
+    """Whether the run is suspended, or was suspended or ended at ``since`` or later."""
+    if row.state_type == "PAUSED" and row.state_name == "Suspended":
+        return True
+    S = flow_run_states.c
+    ended = select(S.id).where(
+        S.flow_run_id == flow_run_id,
+        S.timestamp >= since,
+        or_(S.type.in_(FINAL), and_(S.type == "PAUSED", S.name == "Suspended")),
+    )
+    return conn.execute(ended.limit(1)).first() is not None
 
 
 def _children(conn: Connection, flow_run_id: UUID) -> list[UUID]:
@@ -120,15 +133,24 @@ def crash_flow_run(
     flow_run_id: UUID,
     message: str,
     now: float | None = None,
+    attempt_since: float | None = None,
     _depth: int = 0,
 ) -> State:
     """End a run whose process is gone: Crashed (Cancelled if it was being cancelled),
     then, for a deployment's run with flow retries left, AwaitingRetry so a worker
-    runs it again.  Its unfinished subflows (run in the same process) crash too."""
+    runs it again.  Its unfinished subflows (run in the same process) crash too.
+
+    ``attempt_since``: the process was the attempt claimed at this time (a
+    timestamp); if the run was suspended, or ended, since then, that attempt is over
+    and the run (resumed or retried since) belongs to a later one: it is left as it
+    is.  Decided in this transaction, so a resume racing the report cannot be
+    crashed by it.  A final run is always left as it is."""
     now = now if now is not None else time.time()
     row = _row(conn, flow_run_id)
     kind = row.state_type
-    if kind in FINAL:
+    if kind in FINAL or (
+        attempt_since is not None and _attempt_over(conn, row, flow_run_id, attempt_since)
+    ):
         from headwater.server.store.states import state_from_columns
 
         return state_from_columns(dict(row._mapping), run_key="flow_run_id")

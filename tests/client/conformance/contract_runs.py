@@ -14,7 +14,16 @@ from headwater.client.protocol import Client
 from headwater.exceptions import ObjectNotFound, UnstorableValueError
 from headwater.launch.runs import retry_flow_run, run_flow_run
 from headwater.schemas.filters import FlowRunFilter, FlowRunSort
-from headwater.states import Cancelled, Completed, Failed, Pending, Running, Scheduled, StateType
+from headwater.states import (
+    Cancelled,
+    Completed,
+    Failed,
+    Pending,
+    Running,
+    Scheduled,
+    StateType,
+    Suspended,
+)
 from tests.client.conformance.records import new_run, unique
 
 
@@ -201,6 +210,25 @@ class FlowRunsContract:
         again = client.crash_flow_run(run["id"], "twice")  # a final run stays as it is
         assert again.type is StateType.CRASHED and again.message == crashed.message
         assert client.read_flow_run(run["id"]).state.type is StateType.CRASHED
+
+    def test_a_crash_report_for_an_attempt_that_is_over_leaves_the_run(
+        self, client: Client
+    ) -> None:
+        run = new_run(client)
+        claimed = client.read_flow_run(run["id"]).state.timestamp
+        client.set_flow_run_state(run["id"], Suspended(), force=True)
+        # Still suspended: the old process's end says nothing about the run.
+        left = client.crash_flow_run(run["id"], "exited", attempt_since=claimed)
+        assert left.name == "Suspended"
+        client.set_flow_run_state(run["id"], Running(), force=True)  # resumed elsewhere
+        # A report about the attempt before the suspension leaves the new one running.
+        left = client.crash_flow_run(run["id"], "exited", attempt_since=claimed)
+        assert left.type is StateType.RUNNING
+        assert client.read_flow_run(run["id"]).state.type is StateType.RUNNING
+        # The current attempt's own report crashes it.
+        current = client.read_flow_run(run["id"]).state.timestamp
+        crashed = client.crash_flow_run(run["id"], "gone", attempt_since=current)
+        assert crashed.type is StateType.CRASHED
 
     # -- running an existing run in this process (headwater.launch, through the client) -
     def test_run_flow_run_runs_a_scheduled_run_here(self, client: Client, flows_file: Path) -> None:
