@@ -15,29 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from headwater.client.local_concurrency import wait_for_slots
 from headwater.schemas.concurrency import SlotRequest
-from headwater.server.db.database import Database, get_database
+from headwater.server.db.database import Database
 from headwater.server.store import concurrency_limits as store
 from headwater.server.store import leases as lease_store
-from tests.concurrency._store import new_limit
-
-
-@pytest.fixture
-def pg(pg_url: str) -> Database:
-    return get_database(pg_url)
-
-
-def _waiting(db: Database, pid: int) -> bool:
-    """Is backend ``pid`` waiting on a lock?"""
-    with db.begin_read() as conn:
-        found = conn.execute(
-            text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
-        ).scalar()
-    return found == "Lock"
+from tests.concurrency._store import new_limit, waiting
 
 
 def _until(check: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
@@ -88,11 +73,11 @@ def test_a_fast_taker_waiting_on_the_row_and_a_queued_request_do_not_deadlock(
         fast = _Acquirer(pg, SlotRequest(names=[name]))
         fast.start()
         assert fast.began.wait(30) and fast.pid is not None
-        _until(lambda: _waiting(pg, fast.pid or 0), "the fast path waits on the row")
+        _until(lambda: waiting(pg, fast.pid or 0), "the fast path waits on the row")
         queued = _Acquirer(pg, SlotRequest(names=[name], ticket=uuid.uuid4(), wait_seconds=5))
         queued.start()
         assert queued.began.wait(30) and queued.pid is not None
-        _until(lambda: _waiting(pg, queued.pid or 0), "the queued request waits")
+        _until(lambda: waiting(pg, queued.pid or 0), "the queued request waits")
     for thread in (fast, queued):
         thread.join(60)
         assert not thread.is_alive()

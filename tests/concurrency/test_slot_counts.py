@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from headwater.schemas.concurrency import SlotRequest
 from headwater.server.db.database import Database
 from headwater.server.db.tables import concurrency_limits, leases
 from headwater.server.store import concurrency_limits as store
 from headwater.server.store import leases as lease_store
-from tests.concurrency._store import new_limit
+from tests.concurrency._store import new_limit, work
 
 
 def _acquire(db: Database, *names: str, now: float | None = None) -> Any:
@@ -42,52 +40,15 @@ def _held(db: Database, limit_id: uuid.UUID) -> tuple[int, int]:
     return int(held), int(rows)
 
 
-@pytest.fixture
-def statements(db: Database) -> Iterator[list[str]]:
-    """The SQL statements sent while the test runs (after the setup above it)."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        sent.append(sql)
-
-    if not db.is_sqlite:
-        event.listen(db.engine, "before_cursor_execute", record)
-        yield sent
-        event.remove(db.engine, "before_cursor_execute", record)
-        return
-
-    # SQLite's hot statements go to the driver directly: trace them in the driver.
-    def traced(dbapi_conn: Any, *_args: Any) -> None:
-        dbapi_conn.set_trace_callback(sent.append)
-
-    def untraced(dbapi_conn: Any, *_args: Any) -> None:
-        dbapi_conn.set_trace_callback(None)
-
-    event.listen(db.engine, "checkout", traced)
-    event.listen(db.engine, "checkin", untraced)
-    yield sent
-    event.remove(db.engine, "checkout", traced)
-    event.remove(db.engine, "checkin", untraced)
-
-
-def _work(statements: list[str]) -> list[str]:
-    """The statements other than the transaction's own (BEGIN, COMMIT, pings)."""
-    return [
-        sql
-        for sql in statements
-        if not sql.strip().upper().startswith(("BEGIN", "SELECT 1", "COMMIT"))
-    ]
-
-
 def test_an_uncontended_slot_is_taken_in_one_statement(db: Database, statements: list[str]) -> None:
     name, limit_id = new_limit(db, 2)
     statements.clear()
     lease_id = _acquire(db, name)
     assert lease_id is not None
-    work = _work(statements)
+    sent = work(statements)
     # PostgreSQL: the UPDATE of the limit and the INSERT of the lease are one statement;
     # SQLite (no round trips): the same two statements in the write transaction.
-    assert len(work) == (1 if db.dialect == "postgresql" else 2), work
+    assert len(sent) == (1 if db.dialect == "postgresql" else 2), sent
     assert _held(db, limit_id) == (1, 1)
 
 
@@ -100,16 +61,16 @@ def test_a_release_nobody_waits_for_is_two_statements_on_sqlite(
     statements.clear()
     with db.begin_write() as conn:
         assert lease_store.release(conn, lease_id=lease_id)
-    work = _work(statements)
+    sent = work(statements)
     # The lease's rows deleted, then counted off the limit's row, which says in the
     # same statement on SQLite that nobody is queued (no hand-off, nobody to wake);
     # PostgreSQL looks at the head of the queue in a statement of its own (a waiter
     # that committed while the count waited on the row is not in its snapshot).
-    assert len(work) == (3 if db.dialect == "postgresql" else 2), work
+    assert len(sent) == (3 if db.dialect == "postgresql" else 2), sent
     assert _held(db, limit_id) == (0, 0)
 
 
-def test_a_waiter_on_a_full_limit_keeps_its_place_in_two_statements_on_sqlite(
+def test_a_waiter_on_a_full_limit_keeps_its_place_in_two_statements_three_on_postgres(
     db: Database, statements: list[str]
 ) -> None:
     name, _ = new_limit(db, 1)
@@ -123,8 +84,10 @@ def test_a_waiter_on_a_full_limit_keeps_its_place_in_two_statements_on_sqlite(
             )
         assert grant.lease_id is None and grant.limits == [name]
         assert retry_at is not None and retry_at > time.time() + 30  # the holder's expiry
-        if db.is_sqlite:  # the refused one-statement take, then the place kept
-            assert len(_work(statements)) == 2, _work(statements)
+        # The refused one-statement take, (PostgreSQL: the limit's row locked,) then
+        # the place kept.
+        sent = work(statements)
+        assert len(sent) == (2 if db.is_sqlite else 3), sent
     with db.begin_read() as conn:
         assert store.read_limit(conn, name=name).queue_length == 1
 

@@ -223,21 +223,24 @@ def acquire_slots(
     is handed or woken as by a release on its own).  ``default_duration``: the
     lease's duration when the request names none."""
     now = time.time() if now is None else now
-    for lease_id in dict.fromkeys(request.release):  # the asker's earlier slots first
-        lease_store.release(conn, lease_id=lease_id)
+    # The asker's earlier slots first.  The limits they were on: PostgreSQL locked
+    # their rows (to count them off), so a waiter on one of them that finds it full
+    # keeps its place in one more statement, as on SQLite (``queue_full``).
+    locked: set[str] = set()
+    for lease_id in dict.fromkeys(request.release):
+        locked.update(name for name, _ in lease_store.release_rows(conn, lease_id=lease_id))
+    postgres = conn.dialect.name == "postgresql"
+    if postgres and locked:
+        refused = _queue_full(conn, request, default_duration, wake_address, now, locked)
+        if refused is not None:
+            return refused
     fast = slot_counts.take(conn, request=request, default_duration=default_duration, now=now)
     if fast is not None:  # one limit, a free slot, nobody queued: one statement
         return fast, None
-    refused = slot_counts.queue_full(
-        conn,
-        request=request,
-        default_duration=default_duration,
-        wake_address=wake_address,
-        waiter_ttl=lease_store.WAITER_TTL,
-        now=now,
-    )
-    if refused is not None:  # SQLite: a waiter on a full limit keeps its place
-        return refused
+    if not postgres:  # SQLite: a waiter on a full limit keeps its place
+        refused = _queue_full(conn, request, default_duration, wake_address, now)
+        if refused is not None:
+            return refused
     names = list(dict.fromkeys(request.names))
     # One lock order on every path: a limit's row first (the fast path's UPDATE, a
     # release's count, this), then what the limit's queue and leases need.  Taking
@@ -257,6 +260,13 @@ def acquire_slots(
         return SlotGrant(missing=missing), None
     for row in rows:
         _check(row, request)
+    if postgres and len(rows) == 1 and not missing:
+        # The row is locked now: a waiter on a full limit keeps its place in one more
+        # statement, as on SQLite above.
+        locked = {resource(rows[0].id)}
+        refused = _queue_full(conn, request, default_duration, wake_address, now, locked)
+        if refused is not None:
+            return refused
     wanted = {resource(row.id): request.slots for row in rows}
     admission = lease_store.admit(
         conn,
@@ -300,6 +310,25 @@ def acquire_slots(
     )
     grant = SlotGrant(lease_id=lease_id, lease_duration=duration, limits=limits, missing=missing)
     return grant, None
+
+
+def _queue_full(
+    conn: Connection,
+    request: SlotRequest,
+    default_duration: float,
+    wake_address: str | None,
+    now: float,
+    locked: set[str] | None = None,
+) -> tuple[SlotGrant, float | None] | None:
+    return slot_counts.queue_full(
+        conn,
+        request=request,
+        default_duration=default_duration,
+        wake_address=wake_address,
+        waiter_ttl=lease_store.WAITER_TTL,
+        now=now,
+        locked=locked,
+    )
 
 
 def _handoff(request: SlotRequest, duration: float) -> handoff.Handoff | None:

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, bindparam, select, text
 
 from headwater.core import wake
 from headwater.schemas.concurrency import SlotGrant
-from headwater.server.db.dialect import insert_for
 from headwater.server.db.tables import lease_waiters, leases
+from headwater.server.db.types import UUIDType
 from headwater.server.store import slot_counts
 
 L = leases.c
@@ -41,13 +41,32 @@ W = lease_waiters.c
 #: Queued waiters read per limit when handing slots off.
 _LOOKAHEAD = 8
 
-_HEAD = (
-    select(W.ticket, W.slots, W.wake, W.duration, W.holder, W.flow_run_id, W.task_run_id)
-    .where(W.resource == bindparam("resource"), W.expires > bindparam("now"))
-    .order_by(W.id)
-    .limit(bindparam("size"))
-)
-_GONE = delete(lease_waiters).where(W.ticket == bindparam("ticket"))
+# PostgreSQL: the waiters at the head of the queue (``size`` of them), the prefix of
+# them that can be handed their slots (each with a lease to be, a wake address, and
+# room for it and every one before it) given those slots: their leases inserted (a
+# ticket holding its lease already gets none), their rows deleted, the slots counted
+# on the limit's row.  One row per waiter handed its slots (ticket, wake, slots), or
+# one row of NULLs; the first column is how many waiters were read (0: nobody waits).
+_PG_HAND = text(
+    "WITH first AS (SELECT id, ticket, slots, wake, duration, holder, flow_run_id, "
+    "task_run_id FROM lease_waiters WHERE resource = :resource AND expires > :now "
+    "ORDER BY id LIMIT :size), "
+    "heads AS (SELECT first.*, sum(slots) OVER w AS upto, "
+    "bool_and(duration IS NOT NULL AND coalesce(wake, '') <> '') OVER w AS ready "
+    "FROM first WINDOW w AS (ORDER BY id)), "
+    "taken AS (SELECT * FROM heads WHERE ready AND upto <= :room), "
+    "ins AS (INSERT INTO leases (id, resource, slots, holder, duration, expires, "
+    "flow_run_id, task_run_id, created) SELECT ticket, :resource, slots, "
+    "coalesce(nullif(holder, ''), 'unknown'), duration, "
+    "CAST(:now AS double precision) + duration, flow_run_id, task_run_id, :now FROM taken "
+    "ON CONFLICT DO NOTHING RETURNING id, slots), "
+    "gone AS (DELETE FROM lease_waiters WHERE ticket IN (SELECT ticket FROM taken)), "
+    "counted AS (UPDATE concurrency_limits SET held = held + s.n "
+    "FROM (SELECT sum(slots) AS n FROM ins) AS s WHERE id = :id AND s.n IS NOT NULL) "
+    "SELECT (SELECT count(*) FROM first), t.ticket, t.wake, t.slots FROM "
+    "(SELECT 1) AS one LEFT JOIN (SELECT taken.id, taken.ticket, taken.wake, ins.slots "
+    "FROM taken JOIN ins ON ins.id = taken.ticket) AS t ON true ORDER BY t.id"
+).bindparams(bindparam("id", type_=UUIDType()))
 _GRANTED = select(L.duration).where(L.id == bindparam("ticket")).limit(1)
 
 
@@ -89,13 +108,26 @@ def hand_off(
         if found is None or room <= 0:
             continue
         size = min(room, _LOOKAHEAD) + 1
-        if sqlite is not None:
-            heads: list[Any] = [
-                _Head(UUID(bytes=row[0]), *row[1:], raw=row)
-                for row in sqlite.execute(_SQLITE_HEAD, (resource, now, size)).fetchall()
-            ]
-        else:
-            heads = list(conn.execute(_HEAD, {"resource": resource, "now": now, "size": size}))
+        if sqlite is None:
+            # PostgreSQL: the whole hand-off in one statement, run after the one that
+            # locked the limit's row (a fresh snapshot: it sees every waiter that
+            # queued while this transaction waited for the row).
+            params = {"id": found, "resource": resource, "now": now, "size": size, "room": room}
+            rows = conn.execute(_PG_HAND, params).all()
+            if not rows[0][0]:
+                empty.add(resource)
+                continue
+            slots = 0
+            for _, ticket, address, given in rows:
+                if ticket is not None:
+                    slots += given
+                    woken.append((address, ticket))
+            handed[resource] = slots
+            continue
+        heads: list[Any] = [
+            _Head(UUID(bytes=row[0]), *row[1:], raw=row)
+            for row in sqlite.execute(_SQLITE_HEAD, (resource, now, size)).fetchall()
+        ]
         if not heads:
             empty.add(resource)
             continue
@@ -107,31 +139,7 @@ def hand_off(
             room -= row.slots
         if not taken:
             continue
-        if sqlite is not None:
-            slots = _hand_sqlite(sqlite, taken, resource, now, woken)
-            if slots:
-                slot_counts.add(conn, found, slots)
-            handed[resource] = slots
-            continue
-        insert = _insert_lease(conn)
-        slots = 0
-        for row in taken:
-            lease = {
-                "id": row.ticket,
-                "resource": resource,
-                "slots": row.slots,
-                "holder": row.holder or "unknown",
-                "duration": row.duration,
-                "expires": now + row.duration,
-                "flow_run_id": row.flow_run_id,
-                "task_run_id": row.task_run_id,
-                "created": now,
-            }
-            # Nothing inserted: the ticket holds this lease already (not expected).
-            if conn.execute(insert, lease).first() is not None:
-                slots += row.slots
-                woken.append((row.wake, row.ticket))
-            conn.execute(_GONE, {"ticket": row.ticket})
+        slots = _hand_sqlite(sqlite, taken, resource, now, woken)
         if slots:
             slot_counts.add(conn, found, slots)
         handed[resource] = slots
@@ -185,19 +193,6 @@ def _hand_sqlite(
             woken.append((row.wake, row.ticket))
         sqlite.execute(_SQLITE_GONE, (raw[0],)).fetchall()
     return slots
-
-
-_INSERT_LEASE: dict[str, Any] = {}
-
-
-def _insert_lease(conn: Connection) -> Any:
-    """INSERT of a handed lease unless the ticket has it (built once per database)."""
-    found = _INSERT_LEASE.get(conn.dialect.name)
-    if found is None:
-        found = _INSERT_LEASE[conn.dialect.name] = (
-            insert_for(conn, leases).on_conflict_do_nothing().returning(L.id)
-        )
-    return found
 
 
 def granted_payload(ticket: UUID) -> bytes:

@@ -383,12 +383,19 @@ def renew(conn: Connection, *, lease_ids: Sequence[UUID], now: float | None = No
 
 def release(conn: Connection, *, lease_id: UUID) -> bool:
     """Give back what ``lease_id`` holds; True if it held anything."""
+    return bool(release_rows(conn, lease_id=lease_id))
+
+
+def release_rows(conn: Connection, *, lease_id: UUID) -> Sequence[tuple[str, int]]:
+    """``release``: the (resource, slots) of the rows given back.  On PostgreSQL the
+    rows of the concurrency limits among those resources stay locked until the
+    transaction ends (``slot_counts.uncount``)."""
     if conn.dialect.name == "sqlite":
         freed: Sequence[Any] = slot_counts.release_sqlite(conn, lease_id)
     else:
         freed = conn.execute(_RELEASE, {"lease_id": lease_id}).all()
     _wake_freed(conn, freed)
-    return bool(freed)
+    return [(resource, slots) for resource, slots in freed]
 
 
 def release_where(conn: Connection, *conditions: Any) -> int:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -117,6 +117,30 @@ _PG_TAKE = text(
     "RETURNING leases.resource"
 ).bindparams(*(bindparam(name, type_=UUIDType()) for name in _UUID_PARAMS))
 
+_PG_LIVE = (
+    "(SELECT coalesce(sum(slots), 0) FROM leases WHERE leases.resource = "
+    f"{_PG_RESOURCE} AND leases.expires > :now)"
+)
+# PostgreSQL, under the limit's row lock taken by an earlier statement of the
+# transaction (so this one's snapshot holds every release committed before): the same
+# as SQLite's.
+_PG_QUEUE = text(
+    "INSERT INTO lease_waiters (ticket, resource, slots, wake, expires, created, "
+    "duration, holder, flow_run_id, task_run_id) "
+    f"SELECT CAST(:lease_id AS uuid), {_PG_RESOURCE}, :slots, :wake, :waiter_expires, "
+    ":now, :duration, :holder, CAST(:flow_run_id AS uuid), CAST(:task_run_id AS uuid) "
+    'FROM concurrency_limits WHERE name = :name AND active AND "limit" >= :slots AND '
+    '"limit" < :slots + '
+    + _PG_LIVE
+    + _NOT_GRANTED
+    + f" AND {_PG_RESOURCE} = ANY(CAST(:locked AS text[]))"
+    + " ON CONFLICT (ticket, resource) DO UPDATE SET expires = excluded.expires, "
+    "wake = excluded.wake, duration = excluded.duration, holder = excluded.holder, "
+    "flow_run_id = excluded.flow_run_id, task_run_id = excluded.task_run_id "
+    "RETURNING (SELECT min(expires) FROM leases WHERE leases.resource = "
+    "lease_waiters.resource AND leases.expires > :now)"
+).bindparams(*(bindparam(name, type_=UUIDType()) for name in _UUID_PARAMS))
+
 _ADD = text("UPDATE concurrency_limits SET held = held + :slots WHERE id = :id").bindparams(
     bindparam("id", type_=UUIDType())
 )
@@ -183,13 +207,20 @@ def queue_full(
     wake_address: str | None,
     waiter_ttl: float,
     now: float,
+    locked: Collection[str] | None = None,
 ) -> tuple[SlotGrant, float | None] | None:
-    """SQLite, after ``take`` refused: a waiter (ticket, wake address, one limit)
-    whose limit is full of live leases keeps its place in the queue in one statement
-    (ready to be handed its slots, ``handoff.py``); the refusal and when to look
-    again.  None when that is not the case (the full path decides)."""
+    """After ``take`` refused: a waiter (ticket, wake address, one limit) whose limit
+    is full of live leases keeps its place in the queue in one statement (ready to be
+    handed its slots, ``handoff.py``); the refusal and when to look again.  None
+    when that is not the case (the full path decides).
+
+    On PostgreSQL only if the limit's resource is among ``locked``, the limits whose
+    rows an earlier statement of the transaction locked: a statement that waited for
+    the row itself would read the leases and the queue as they were before it waited,
+    and a waiter queued on a release it did not see would not be woken."""
+    postgres = conn.dialect.name == "postgresql"
     if (
-        conn.dialect.name != "sqlite"
+        (postgres and not locked)
         or request.ticket is None
         or not wake_address
         or request.mode != "concurrency"
@@ -209,8 +240,13 @@ def queue_full(
         "flow_run_id": _bytes(request.flow_run_id),
         "task_run_id": _bytes(request.task_run_id),
     }
-    sqlite = conn.connection.driver_connection
-    queued = sqlite.execute(_SQLITE_QUEUE_RAW, params).fetchall()  # type: ignore[union-attr]
+    if postgres:
+        params.update(lease_id=request.ticket, flow_run_id=request.flow_run_id)
+        params.update(task_run_id=request.task_run_id, locked=sorted(locked or ()))
+        queued = conn.execute(_PG_QUEUE, params).all()
+    else:
+        sqlite = conn.connection.driver_connection
+        queued = sqlite.execute(_SQLITE_QUEUE_RAW, params).fetchall()  # type: ignore[union-attr]
     if not queued:
         return None
     return SlotGrant(limits=[request.names[0]]), queued[0][0]
