@@ -47,7 +47,7 @@ _LOOKAHEAD = 8
 # ticket holding its lease already gets none), their rows deleted, the slots counted
 # on the limit's row.  One row per waiter handed its slots (ticket, wake, slots), or
 # one row of NULLs; the first column is how many waiters were read (0: nobody waits).
-_PG_HAND = text(
+_PG_HAND_WITH = (
     "WITH first AS (SELECT id, ticket, slots, wake, duration, holder, flow_run_id, "
     "task_run_id FROM lease_waiters WHERE resource = :resource AND expires > :now "
     "ORDER BY id LIMIT :size), "
@@ -62,11 +62,38 @@ _PG_HAND = text(
     "ON CONFLICT DO NOTHING RETURNING id, slots), "
     "gone AS (DELETE FROM lease_waiters WHERE ticket IN (SELECT ticket FROM taken)), "
     "counted AS (UPDATE concurrency_limits SET held = held + s.n "
-    "FROM (SELECT sum(slots) AS n FROM ins) AS s WHERE id = :id AND s.n IS NOT NULL) "
-    "SELECT (SELECT count(*) FROM first), t.ticket, t.wake, t.slots FROM "
+    "FROM (SELECT sum(slots) AS n FROM ins) AS s WHERE id = :id AND s.n IS NOT NULL)"
+)
+_PG_HAND_ROWS = (
+    " SELECT (SELECT count(*) FROM first), t.ticket, t.wake, t.slots{more} FROM "
     "(SELECT 1) AS one LEFT JOIN (SELECT taken.id, taken.ticket, taken.wake, ins.slots "
     "FROM taken JOIN ins ON ins.id = taken.ticket) AS t ON true ORDER BY t.id"
-).bindparams(bindparam("id", type_=UUIDType()))
+)
+_PG_HAND = text(_PG_HAND_WITH + _PG_HAND_ROWS.format(more="")).bindparams(
+    bindparam("id", type_=UUIDType())
+)
+# The same, then the releasing transaction's own request keeps its place at the tail
+# if the limit is still full (``slot_counts.Place``), counting the leases just handed
+# (the statement's snapshot does not show them) and unless the hand-off handed it its
+# slots: one statement fewer with the limit's row locked.  Further columns: whether
+# the limit is the one asked for, whether the asker queued, when to look again.
+_PG_HAND_PLACE = text(
+    _PG_HAND_WITH
+    + ", mine AS ("
+    + slot_counts.PG_QUEUE_INSERT.format(
+        more=" + coalesce((SELECT sum(slots) FROM ins), 0)",
+        where=" AND concurrency_limits.id = :id AND NOT EXISTS (SELECT 1 FROM taken "
+        "WHERE taken.ticket = CAST(:lease_id AS uuid))",
+    )
+    + "RETURNING 1)"
+    + _PG_HAND_ROWS.format(
+        more=", (SELECT count(*) FROM concurrency_limits WHERE id = :id AND name = :name), "
+        "(SELECT count(*) FROM mine), (SELECT min(e) FROM (SELECT expires AS e FROM leases "
+        "WHERE resource = :resource AND expires > :now UNION ALL SELECT "
+        "CAST(:now AS double precision) + taken.duration FROM taken JOIN ins "
+        "ON ins.id = taken.ticket) AS live)"
+    )
+).bindparams(*(bindparam(name, type_=UUIDType()) for name in ("id", *slot_counts.UUID_PARAMS)))
 _GRANTED = select(L.duration).where(L.id == bindparam("ticket")).limit(1)
 
 
@@ -89,13 +116,17 @@ class Handoff:
 
 
 def hand_off(
-    conn: Connection, rooms: Mapping[str, int], now: float | None = None
+    conn: Connection,
+    rooms: Mapping[str, int],
+    now: float | None = None,
+    place: slot_counts.Place | None = None,
 ) -> tuple[dict[str, int], list[tuple[str, UUID]], set[str]]:
     """Give ``rooms`` (free slots per limit resource, counted under the limit's row
     lock the caller holds) to the waiters at the head of each queue that can take
     them.  The slots handed per resource, who to wake (address, ticket) after
     commit (they hold their lease already), and the resources nobody is queued for
-    (nobody to wake either)."""
+    (nobody to wake either).  ``place``: PostgreSQL tries it in the same statement
+    (and notes on it what came of it)."""
     now = time.time() if now is None else now
     handed: dict[str, int] = {}
     woken: list[tuple[str, UUID]] = []
@@ -113,12 +144,17 @@ def hand_off(
             # locked the limit's row (a fresh snapshot: it sees every waiter that
             # queued while this transaction waited for the row).
             params = {"id": found, "resource": resource, "now": now, "size": size, "room": room}
-            rows = conn.execute(_PG_HAND, params).all()
+            if place is not None and not place.tried:
+                rows = conn.execute(_PG_HAND_PLACE, {**place.params, **params}).all()
+                place.tried, place.queued = bool(rows[0][4]), bool(rows[0][5])
+                place.retry_at = rows[0][6]
+            else:
+                rows = conn.execute(_PG_HAND, params).all()
             if not rows[0][0]:
                 empty.add(resource)
                 continue
             slots = 0
-            for _, ticket, address, given in rows:
+            for _, ticket, address, given, *_more in rows:
                 if ticket is not None:
                     slots += given
                     woken.append((address, ticket))

@@ -386,15 +386,18 @@ def release(conn: Connection, *, lease_id: UUID) -> bool:
     return bool(release_rows(conn, lease_id=lease_id))
 
 
-def release_rows(conn: Connection, *, lease_id: UUID) -> Sequence[tuple[str, int]]:
+def release_rows(
+    conn: Connection, *, lease_id: UUID, place: slot_counts.Place | None = None
+) -> Sequence[tuple[str, int]]:
     """``release``: the (resource, slots) of the rows given back.  On PostgreSQL the
     rows of the concurrency limits among those resources stay locked until the
-    transaction ends (``slot_counts.uncount``)."""
+    transaction ends (``slot_counts.uncount``), and ``place`` (the releasing
+    transaction's own request) is tried in the hand-off's statement."""
     if conn.dialect.name == "sqlite":
         freed: Sequence[Any] = slot_counts.release_sqlite(conn, lease_id)
     else:
         freed = conn.execute(_RELEASE, {"lease_id": lease_id}).all()
-    _wake_freed(conn, freed)
+    _wake_freed(conn, freed, place)
     return [(resource, slots) for resource, slots in freed]
 
 
@@ -443,7 +446,9 @@ def expire(conn: Connection, *, now: float | None = None) -> int:
     return len(freed)
 
 
-def _wake_freed(conn: Connection, freed: Sequence[Any]) -> None:
+def _wake_freed(
+    conn: Connection, freed: Sequence[Any], place: slot_counts.Place | None = None
+) -> None:
     """Lease rows (resource, slots) were deleted: the limits they counted on hold
     less, their slots go to the head of their queues (``handoff.py``), and waiters
     that must ask themselves may go."""
@@ -453,7 +458,7 @@ def _wake_freed(conn: Connection, freed: Sequence[Any]) -> None:
     rooms, idle = slot_counts.uncount(conn, freed, now)
     for resource in idle:  # nobody queued: nothing to hand off, nobody to wake
         rooms.pop(resource, None)
-    handed, granted, empty = hand_off(conn, rooms, now) if rooms else ({}, [], set())
+    handed, granted, empty = hand_off(conn, rooms, now, place) if rooms else ({}, [], set())
     counts: dict[str, int] = defaultdict(int)
     for resource, slots in freed:
         if resource not in idle and resource not in empty:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +42,7 @@ from headwater.utilities.ids import new_id
 
 PREFIX = "limit:"
 
-_UUID_PARAMS = ("lease_id", "flow_run_id", "task_run_id")
+UUID_PARAMS = ("lease_id", "flow_run_id", "task_run_id")
 
 # SQLite keeps UUIDs as 16 bytes: the resource string is their dashed lowercase hex.
 _HEX = "hex(concurrency_limits.id)"  # qualified: lease_waiters has an id too
@@ -115,7 +116,7 @@ _PG_TAKE = text(
     "CAST(:expires AS double precision), CAST(:flow_run_id AS uuid), "
     "CAST(:task_run_id AS uuid), CAST(:now AS double precision) FROM took "
     "RETURNING leases.resource"
-).bindparams(*(bindparam(name, type_=UUIDType()) for name in _UUID_PARAMS))
+).bindparams(*(bindparam(name, type_=UUIDType()) for name in UUID_PARAMS))
 
 _PG_LIVE = (
     "(SELECT coalesce(sum(slots), 0) FROM leases WHERE leases.resource = "
@@ -123,8 +124,9 @@ _PG_LIVE = (
 )
 # PostgreSQL, under the limit's row lock taken by an earlier statement of the
 # transaction (so this one's snapshot holds every release committed before): the same
-# as SQLite's.
-_PG_QUEUE = text(
+# as SQLite's.  ``{more}``: further slots held (that the snapshot does not show) and
+# further conditions (``handoff.py`` runs it in the hand-off's statement).
+PG_QUEUE_INSERT = (
     "INSERT INTO lease_waiters (ticket, resource, slots, wake, expires, created, "
     "duration, holder, flow_run_id, task_run_id) "
     f"SELECT CAST(:lease_id AS uuid), {_PG_RESOURCE}, :slots, :wake, :waiter_expires, "
@@ -132,14 +134,18 @@ _PG_QUEUE = text(
     'FROM concurrency_limits WHERE name = :name AND active AND "limit" >= :slots AND '
     '"limit" < :slots + '
     + _PG_LIVE
-    + _NOT_GRANTED
-    + f" AND {_PG_RESOURCE} = ANY(CAST(:locked AS text[]))"
+    + "{more}"
+    + _NOT_GRANTED.replace(":lease_id", "CAST(:lease_id AS uuid)")
+    + "{where}"
     + " ON CONFLICT (ticket, resource) DO UPDATE SET expires = excluded.expires, "
     "wake = excluded.wake, duration = excluded.duration, holder = excluded.holder, "
     "flow_run_id = excluded.flow_run_id, task_run_id = excluded.task_run_id "
-    "RETURNING (SELECT min(expires) FROM leases WHERE leases.resource = "
+)
+_PG_QUEUE = text(
+    PG_QUEUE_INSERT.format(more="", where=f" AND {_PG_RESOURCE} = ANY(CAST(:locked AS text[]))")
+    + "RETURNING (SELECT min(expires) FROM leases WHERE leases.resource = "
     "lease_waiters.resource AND leases.expires > :now)"
-).bindparams(*(bindparam(name, type_=UUIDType()) for name in _UUID_PARAMS))
+).bindparams(*(bindparam(name, type_=UUIDType()) for name in UUID_PARAMS))
 
 _ADD = text("UPDATE concurrency_limits SET held = held + :slots WHERE id = :id").bindparams(
     bindparam("id", type_=UUIDType())
@@ -199,6 +205,51 @@ def take(
     return SlotGrant(lease_id=lease_id, lease_duration=duration, limits=[request.names[0]])
 
 
+@dataclass
+class Place:
+    """A waiter's place to keep if its limit is full (``queue_full``'s statement's
+    parameters), tried in a release's hand-off on PostgreSQL (``handoff.py``): whether
+    it was tried there, whether the waiter queued, when to look again."""
+
+    name: str
+    params: dict[str, Any]
+    tried: bool = False
+    queued: bool = False
+    retry_at: float | None = None
+
+
+def place(
+    request: SlotRequest,
+    *,
+    default_duration: float,
+    wake_address: str | None,
+    waiter_ttl: float,
+    now: float,
+) -> Place | None:
+    """The place ``request`` keeps if its limit is full, or None when it may not be
+    kept in one statement (no ticket or wake address, several limits, a rate limit)."""
+    if (
+        request.ticket is None
+        or not wake_address
+        or request.mode != "concurrency"
+        or len(set(request.names)) != 1
+    ):
+        return None
+    params = {
+        "name": request.names[0],
+        "slots": request.slots,
+        "now": now,
+        "lease_id": request.ticket,
+        "wake": wake_address,
+        "waiter_expires": now + waiter_ttl,
+        "duration": request.lease_duration or default_duration,
+        "holder": (request.holder or "unknown")[:200],
+        "flow_run_id": request.flow_run_id,
+        "task_run_id": request.task_run_id,
+    }
+    return Place(request.names[0], params)
+
+
 def queue_full(
     conn: Connection,
     *,
@@ -219,37 +270,27 @@ def queue_full(
     the row itself would read the leases and the queue as they were before it waited,
     and a waiter queued on a release it did not see would not be woken."""
     postgres = conn.dialect.name == "postgresql"
-    if (
-        (postgres and not locked)
-        or request.ticket is None
-        or not wake_address
-        or request.mode != "concurrency"
-        or len(set(request.names)) != 1
-    ):
+    kept = place(
+        request,
+        default_duration=default_duration,
+        wake_address=wake_address,
+        waiter_ttl=waiter_ttl,
+        now=now,
+    )
+    if kept is None or (postgres and not locked):
         return None
-    duration = request.lease_duration or default_duration
-    params = {
-        "name": request.names[0],
-        "slots": request.slots,
-        "now": now,
-        "lease_id": request.ticket.bytes,
-        "wake": wake_address,
-        "waiter_expires": now + waiter_ttl,
-        "duration": duration,
-        "holder": (request.holder or "unknown")[:200],
-        "flow_run_id": _bytes(request.flow_run_id),
-        "task_run_id": _bytes(request.task_run_id),
-    }
+    params = kept.params
     if postgres:
-        params.update(lease_id=request.ticket, flow_run_id=request.flow_run_id)
-        params.update(task_run_id=request.task_run_id, locked=sorted(locked or ()))
-        queued = conn.execute(_PG_QUEUE, params).all()
+        queued = conn.execute(_PG_QUEUE, {**params, "locked": sorted(locked or ())}).all()
     else:
+        params = {
+            key: _bytes(value) if key in UUID_PARAMS else value for key, value in params.items()
+        }
         sqlite = conn.connection.driver_connection
         queued = sqlite.execute(_SQLITE_QUEUE_RAW, params).fetchall()  # type: ignore[union-attr]
     if not queued:
         return None
-    return SlotGrant(limits=[request.names[0]]), queued[0][0]
+    return SlotGrant(limits=[kept.name]), queued[0][0]
 
 
 def limit_id(resource: str) -> UUID | None:
