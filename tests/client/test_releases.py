@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,13 +127,15 @@ def test_a_process_that_exits_leaves_nothing_held(store: str, tmp_path: Path) ->
     assert _held_unsettled(name) == 0  # not one lease duration (60 s) later
 
 
-def test_the_api_gives_back_carried_leases_first(store: str) -> None:
-    if store != "server":
-        pytest.skip("the HTTP body of a request for slots")
+def test_the_api_gives_back_carried_leases_first(
+    shared_servers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import httpx
 
     from headwater.concurrency.slots import client_and_runs
 
+    server: ServerProcess = shared_servers.get("sqlite")
+    monkeypatch.setenv("HEADWATER_API_URL", server.api_url)
     url = client_and_runs()[0].api_url + "/concurrency_limits/acquire"
     name = _limit(1)
     with httpx.Client(timeout=30) as http:
