@@ -61,17 +61,22 @@ class _Pending:
         self.waiting = False
         self.pid = os.getpid()
 
-    def add(self, client: Any, lease_id: UUID) -> None:
+    def add(self, client: Any, lease_id: UUID) -> bool:
+        """List the release; False if it cannot be given back later (no thread can be
+        started: the interpreter is shutting down), so the caller does it now."""
         with self.cond:
-            self.items.append((client, lease_id))
             if self.thread is None:
-                self.thread = threading.Thread(
-                    target=self._run, name="headwater-releases", daemon=True
-                )
-                self.thread.start()
+                thread = threading.Thread(target=self._run, name="headwater-releases", daemon=True)
+                try:
+                    thread.start()
+                except RuntimeError:  # "can't create new thread at interpreter shutdown"
+                    return False
+                self.thread = thread
             elif self.waiting:
                 self.waiting = False
                 self.cond.notify()
+            self.items.append((client, lease_id))
+            return True
 
     def take(self, client: Any | None = None) -> list[tuple[Any, UUID]]:
         """Remove and return the pending releases (of ``client`` only, if given),
@@ -134,8 +139,10 @@ def _current() -> _Pending:
 
 
 def release_soon(client: Any, lease_id: UUID) -> None:
-    """Give back ``lease_id`` through ``client`` soon (see the module doc)."""
-    _current().add(client, lease_id)
+    """Give back ``lease_id`` through ``client`` soon (see the module doc); at once
+    when no thread can be started for it any more."""
+    if not _current().add(client, lease_id):
+        give_back([(client, lease_id)])
 
 
 def take_for(client: Any) -> list[UUID]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+import types
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,4 +156,24 @@ def test_the_api_gives_back_carried_leases_first(
             + f"/leases/{third['lease_id']}/release",
             json={},
         )
+    assert _held_unsettled(name) == 0
+
+
+def test_without_a_thread_the_release_is_given_back_at_once(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Refused(threading.Thread):
+        def start(self) -> None:  # as at interpreter shutdown
+            raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    # A fresh list, and this module's threads refused (the store's own still start).
+    monkeypatch.setattr(releases, "_pending", releases._Pending())
+    monkeypatch.setattr(
+        releases,
+        "threading",
+        types.SimpleNamespace(Thread=Refused, Lock=threading.Lock, Condition=threading.Condition),
+    )
+    name = _limit(1)
+    with concurrency(name):
+        pass
     assert _held_unsettled(name) == 0
