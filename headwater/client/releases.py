@@ -51,7 +51,7 @@ class _Pending:
         lock = threading.Lock()
         self.cond = threading.Condition(lock)  # the thread waits on it for work
         #: ``settle`` waits on it for releases under way (a condition of its own: the
-        #: thread is not woken each time a request that carried releases is answered).
+        #: thread waits on ``cond`` for work only).
         self.idle = threading.Condition(lock)
         self.items: list[tuple[Any, UUID]] = []
         #: Releases taken by the thread or a ``settle`` and not yet done.
@@ -78,9 +78,9 @@ class _Pending:
             self.items.append((client, lease_id))
             return True
 
-    def take(self, client: Any | None = None) -> list[tuple[Any, UUID]]:
-        """Remove and return the pending releases (of ``client`` only, if given),
-        counted as under way until ``done``."""
+    def take(self, client: Any | None = None, busy: bool = True) -> list[tuple[Any, UUID]]:
+        """Remove and return the pending releases (of ``client`` only, if given);
+        ``busy``: counted as under way until ``done``."""
         with self.cond:
             if not self.items:
                 return []
@@ -90,7 +90,8 @@ class _Pending:
                 taken = [item for item in self.items if item[0] is client]
                 if taken:
                     self.items = [item for item in self.items if item[0] is not client]
-            self.busy += len(taken)
+            if busy:
+                self.busy += len(taken)
             return taken
 
     def done(self, count: int) -> None:
@@ -146,16 +147,12 @@ def release_soon(client: Any, lease_id: UUID) -> None:
 
 
 def take_for(client: Any) -> list[UUID]:
-    """The pending releases of ``client``, for a request for slots to carry; the
-    caller says ``carried`` once its request is answered (and gives them back itself,
-    ``give_back``, if the request failed).  Meanwhile ``settle`` waits for them."""
-    return [lease_id for _, lease_id in _current().take(client)]
-
-
-def carried(count: int) -> None:
-    """``count`` releases taken by ``take_for`` were given back (or failed to be)."""
-    if count:
-        _current().done(count)
+    """The pending releases of ``client``, for a request for slots to carry (the
+    caller gives them back itself, ``give_back``, if its request fails).  Not counted
+    as under way: the request may go on to wait for slots, and a ``settle``
+    meanwhile (a read from another thread, a client closing) must not wait with it;
+    the store gave them back in the request's first transaction."""
+    return [lease_id for _, lease_id in _current().take(client, busy=False)]
 
 
 def settle() -> None:

@@ -128,13 +128,10 @@ def ask(client: Any, request: SlotRequest) -> SlotGrant:
     if not carry:
         return client.acquire_concurrency_slots(request)
     try:
-        answer = client.acquire_concurrency_slots(request.model_copy(update={"release": carry}))
+        return client.acquire_concurrency_slots(request.model_copy(update={"release": carry}))
     except BaseException:
         releases.give_back([(client, lease_id) for lease_id in carry])
         raise
-    finally:
-        releases.carried(len(carry))
-    return answer
 
 
 def try_now(client: Any, request: SlotRequest) -> Slots | None:

@@ -53,8 +53,8 @@ def _limit(limit: int = 1) -> str:
     return name
 
 
-def _held_unsettled(name: str) -> int:
-    """Slots held on ``name`` as another process sees them (no ``settle`` first)."""
+def _unsettled(name: str) -> dict[str, Any]:
+    """The limit as another process reads it (no ``settle`` first)."""
     from headwater.concurrency.slots import client_and_runs
 
     client = client_and_runs()[0]
@@ -62,12 +62,15 @@ def _held_unsettled(name: str) -> int:
         from headwater.server.store import concurrency_limits as store
 
         with client.db.begin_read() as conn:
-            return store.read_limit(conn, name=name).active_slots
+            return store.read_limit(conn, name=name).model_dump()
     import httpx
 
     with httpx.Client() as http:
-        answer = http.get(f"{client.api_url}/concurrency_limits/{name}")
-        return int(answer.json()["active_slots"])
+        return dict(http.get(f"{client.api_url}/concurrency_limits/{name}").json())
+
+
+def _held_unsettled(name: str) -> int:
+    return int(_unsettled(name)["active_slots"])
 
 
 def test_the_next_request_carries_the_release(store: str, slow_thread: None) -> None:
@@ -177,3 +180,37 @@ def test_without_a_thread_the_release_is_given_back_at_once(
     with concurrency(name):
         pass
     assert _held_unsettled(name) == 0
+
+
+def test_a_read_does_not_wait_for_a_request_that_carried_a_release(
+    store: str, slow_thread: None
+) -> None:
+    from headwater.schemas.concurrency import SlotRequest
+
+    name = _limit(2)
+    with open_client() as other:
+        # Someone else holds one slot; this process takes the other and leaves it.
+        held = other.acquire_concurrency_slots(SlotRequest(names=[name], holder="other"))
+        assert held.lease_id is not None
+        with concurrency(name):
+            pass
+        # A thread asks for both: it carries the release, then waits for the other slot.
+        got = threading.Event()
+
+        def both() -> None:
+            with concurrency(name, occupy=2, timeout_seconds=60):
+                got.set()
+
+        waiter = threading.Thread(target=both)
+        waiter.start()
+        deadline = time.monotonic() + 30
+        while _unsettled(name)["queue_length"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        start = time.monotonic()
+        read = other.read_concurrency_limit(name)  # settles this process's releases
+        took = time.monotonic() - start
+        assert read.active_slots == 1 and read.queue_length == 1
+        other.release_lease(held.lease_id)
+        waiter.join(30)
+    assert got.is_set()
+    assert took < 2.0  # waited for the waiter's whole wait (10 s) before
