@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from uuid import UUID
 
+# Reads and changes of limits first give back the slots this process released
+# (``client/releases.py``): it never reads its own released slots as held.
+from headwater.client.releases import settle as settle_releases
 from headwater.schemas.concurrency import (
     MAX_SERVER_WAIT,
     ConcurrencyLimit,
@@ -62,13 +65,13 @@ class HttpConcurrencyMixin:
         )
 
     def read_concurrency_limit(self, name: str) -> ConcurrencyLimit:
-        _settle_releases()
+        settle_releases()
         return ConcurrencyLimit.model_validate_json(self._limit_call("GET", _path(name)).content)
 
     def read_concurrency_limits(
         self, *, tags: bool | None = None, limit: int = 200, offset: int = 0
     ) -> list[ConcurrencyLimit]:
-        _settle_releases()
+        settle_releases()
         body = {"tags": tags, "limit": limit, "offset": offset}
         answer = self._limit_call("POST", "/concurrency_limits/filter", body).json()
         return [ConcurrencyLimit.model_validate(item) for item in answer]
@@ -76,18 +79,18 @@ class HttpConcurrencyMixin:
     def update_concurrency_limit(
         self, name: str, changes: ConcurrencyLimitUpdate
     ) -> ConcurrencyLimit:
-        _settle_releases()
+        settle_releases()
         body = changes.model_dump(mode="json", exclude_none=True)
         return ConcurrencyLimit.model_validate_json(
             self._limit_call("PATCH", _path(name), body).content
         )
 
     def delete_concurrency_limit(self, name: str) -> bool:
-        _settle_releases()
+        settle_releases()
         return bool(self._limit_call("DELETE", _path(name)).json()["deleted"])
 
     def reset_concurrency_limit(self, name: str) -> int:
-        _settle_releases()
+        settle_releases()
         return int(self._limit_call("POST", _path(name) + "/reset", {}).json()["released"])
 
     def acquire_concurrency_slots(self, request: SlotRequest) -> SlotGrant:
@@ -112,11 +115,3 @@ class HttpConcurrencyMixin:
 
 def _path(name: str) -> str:
     return "/concurrency_limits/" + quote(name, safe="")
-
-
-def _settle_releases() -> None:
-    """Slots this process gave back are released before it reads or changes limits
-    (``client/releases.py``)."""
-    from headwater.client.releases import settle
-
-    settle()

@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+# Reads and changes of limits first give back the slots this process released
+# (``client/releases.py``): it never reads its own released slots as held.
+from headwater.client.releases import settle as settle_releases
 from headwater.schemas.concurrency import (
     ConcurrencyLimit,
     ConcurrencyLimitCreate,
@@ -53,7 +56,7 @@ class LocalConcurrencyMixin:
             return store.create_limit(conn, limit=limit)
 
     def read_concurrency_limit(self, name: str) -> ConcurrencyLimit:
-        _settle_releases()
+        settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_read() as conn:
@@ -62,7 +65,7 @@ class LocalConcurrencyMixin:
     def read_concurrency_limits(
         self, *, tags: bool | None = None, limit: int = 200, offset: int = 0
     ) -> list[ConcurrencyLimit]:
-        _settle_releases()
+        settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_read() as conn:
@@ -71,21 +74,21 @@ class LocalConcurrencyMixin:
     def update_concurrency_limit(
         self, name: str, changes: ConcurrencyLimitUpdate
     ) -> ConcurrencyLimit:
-        _settle_releases()
+        settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_write() as conn:
             return store.update_limit(conn, name=name, changes=changes)
 
     def delete_concurrency_limit(self, name: str) -> bool:
-        _settle_releases()
+        settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_write() as conn:
             return store.delete_limit(conn, name=name)
 
     def reset_concurrency_limit(self, name: str) -> int:
-        _settle_releases()
+        settle_releases()
         from headwater.server.store import concurrency_limits as store
 
         with self.db.begin_write() as conn:
@@ -164,11 +167,3 @@ def wait_for_slots(db: Database, request: SlotRequest, default_duration: float) 
     finally:
         if sock is not None:
             sock.close()
-
-
-def _settle_releases() -> None:
-    """Slots this process gave back are released before it reads or changes limits
-    (``client/releases.py``)."""
-    from headwater.client.releases import settle
-
-    settle()

@@ -89,12 +89,7 @@ class WakeSocket:
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for a datagram; True if one came (all that
         came are consumed)."""
-        if self.drain():
-            return True
-        if timeout <= 0:
-            return False
-        ready, _, _ = select.select([self.sock], [], [], timeout)
-        return bool(ready) and bool(self.drain())
+        return bool(self.receive(timeout))
 
     def receive(self, timeout: float) -> list[bytes]:
         """The datagrams' payloads, waiting up to ``timeout`` seconds for a first one
